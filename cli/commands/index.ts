@@ -1,8 +1,11 @@
 // Every command group of the CLI. Add a module here to add a command.
 import type { Command } from 'commander';
+import * as demo from './demo.js';
+import * as migrate from './migrate.js';
+import * as services from './services.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [];
+export const commandModules: CommandModule[] = [demo, services, migrate];
