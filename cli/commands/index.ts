@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import * as demo from './demo.js';
 import * as migrate from './migrate.js';
 import * as services from './services.js';
+import * as source from './source.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [demo, services, migrate];
+export const commandModules: CommandModule[] = [demo, services, migrate, source];
