@@ -221,7 +221,7 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const t0 = performance.now();
   const deadline = Date.now() + timeoutMs;
-  const bin = ensureTorInstalled(log);
+  const bin = ensureTorInstalled({ log });
 
   const dataDir = mkdirPrivate(path.resolve(opts.dataDir));
   const stale = await cleanupStaleTor(dataDir);

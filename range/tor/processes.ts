@@ -108,6 +108,7 @@ export function spawnTor(opts: SpawnTorOptions): TorProcess {
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (c) => {
       code = c ?? 'signal';
+      live.delete(proc); // never signal a PID that may since have been reused
       resolve();
     });
   });
