@@ -93,7 +93,7 @@ export function normalizeUrl(input: string, base?: string): string {
   u.hostname = u.hostname.replace(/\.$/, '');
   u.pathname = normalizePercentEncoding(stripPathSessionIds(u.pathname)) || '/';
 
-  const params = parseQuery(u.search).filter(([k, v]) => !isSessionParam(k, v));
+  const params = parseQuery(u.search).filter(([k, v]) => !isSessionParam(k, v ?? ''));
   params.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const query = params.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join('&');
   // Assigning through URL.search would re-encode; build the string ourselves.

@@ -83,7 +83,7 @@ describe('traps', () => {
     expect(dateTemplate(`${P}/c?month=3&year=2026`).template).toContain('month={date}');
   });
   it('query-parameter explosion on one path is capped', () => {
-    const t = new TrapTracker({ ...(undefined as never), maxUrlLength: 2048, maxPathSegments: 16, maxSegmentRepeats: 3, maxQueryParams: 16, maxQueryVariantsPerPath: 10, maxDatesPerTemplate: 24, maxYearsBack: 30, maxYearsAhead: 1 });
+    const t = new TrapTracker({ maxUrlLength: 2048, maxPathSegments: 16, maxSegmentRepeats: 3, maxQueryParams: 16, maxQueryVariantsPerPath: 10, maxDatesPerTemplate: 24, maxYearsBack: 30, maxYearsAhead: 1 });
     const results = Array.from({ length: 15 }, (_, i) => t.admit(`${P}/search?color=${i}&size=${i * 7}`));
     expect(results.filter((r) => r === null)).toHaveLength(10);
     expect(results[14]).toBe('query_explosion');
