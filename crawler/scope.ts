@@ -48,7 +48,8 @@ export function globToRe2(glob: string): string {
  * else is a glob matched against the whole path+query when it starts with `/`, else the whole URL.
  */
 export function compilePattern(pattern: string): UrlPattern {
-  if (typeof pattern !== 'string' || pattern.length === 0) throw new PatternError('empty URL pattern', String(pattern));
+  if (typeof pattern !== 'string' || pattern.length === 0)
+    throw new PatternError('empty URL pattern', String(pattern));
   if (pattern.length > MAX_PATTERN_LENGTH)
     throw new PatternError(`URL pattern longer than ${MAX_PATTERN_LENGTH} characters`, pattern.slice(0, 80));
   if (pattern.startsWith('re:')) {
@@ -56,7 +57,10 @@ export function compilePattern(pattern: string): UrlPattern {
     try {
       re = RE2JS.compile(pattern.slice(3));
     } catch (err) {
-      throw new PatternError(`invalid RE2 pattern ${JSON.stringify(pattern)}: ${(err as Error).message}`, pattern);
+      throw new PatternError(
+        `invalid RE2 pattern ${JSON.stringify(pattern)}: ${(err as Error).message}`,
+        pattern,
+      );
     }
     return { source: pattern, test: (url) => re.test(url) };
   }
@@ -98,7 +102,8 @@ export const DEFAULT_TRAP_LIMITS: TrapLimits = {
   maxYearsAhead: 1,
 };
 
-export type TrapKind = 'url_too_long' | 'too_deep_path' | 'repeating_segments' | 'query_explosion' | 'calendar';
+export type TrapKind =
+  'url_too_long' | 'too_deep_path' | 'repeating_segments' | 'query_explosion' | 'calendar';
 
 // yyyy-mm-dd, yyyy/mm/dd, yyyy-mm, yyyy/mm in a path or query value. A separator is required so
 // numeric listing ids (`/item/123405`) are never mistaken for dates.
@@ -136,7 +141,11 @@ export function dateTemplate(url: string): { template: string; years: number[]; 
 }
 
 /** Traps a single URL shows on its own (no run state needed). */
-export function staticTrap(url: string, limits: TrapLimits = DEFAULT_TRAP_LIMITS, now = new Date()): TrapKind | null {
+export function staticTrap(
+  url: string,
+  limits: TrapLimits = DEFAULT_TRAP_LIMITS,
+  now = new Date(),
+): TrapKind | null {
   if (url.length > limits.maxUrlLength) return 'url_too_long';
   const u = new URL(url);
   const segments = u.pathname.split('/').filter(Boolean);
@@ -159,7 +168,8 @@ export function staticTrap(url: string, limits: TrapLimits = DEFAULT_TRAP_LIMITS
   if ([...u.searchParams.keys()].length > limits.maxQueryParams) return 'query_explosion';
   const { years } = dateTemplate(url);
   const thisYear = now.getUTCFullYear();
-  if (years.some((y) => y < thisYear - limits.maxYearsBack || y > thisYear + limits.maxYearsAhead)) return 'calendar';
+  if (years.some((y) => y < thisYear - limits.maxYearsBack || y > thisYear + limits.maxYearsAhead))
+    return 'calendar';
   return null;
 }
 
@@ -219,7 +229,8 @@ export type ScopeRejection =
   | { kind: 'too_deep' }
   | { kind: 'trap'; trap: TrapKind };
 
-export type ScopeDecision = { ok: true; url: string } | { ok: false; url: string | null; why: ScopeRejection };
+export type ScopeDecision =
+  { ok: true; url: string } | { ok: false; url: string | null; why: ScopeRejection };
 
 /** A compiled scope: answers "is this link part of the crawl, and under which canonical URL?". */
 export class Scope {

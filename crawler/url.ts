@@ -80,15 +80,18 @@ export function stripPathSessionIds(pathname: string): string {
  */
 export function normalizeUrl(input: string, base?: string): string {
   if (typeof input !== 'string' || input.length === 0) throw new UrlError('empty URL', String(input));
-  if (input.length > MAX_URL_INPUT) throw new UrlError(`URL longer than ${MAX_URL_INPUT} characters`, input.slice(0, 200));
+  if (input.length > MAX_URL_INPUT)
+    throw new UrlError(`URL longer than ${MAX_URL_INPUT} characters`, input.slice(0, 200));
   let u: URL;
   try {
     u = base === undefined ? new URL(input.trim()) : new URL(input.trim(), base);
   } catch {
     throw new UrlError('not a valid URL', input.slice(0, 200));
   }
-  if (!ALLOWED_SCHEMES.has(u.protocol)) throw new UrlError(`scheme ${u.protocol} is not crawled`, input.slice(0, 200));
-  if (u.username || u.password) throw new UrlError('URLs with credentials are not crawled', input.slice(0, 200));
+  if (!ALLOWED_SCHEMES.has(u.protocol))
+    throw new UrlError(`scheme ${u.protocol} is not crawled`, input.slice(0, 200));
+  if (u.username || u.password)
+    throw new UrlError('URLs with credentials are not crawled', input.slice(0, 200));
   u.hash = '';
   u.hostname = u.hostname.replace(/\.$/, '');
   u.pathname = normalizePercentEncoding(stripPathSessionIds(u.pathname)) || '/';

@@ -25,9 +25,13 @@ describe('extractLinks', () => {
     expect(links.find((l) => l.url.endsWith('/buy'))).toBeUndefined();
   });
   it('honours <base href> and survives malformed, binary and huge pages', () => {
-    expect(extractLinks('<base href="http://m.onion/b/"><a href="c">', PAGE)).toEqual([{ url: 'http://m.onion/b/c', kind: 'a' }]);
+    expect(extractLinks('<base href="http://m.onion/b/"><a href="c">', PAGE)).toEqual([
+      { url: 'http://m.onion/b/c', kind: 'a' },
+    ]);
     expect(extractLinks('<a href="/ok"><div><<<>>></a href=<p', PAGE)[0]?.url).toBe('http://m.onion/ok');
-    expect(extractLinks('\u0000\u0001\uFFFD<a href=/bin>', PAGE)).toEqual([{ url: 'http://m.onion/bin', kind: 'a' }]);
+    expect(extractLinks('\u0000\u0001\uFFFD<a href=/bin>', PAGE)).toEqual([
+      { url: 'http://m.onion/bin', kind: 'a' },
+    ]);
     const many = Array.from({ length: 20_000 }, (_, i) => `<a href="/p/${i}">`).join('');
     expect(extractLinks(many, PAGE)).toHaveLength(5000);
   });

@@ -1,11 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, globToRe2, PatternError, Scope, staticTrap, TrapTracker, dateTemplate } from '../../crawler/scope.js';
+import {
+  compilePattern,
+  globToRe2,
+  PatternError,
+  Scope,
+  staticTrap,
+  TrapTracker,
+  dateTemplate,
+} from '../../crawler/scope.js';
 
 const P = 'http://primary.onion';
 const M = 'http://mirror.onion';
 
 function scope(over: Partial<ConstructorParameters<typeof Scope>[0]> = {}) {
-  return new Scope({ baseUrls: [P, M], include: [], exclude: [], maxDepth: 3, pageBudget: 100, allowImages: false, ...over });
+  return new Scope({
+    baseUrls: [P, M],
+    include: [],
+    exclude: [],
+    maxDepth: 3,
+    pageBudget: 100,
+    allowImages: false,
+    ...over,
+  });
 }
 
 describe('patterns', () => {
@@ -40,14 +56,20 @@ describe('Scope', () => {
     expect(s.decide('http://other.onion/x', 1)).toMatchObject({ ok: false, why: { kind: 'off_site' } });
     expect(s.decide('javascript:void(0)', 1)).toMatchObject({ ok: false, why: { kind: 'invalid_url' } });
     expect(s.onMirror(`${P}/x?a=1`, M)).toBe(`${M}/x?a=1`);
-    expect(scope({ baseUrls: [P] }).withMirror(M).decide(`${M}/y`, 0)).toEqual({ ok: true, url: `${P}/y` });
+    expect(
+      scope({ baseUrls: [P] })
+        .withMirror(M)
+        .decide(`${M}/y`, 0),
+    ).toEqual({ ok: true, url: `${P}/y` });
   });
   it('applies depth, include and exclude', () => {
     const s = scope({ include: ['/listing/**', '/'], exclude: ['re:/logout'] });
     expect(s.decide(`${P}/listing/1`, 3).ok).toBe(true);
     expect(s.decide(`${P}/listing/1`, 4)).toMatchObject({ why: { kind: 'too_deep' } });
     expect(s.decide(`${P}/forum/1`, 1)).toMatchObject({ why: { kind: 'not_included' } });
-    expect(s.decide(`${P}/listing/logout`, 1)).toMatchObject({ why: { kind: 'excluded', pattern: 're:/logout' } });
+    expect(s.decide(`${P}/listing/logout`, 1)).toMatchObject({
+      why: { kind: 'excluded', pattern: 're:/logout' },
+    });
   });
 });
 
@@ -55,10 +77,14 @@ describe('traps', () => {
   const now = new Date('2026-06-01T00:00:00Z');
   it('static: long URLs, deep and looping paths, many params, far-off years', () => {
     expect(staticTrap(`${P}/` + 'x'.repeat(3000))).toBe('url_too_long');
-    expect(staticTrap(`${P}/` + Array.from({ length: 20 }, (_, i) => `s${i}`).join('/'))).toBe('too_deep_path');
+    expect(staticTrap(`${P}/` + Array.from({ length: 20 }, (_, i) => `s${i}`).join('/'))).toBe(
+      'too_deep_path',
+    );
     expect(staticTrap(`${P}/a/b/a/b/c`)).toBe('repeating_segments');
     expect(staticTrap(`${P}/x/x/x/x`)).toBe('repeating_segments');
-    expect(staticTrap(`${P}/s?` + Array.from({ length: 20 }, (_, i) => `k${i}=1`).join('&'))).toBe('query_explosion');
+    expect(staticTrap(`${P}/s?` + Array.from({ length: 20 }, (_, i) => `k${i}=1`).join('&'))).toBe(
+      'query_explosion',
+    );
     expect(staticTrap(`${P}/calendar/2417-01`, undefined, now)).toBe('calendar');
     expect(staticTrap(`${P}/cal?year=1850&month=1`, undefined, now)).toBe('calendar');
     expect(staticTrap(`${P}/listing/2026-05-03/item`, undefined, now)).toBeNull();
@@ -83,7 +109,16 @@ describe('traps', () => {
     expect(dateTemplate(`${P}/c?month=3&year=2026`).template).toContain('month={date}');
   });
   it('query-parameter explosion on one path is capped', () => {
-    const t = new TrapTracker({ maxUrlLength: 2048, maxPathSegments: 16, maxSegmentRepeats: 3, maxQueryParams: 16, maxQueryVariantsPerPath: 10, maxDatesPerTemplate: 24, maxYearsBack: 30, maxYearsAhead: 1 });
+    const t = new TrapTracker({
+      maxUrlLength: 2048,
+      maxPathSegments: 16,
+      maxSegmentRepeats: 3,
+      maxQueryParams: 16,
+      maxQueryVariantsPerPath: 10,
+      maxDatesPerTemplate: 24,
+      maxYearsBack: 30,
+      maxYearsAhead: 1,
+    });
     const results = Array.from({ length: 15 }, (_, i) => t.admit(`${P}/search?color=${i}&size=${i * 7}`));
     expect(results.filter((r) => r === null)).toHaveLength(10);
     expect(results[14]).toBe('query_explosion');

@@ -33,7 +33,16 @@ describe('normalizeUrl', () => {
     expect(normalizeUrl(`http://a.onion/l?id=${hex}`)).toBe(`http://a.onion/l?id=${hex}`);
   });
   it('rejects hostile and non-http input with a clear error', () => {
-    for (const bad of ['', 'javascript:alert(1)', 'data:text/html,x', 'mailto:a@b', 'ftp://a.onion/', 'http://', 'http://u:p@a.onion/', '\u0000'])
+    for (const bad of [
+      '',
+      'javascript:alert(1)',
+      'data:text/html,x',
+      'mailto:a@b',
+      'ftp://a.onion/',
+      'http://',
+      'http://u:p@a.onion/',
+      '\u0000',
+    ])
       expect(() => normalizeUrl(bad)).toThrow(UrlError);
     expect(() => normalizeUrl('http://a.onion/' + 'a'.repeat(10_000))).toThrow(/longer than/);
     expect(tryNormalizeUrl('http://[::1')).toBeNull();
