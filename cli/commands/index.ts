@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import * as demo from './demo.js';
 import * as migrate from './migrate.js';
+import * as range from './range.js';
 import * as services from './services.js';
 import * as source from './source.js';
 
@@ -9,4 +10,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [demo, services, migrate, source];
+export const commandModules: CommandModule[] = [demo, services, migrate, source, range];
