@@ -1,0 +1,5 @@
+// Every language bank the corpus is built from.
+import type { LanguageBank } from '../bank.js';
+import { en } from './en.js';
+
+export const BANKS: LanguageBank[] = [en];
