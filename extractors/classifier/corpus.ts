@@ -36,7 +36,9 @@ let cached: CorpusRow[] | null = null;
 export function loadCorpus(dir = CORPUS_DIR): CorpusRow[] {
   if (dir === CORPUS_DIR && cached) return cached;
   const rows: CorpusRow[] = [];
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .sort()) {
     const lines = readFileSync(join(dir, name), 'utf8').split('\n');
     lines.forEach((line, i) => {
       if (line.trim()) rows.push(parseRow(line, `${name}:${i + 1}`));
@@ -47,5 +49,8 @@ export function loadCorpus(dir = CORPUS_DIR): CorpusRow[] {
 }
 
 export function splitCorpus(rows: CorpusRow[]): { train: CorpusRow[]; heldout: CorpusRow[] } {
-  return { train: rows.filter((r) => r.split !== 'heldout'), heldout: rows.filter((r) => r.split === 'heldout') };
+  return {
+    train: rows.filter((r) => r.split !== 'heldout'),
+    heldout: rows.filter((r) => r.split === 'heldout'),
+  };
 }

@@ -8,12 +8,19 @@ const t0 = performance.now();
 const { train, heldout } = splitCorpus(loadCorpus());
 const classifier = trainClassifier(train);
 const trainMs = performance.now() - t0;
-const report = evaluate(heldout.map((row) => ({ row, predicted: classifier.classify(row.title, row.description) })));
-console.log(`corpus: ${train.length} training rows, ${heldout.length} held-out rows; ${classifier.model.featureCount} features; trained in ${trainMs.toFixed(0)} ms`);
+const report = evaluate(
+  heldout.map((row) => ({ row, predicted: classifier.classify(row.title, row.description) })),
+);
+console.log(
+  `corpus: ${train.length} training rows, ${heldout.length} held-out rows; ${classifier.model.featureCount} features; trained in ${trainMs.toFixed(0)} ms`,
+);
 console.log(formatReport(report));
 if (process.argv.includes('--errors')) {
   for (const row of heldout) {
     const p = classifier.classify(row.title, row.description);
-    if (p.label !== row.label) console.log(`${row.lang} ${row.label}→${p.label} ${p.confidence} | ${row.title} | ${row.description ?? ''}`);
+    if (p.label !== row.label)
+      console.log(
+        `${row.lang} ${row.label}→${p.label} ${p.confidence} | ${row.title} | ${row.description ?? ''}`,
+      );
   }
 }

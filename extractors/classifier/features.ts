@@ -36,28 +36,41 @@ function capText(text: string, max: number): string {
 
 const ASCII_WORD = /^[a-z]+$/;
 
-function addWordFeatures(tokens: string[], into: Set<string>, prefix: string): void {
-  for (const tok of tokens) {
-    into.add(`${prefix}w:${tok}`);
-    if (tok.length > 5 && !/\d/.test(tok)) into.add(`${prefix}p:${tok.slice(0, 5)}`);
+/**
+ * Features that depend on one token only (word, prefix stem, Porter stem, character n-grams), cached:
+ * listings repeat the same few thousand words, and stemming plus n-gram slicing is most of the cost.
+ * The cache is cleared when full, so hostile input (endless distinct tokens) cannot grow it unbounded.
+ */
+const TOKEN_CACHE_LIMIT = 50_000;
+const tokenCache = new Map<string, string[]>();
+
+function tokenFeatures(tok: string): string[] {
+  let feats = tokenCache.get(tok);
+  if (feats) return feats;
+  feats = [`w:${tok}`];
+  const numeric = /^\d+$/.test(tok);
+  if (tok.length > 5 && !/\d/.test(tok)) feats.push(`p:${tok.slice(0, 5)}`);
+  if (tok.length > 3 && ASCII_WORD.test(tok)) feats.push(`s:${PorterStemmer.stem(tok)}`);
+  if (!numeric) {
+    const padded = ` ${tok} `;
+    for (let n = 3; n <= 5; n++) {
+      for (let i = 0; i + n <= padded.length; i++) feats.push(`c:${padded.slice(i, i + n)}`);
+    }
   }
+  if (tokenCache.size >= TOKEN_CACHE_LIMIT) tokenCache.clear();
+  tokenCache.set(tok, feats);
+  return feats;
 }
 
 export function featurize(title: string, description: string | null): string[] {
   const titleTokens = tokenize(capText(title, MAX_TITLE_CHARS));
   const descTokens = description ? tokenize(capText(description, MAX_DESCRIPTION_CHARS)) : [];
   const feats = new Set<string>();
-  addWordFeatures(titleTokens, feats, 't');
+  // Title words again under their own prefix: the title names the product, the description often
+  // talks about shipping and payment.
+  for (const tok of titleTokens) feats.add(`t:${tok}`);
   const all = titleTokens.concat(descTokens);
-  addWordFeatures(all, feats, '');
-  for (const tok of all) {
-    if (tok.length > 3 && ASCII_WORD.test(tok)) feats.add(`s:${PorterStemmer.stem(tok)}`);
-    if (/^\d+$/.test(tok)) continue;
-    const padded = ` ${tok} `;
-    for (let n = 3; n <= 5; n++) {
-      for (let i = 0; i + n <= padded.length; i++) feats.add(`c:${padded.slice(i, i + n)}`);
-    }
-  }
+  for (const tok of all) for (const f of tokenFeatures(tok)) feats.add(f);
   for (const [a, b] of NGrams.bigrams(all) as Array<[string, string]>) feats.add(`b:${a}_${b}`);
   return [...feats];
 }

@@ -24,7 +24,9 @@ function round(n: number): number {
 
 export function createClassifier(model: SoftmaxModel, threshold = FALLBACK_THRESHOLD): ListingClassifier {
   const probabilities = (title: string, description: string | null): Record<Category, number> => {
-    const p = model.probabilities(featurize(String(title ?? ''), description == null ? null : String(description)));
+    const p = model.probabilities(
+      featurize(String(title ?? ''), description == null ? null : String(description)),
+    );
     return Object.fromEntries(LABELS.map((l, i) => [l, p[i]!])) as Record<Category, number>;
   };
   return {

@@ -16,7 +16,11 @@ export interface EvalReport {
   macroF1: number;
   perClass: Record<Category, ClassScores>;
   perLanguage: Record<string, { rows: number; accuracy: number; macroF1: number }>;
-  hardNegatives: { rows: number; falsePositiveRate: number; perFamily: Record<string, { rows: number; fpr: number }> };
+  hardNegatives: {
+    rows: number;
+    falsePositiveRate: number;
+    perFamily: Record<string, { rows: number; fpr: number }>;
+  };
   /** Expected calibration error of the confidence (10 bins). */
   ece: number;
 }
@@ -26,7 +30,11 @@ export interface Prediction {
   predicted: Classification;
 }
 
-function scores(preds: Prediction[]): { accuracy: number; macroF1: number; perClass: Record<Category, ClassScores> } {
+function scores(preds: Prediction[]): {
+  accuracy: number;
+  macroF1: number;
+  perClass: Record<Category, ClassScores>;
+} {
   const perClass = {} as Record<Category, ClassScores>;
   for (const c of CATEGORIES) {
     const tp = preds.filter((p) => p.row.label === c && p.predicted.label === c).length;
@@ -70,7 +78,10 @@ export function evaluate(preds: Prediction[]): EvalReport {
   const perFamily: Record<string, { rows: number; fpr: number }> = {};
   for (const fam of [...new Set(hn.map((p) => p.row.family ?? '?'))].sort()) {
     const sub = hn.filter((p) => (p.row.family ?? '?') === fam);
-    perFamily[fam] = { rows: sub.length, fpr: sub.filter((p) => p.predicted.label !== 'other').length / sub.length };
+    perFamily[fam] = {
+      rows: sub.length,
+      fpr: sub.filter((p) => p.predicted.label !== 'other').length / sub.length,
+    };
   }
   return {
     rows: preds.length,
@@ -90,17 +101,24 @@ const pct = (n: number): string => (n * 100).toFixed(1).padStart(6);
 /** Plain-text tables (also pasted into docs/classifier.md). */
 export function formatReport(r: EvalReport): string {
   const lines: string[] = [];
-  lines.push(`rows ${r.rows}   accuracy ${pct(r.accuracy)} %   macro-F1 ${pct(r.macroF1)} %   ECE ${r.ece.toFixed(3)}`);
+  lines.push(
+    `rows ${r.rows}   accuracy ${pct(r.accuracy)} %   macro-F1 ${pct(r.macroF1)} %   ECE ${r.ece.toFixed(3)}`,
+  );
   lines.push('', 'class       precision  recall      F1  support');
   for (const c of CATEGORIES) {
     const s = r.perClass[c];
-    lines.push(`${c.padEnd(10)} ${pct(s.precision)} % ${pct(s.recall)} % ${pct(s.f1)} % ${String(s.support).padStart(8)}`);
+    lines.push(
+      `${c.padEnd(10)} ${pct(s.precision)} % ${pct(s.recall)} % ${pct(s.f1)} % ${String(s.support).padStart(8)}`,
+    );
   }
   lines.push('', 'language   rows  accuracy  macro-F1');
   for (const [lang, s] of Object.entries(r.perLanguage)) {
     lines.push(`${lang.padEnd(8)} ${String(s.rows).padStart(6)}  ${pct(s.accuracy)} %  ${pct(s.macroF1)} %`);
   }
-  lines.push('', `hard negatives: ${r.hardNegatives.rows} rows, false-positive rate ${pct(r.hardNegatives.falsePositiveRate)} %`);
+  lines.push(
+    '',
+    `hard negatives: ${r.hardNegatives.rows} rows, false-positive rate ${pct(r.hardNegatives.falsePositiveRate)} %`,
+  );
   lines.push('family          rows     FPR');
   for (const [fam, s] of Object.entries(r.hardNegatives.perFamily)) {
     lines.push(`${fam.padEnd(14)} ${String(s.rows).padStart(5)}  ${pct(s.fpr)} %`);

@@ -71,11 +71,12 @@ function prng(seed: number): () => number {
 
 /** Deterministic for a given corpus and options (seeded shuffle, no Math.random). */
 export function trainSoftmax(docs: TrainingDoc[], options: TrainOptions = {}): SoftmaxModel {
-  const { epochs = 20, learningRate = 0.5, l2 = 1e-5, minDocFreq = 2, seed = 1 } = options;
+  const { epochs = 10, learningRate = 0.5, l2 = 1e-4, minDocFreq = 2, seed = 1 } = options;
   const df = new Map<string, number>();
   for (const d of docs) for (const f of d.features) df.set(f, (df.get(f) ?? 0) + 1);
   const vocab = new Map<string, number>();
-  for (const [f, n] of [...df].sort((a, b) => (a[0] < b[0] ? -1 : 1))) if (n >= minDocFreq) vocab.set(f, vocab.size);
+  for (const [f, n] of [...df].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+    if (n >= minDocFreq) vocab.set(f, vocab.size);
 
   const encoded = docs.map((d) => ({
     ids: Int32Array.from(d.features.map((f) => vocab.get(f) ?? -1).filter((i) => i >= 0)),

@@ -4,6 +4,7 @@
 // be kept. Internal to the classifier until the shared extractors/normalise.ts (branch `extract`)
 // lands; the folding choices here (š→s, ђ→dj, θ→th) match Serbian Latin ↔ Cyrillic both ways.
 
+// prettier-ignore
 const CYRILLIC: Record<string, string> = {
   а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', ђ: 'dj', е: 'e', ё: 'e', ж: 'z', з: 'z', и: 'i', й: 'j',
   ј: 'j', к: 'k', л: 'l', љ: 'lj', м: 'm', н: 'n', њ: 'nj', о: 'o', п: 'p', р: 'r', с: 's', т: 't',
@@ -11,6 +12,7 @@ const CYRILLIC: Record<string, string> = {
   э: 'e', ю: 'ju', я: 'ja', ѓ: 'gj', ќ: 'kj', ѕ: 'dz', і: 'i', ї: 'i', є: 'e', ґ: 'g',
 };
 
+// prettier-ignore
 const GREEK: Record<string, string> = {
   α: 'a', β: 'v', γ: 'g', δ: 'd', ε: 'e', ζ: 'z', η: 'i', θ: 'th', ι: 'i', κ: 'k', λ: 'l', μ: 'm',
   ν: 'n', ξ: 'x', ο: 'o', π: 'p', ρ: 'r', σ: 's', ς: 's', τ: 't', υ: 'y', φ: 'f', χ: 'ch', ψ: 'ps',
@@ -18,7 +20,16 @@ const GREEK: Record<string, string> = {
 };
 
 /** Latin letters that Unicode does not decompose into base + mark. */
-const LATIN_EXTRA: Record<string, string> = { đ: 'dj', ł: 'l', ø: 'o', ß: 'ss', æ: 'ae', œ: 'oe', ı: 'i', ħ: 'h' };
+const LATIN_EXTRA: Record<string, string> = {
+  đ: 'dj',
+  ł: 'l',
+  ø: 'o',
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ı: 'i',
+  ħ: 'h',
+};
 
 const ZERO_WIDTH = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/gu;
 const MARKS = /\p{M}+/gu;
@@ -45,7 +56,15 @@ export function normaliseText(input: string): string {
   return s;
 }
 
-const LEET_DIGITS: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b' };
+const LEET_DIGITS: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+};
 
 /**
  * Leetspeak undone in one token, or null when the token is not leet. Digits count as letters only
@@ -62,7 +81,11 @@ export function unleet(token: string): string | null {
     const leetable = [...run].every((d) => d in LEET_DIGITS);
     if (!leetable) return run;
     if (letterBefore && letterAfter) return [...run].map((d) => LEET_DIGITS[d]).join('');
-    if (run.length === 1 && ((letterBefore && after === '' && /\p{L}{3}$/u.test(before)) || (letterAfter && before === '' && /^\p{L}{3}/u.test(after))))
+    if (
+      run.length === 1 &&
+      ((letterBefore && after === '' && /\p{L}{3}$/u.test(before)) ||
+        (letterAfter && before === '' && /^\p{L}{3}/u.test(after)))
+    )
       return LEET_DIGITS[run] ?? run;
     return run;
   });

@@ -46,7 +46,14 @@ function splitList<T>(list: readonly T[], heldoutShare: number): { train: T[]; h
   return { train: list.slice(0, list.length - n), heldout: list.slice(list.length - n) };
 }
 
-const LEET: Record<string, string[]> = { o: ['0'], a: ['4', '@'], e: ['3'], i: ['1'], s: ['$', '5'], l: ['1'] };
+const LEET: Record<string, string[]> = {
+  o: ['0'],
+  a: ['4', '@'],
+  e: ['3'],
+  i: ['1'],
+  s: ['$', '5'],
+  l: ['1'],
+};
 
 /** Vendor-style obfuscation of a Latin product phrase: gl0ck, c0ca1ne, pa$$port, c.o.k.e. */
 function obfuscate(text: string, rnd: () => number): string {
@@ -115,14 +122,16 @@ function compose(spec: Spec): CorpusRow[] {
       if (seen.has(key)) continue;
       seen.add(key);
       made++;
-      const row: CorpusRow = { title, description, label: spec.label, lang: spec.lang };
-      if (spec.hardNegative) {
-        row.hardNegative = true;
-        row.family = spec.hardNegative;
-      }
-      row.group = spec.group;
-      row.split = split;
-      row.source = 'handwritten';
+      const row: CorpusRow = {
+        title,
+        description,
+        label: spec.label,
+        lang: spec.lang,
+        ...(spec.hardNegative ? { hardNegative: true as const, family: spec.hardNegative } : {}),
+        group: spec.group,
+        split,
+        source: 'handwritten',
+      };
       rows.push(row);
     }
   }
@@ -134,11 +143,25 @@ export function buildLanguage(bank: LanguageBank): CorpusRow[] {
   const extras = bank.extras;
   for (const label of TARGET_CLASSES) {
     rows.push(
-      ...compose({ lang: bank.lang, label, bank: bank[label], group: `${bank.lang}/${label}`, counts: COUNTS.target, extras }),
+      ...compose({
+        lang: bank.lang,
+        label,
+        bank: bank[label],
+        group: `${bank.lang}/${label}`,
+        counts: COUNTS.target,
+        extras,
+      }),
     );
   }
   rows.push(
-    ...compose({ lang: bank.lang, label: 'other', bank: bank.other, group: `${bank.lang}/other`, counts: COUNTS.benign, extras }),
+    ...compose({
+      lang: bank.lang,
+      label: 'other',
+      bank: bank.other,
+      group: `${bank.lang}/other`,
+      counts: COUNTS.benign,
+      extras,
+    }),
   );
   for (const family of HARD_NEGATIVE_FAMILIES) {
     rows.push(

@@ -231,7 +231,11 @@ export const en: LanguageBank = {
       ],
     },
     ebook: {
-      items: ['e-book on the history of the opium trade', 'harm reduction guide PDF', 'novel about cocaine cartels'],
+      items: [
+        'e-book on the history of the opium trade',
+        'harm reduction guide PDF',
+        'novel about cocaine cartels',
+      ],
       titles: ['{item}', 'Book: {item}', '{item} (digital download)'],
       descs: [
         'The {item} is a non-fiction read about drug policy, 320 pages, EPUB and PDF.',
