@@ -1,5 +1,6 @@
 // Every command group of the CLI. Add a module here to add a command.
 import type { Command } from 'commander';
+import * as classify from './classify.js';
 import * as demo from './demo.js';
 import * as migrate from './migrate.js';
 import * as range from './range.js';
@@ -10,4 +11,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [demo, services, migrate, source, range];
+export const commandModules: CommandModule[] = [demo, services, migrate, source, range, classify];
