@@ -97,5 +97,5 @@ export function normaliseCountry(input: string): string | null {
 
 /** Candidates for "did you mean" when a country is not recognised. */
 export function countrySuggestions(): string[] {
-  return [...ISO2, ...Object.values(NAMES).flat()];
+  return Object.values(NAMES).flat();
 }

@@ -100,6 +100,7 @@ class Loader {
       else seen.set(rule.id, rule.source!.line);
       rules.push(rule);
     }
+    this.problems.sort((a, b) => a.line - b.line || a.column - b.column);
     return { rules: this.problems.length > 0 ? [] : rules, problems: this.problems };
   }
 
@@ -160,7 +161,7 @@ class Loader {
     }
     if (def.minConfidence !== null && !def.category)
       this.problem(keyNodes.get('minConfidence')!, 'minConfidence applies to a category', 'add "category: …"');
-    if (!def.query && !def.category && !def.priceEur && !def.currency && !def.shipsFrom && !def.shipsTo && !def.site && !def.vendor && !def.language && !def.watchlists && !def.on)
+    if (!fields.has('query') && !def.category && !def.priceEur && !def.currency && !def.shipsFrom && !def.shipsTo && !def.site && !def.vendor && !def.language && !def.watchlists && !def.on)
       this.problem(node, 'rule has no condition, so it would fire on every listing', 'add a "query:" or a filter');
     if (def.on?.kind === 'watched_vendor_new_site' && !(def.watchlists && (def.watchlists.vendors.length > 0 || def.watchlists.pgp.length > 0)))
       this.problem(keyNodes.get('on')!, 'watched_vendor_new_site needs vendors or PGP keys to watch', 'add "watchlists: { vendors: [...] }"');
@@ -295,6 +296,7 @@ class Loader {
       if (isMap(params)) {
         let v: number | null = def;
         for (const pair of params.items) if (this.key(pair, [name]) === name) v = this.num(this.value(pair), `${kind}.${name}`, min, max);
+        if (v === null && def === null) this.problem(params, `${kind} needs ${name}`, `write on: { ${kind}: { ${name}: N } }`);
         return v;
       }
       this.problem(params, `${kind} takes { ${name}: N }`);
@@ -318,7 +320,7 @@ class Loader {
   private country(s: string, n: Node): string | null {
     const c = normaliseCountry(s);
     if (c) return c;
-    const sug = suggest(s, countrySuggestions());
+    const sug = s.trim().length > 3 ? suggest(s, countrySuggestions()) : null;
     this.problem(n, `unknown country "${s}"`, sug ? `did you mean "${sug}"? (ISO codes like RS, BA, AL)` : 'use ISO 3166 codes like RS, BA, AL');
     return null;
   }
