@@ -23,7 +23,7 @@ const TOP_FIELDS = ['rules'];
 const WATCHLIST_FIELDS = ['addresses', 'pgp', 'handles', 'vendors', 'files'];
 const PRICE_FIELDS = ['min', 'max'];
 
-export const LOADER_LIMITS = { maxNodes: 2_000_000, maxRules: 100_000 };
+export const LOADER_LIMITS = { maxNodes: 2_000_000, maxRules: 100_000, maxFlowDepth: 200 };
 
 const LANGUAGES: Record<string, string> = {
   english: 'en', albanian: 'sq', shqip: 'sq', bosnian: 'bs', bosanski: 'bs', croatian: 'hr', hrvatski: 'hr',
@@ -61,6 +61,13 @@ class Loader {
   ) {}
 
   load(): LoadResult {
+    const deep = flowDepthExceeded(this.src, LOADER_LIMITS.maxFlowDepth);
+    if (deep !== null) {
+      const before = this.src.slice(0, deep);
+      const line = before.split('\n').length;
+      const column = deep - before.lastIndexOf('\n');
+      return { rules: [], problems: [{ message: `YAML nested deeper than ${LOADER_LIMITS.maxFlowDepth} levels`, line, column }] };
+    }
     this.doc = parseDocument(this.src, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     for (const e of this.doc.errors) {
       const lp = e.linePos?.[0] ?? { line: 1, col: 1 };
@@ -447,6 +454,33 @@ class Loader {
 }
 
 class TooBig extends Error {}
+
+/**
+ * Offset where [ / { flow collections nest deeper than max, else null. The YAML parser recurses
+ * per level, so `[[[[…` a hundred thousand deep must be refused before it gets there. Quoted
+ * strings and comments are skipped; this is a guard, not a parser.
+ */
+function flowDepthExceeded(src: string, max: number): number | null {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = null;
+      else if (c === '\n' && quote === "'") quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(src[i - 1]!))) {
+      const nl = src.indexOf('\n', i);
+      i = nl < 0 ? src.length : nl;
+    } else if (c === '[' || c === '{') {
+      if (++depth > max) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return null;
+}
 
 /** loadRules, turning a runaway document into one clear problem instead of an exception. */
 export function loadRulesSafely(src: string, opts: LoadOptions): LoadResult {
