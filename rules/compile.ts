@@ -99,7 +99,7 @@ export class CompiledRuleSet {
   private patternAtoms: number[][] = [];
   /** per view: deletion variant → fuzzy atoms; and the largest distance used. */
   private fuzzyIndex: Array<Map<string, number[]>> = [new Map(), new Map()];
-  private fuzzyMaxK = [0, 0];
+  private fuzzyMaxK = [-1, -1];
   private stamp: Uint32Array;
   private epoch = 0;
 
@@ -321,7 +321,7 @@ export class CompiledRuleSet {
       }
     }
     const maxK = this.fuzzyMaxK[v]!;
-    if (maxK > 0) {
+    if (maxK >= 0) {
       const index = this.fuzzyIndex[v]!;
       view.tokens.forEach((t, pos) => {
         if (t.text.length > 64) return;
