@@ -82,7 +82,7 @@ export function normaliseForMatch(input: string, opts: NormaliseOptions = {}): N
   for (let i = 0; i < chars.length; ) {
     if (!WORD_CHAR.test(chars[i]!)) {
       out.push(chars[i]!);
-      outMap.push(map[i]!);
+      for (let u = 0; u < chars[i]!.length; u++) outMap.push(map[i]!);
       i++;
       continue;
     }
@@ -101,7 +101,8 @@ export function normaliseForMatch(input: string, opts: NormaliseOptions = {}): N
       }
       for (const d of s) {
         out.push(d);
-        outMap.push(map[k]!);
+        // One map entry per UTF-16 unit, like the text.
+        for (let u = 0; u < d.length; u++) outMap.push(map[k]!);
       }
     }
     i = j;
