@@ -1,10 +1,10 @@
-// The matcher's view of a text: normalised (via the extractors' normaliser), tokenised, with a
+// The matcher's view of a text: normalised (extractors/normalise.ts), tokenised, with a
 // way back to offsets in the original text for highlighting. Rules see one of two views:
 // `plain` (case, accents, zero-width characters, homoglyphs in mixed words, leetspeak) or
 // `translit` (plain + Cyrillic/Greek transliteration + a phonetic skeleton, so "глок" and
 // "glock" both read "glok"). Terms of a rule go through exactly the same function, so a rule
 // and a listing always agree on spelling.
-import { normaliseForMatch } from './normalise-fallback.js'; // swap for '../extractors/normalise.js'
+import { normaliseForMatch } from '../extractors/normalise.js';
 
 export type ViewKind = 'plain' | 'translit';
 export const VIEW_KINDS: readonly ViewKind[] = ['plain', 'translit'];
