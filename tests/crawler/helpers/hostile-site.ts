@@ -120,6 +120,42 @@ export async function startHostileSite(range: RunningRange, name = 'hostile'): P
               Buffer.from('</body></html>'),
             ]),
           );
+      case '/js-page':
+        return res
+          .writeHead(200, htmlHead)
+          .end(
+            '<!doctype html><html><head><title>JS market</title><link rel="stylesheet" href="/style.css"></head><body>' +
+              '<noscript>Please enable JavaScript to use this market.</noscript><div id="app"></div>' +
+              '<img src="/image"><script src="/app.js"></script></body></html>',
+          );
+      case '/style.css':
+        return res.writeHead(200, { 'content-type': 'text/css' }).end('body{background:#fff}');
+      case '/app.js':
+        return res
+          .writeHead(200, { 'content-type': 'application/javascript' })
+          .end(
+            "fetch('/api/items').then(r=>r.json()).then(items=>{document.getElementById('app').innerHTML=" +
+              "items.map(i=>'<a class=item href=\"/listing/'+i.id+'\">'+i.title+'</a>').join('');document.title='rendered'});",
+          );
+      case '/api/items':
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify([
+            { id: 1, title: 'Glock 19' },
+            { id: 2, title: 'CZ 75' },
+          ]),
+        );
+      case '/webrtc':
+        return res
+          .writeHead(200, htmlHead)
+          .end(
+            '<html><body><pre id=out>pending</pre><script>' +
+              "const out=[];try{const pc=new RTCPeerConnection({iceServers:[{urls:'stun:203.0.113.1:3478'}]});" +
+              "pc.createDataChannel('x');pc.onicecandidate=e=>{if(e.candidate)out.push(e.candidate.candidate)};" +
+              "pc.createOffer().then(o=>pc.setLocalDescription(o));setTimeout(()=>{document.getElementById('out').textContent=JSON.stringify(out)},300)}" +
+              "catch(e){document.getElementById('out').textContent='error '+e}</script></body></html>",
+          );
+      case '/tall':
+        return res.writeHead(200, htmlHead).end(PAGE('<div style="height:40000px">tall</div>'));
       case '/header-bomb':
         res.setHeader('x-junk', 'y'.repeat(64 * 1024));
         return res.writeHead(200, htmlHead).end('x');
