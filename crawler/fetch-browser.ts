@@ -284,7 +284,10 @@ export class BrowserFetcher {
       const doc = documentResult as HttpFetchResult | null;
       if (!doc) throw new FetchError('bad_response', 'browser rendered no main document', url);
       const renderedHtml = await page.content();
-      const height = await page.evaluate('document.documentElement.scrollHeight').then(Number).catch(() => 0);
+      const height = await page
+        .evaluate('document.documentElement.scrollHeight')
+        .then(Number)
+        .catch(() => 0);
       const width = o.viewport?.width ?? 1280;
       const maxH = o.maxScreenshotHeight ?? 16_384;
       const screenshot = await page.screenshot({
