@@ -174,12 +174,44 @@ export function staticTrap(
 }
 
 /**
- * Run-level trap state: how many dates a URL template has produced and how many query variants a path
- * has. Bounded: it only grows with admitted URLs, which the page budget bounds.
+ * A bounded group a URL belongs to: at most `limit` distinct members per group per run. Calendar
+ * pages share a group per date template (member = the dates), faceted searches a group per path
+ * (member = the query). Pure, so a Redis frontier can enforce the same limits across processes.
+ */
+export interface TrapGroup {
+  key: string;
+  member: string;
+  limit: number;
+  trap: TrapKind;
+}
+
+export function trapGroups(url: string, limits: TrapLimits = DEFAULT_TRAP_LIMITS): TrapGroup[] {
+  const u = new URL(url);
+  const groups: TrapGroup[] = [];
+  const { template, dates } = dateTemplate(url);
+  if (dates.length > 0)
+    groups.push({
+      key: `cal:${template}`,
+      member: dates.join('|'),
+      limit: limits.maxDatesPerTemplate,
+      trap: 'calendar',
+    });
+  if (u.search)
+    groups.push({
+      key: `qv:${u.host}${u.pathname}`,
+      member: u.search,
+      limit: limits.maxQueryVariantsPerPath,
+      trap: 'query_explosion',
+    });
+  return groups;
+}
+
+/**
+ * Run-level trap state for one process: how many dates a URL template has produced and how many
+ * query variants a path has. Bounded: it only grows with admitted URLs, which the budget bounds.
  */
 export class TrapTracker {
-  private readonly datesPerTemplate = new Map<string, Set<string>>();
-  private readonly variantsPerPath = new Map<string, Set<string>>();
+  private readonly groups = new Map<string, Set<string>>();
 
   constructor(
     private readonly limits: TrapLimits = DEFAULT_TRAP_LIMITS,
@@ -190,21 +222,15 @@ export class TrapTracker {
   admit(url: string): TrapKind | null {
     const st = staticTrap(url, this.limits, this.now());
     if (st) return st;
-    const u = new URL(url);
-    const { template, dates } = dateTemplate(url);
-    if (dates.length > 0) {
-      const seen = this.datesPerTemplate.get(template) ?? new Set<string>();
-      const key = dates.join('|');
-      if (!seen.has(key) && seen.size >= this.limits.maxDatesPerTemplate) return 'calendar';
-      seen.add(key);
-      this.datesPerTemplate.set(template, seen);
+    const gs = trapGroups(url, this.limits);
+    for (const g of gs) {
+      const seen = this.groups.get(g.key);
+      if (seen && !seen.has(g.member) && seen.size >= g.limit) return g.trap;
     }
-    if (u.search) {
-      const path = `${u.host}${u.pathname}`;
-      const seen = this.variantsPerPath.get(path) ?? new Set<string>();
-      if (!seen.has(u.search) && seen.size >= this.limits.maxQueryVariantsPerPath) return 'query_explosion';
-      seen.add(u.search);
-      this.variantsPerPath.set(path, seen);
+    for (const g of gs) {
+      const seen = this.groups.get(g.key) ?? new Set<string>();
+      seen.add(g.member);
+      this.groups.set(g.key, seen);
     }
     return null;
   }
