@@ -34,7 +34,7 @@ async function solveQueue(range: RunningRange, base: string, next = '/'): Promis
 describe('login wall and CAPTCHA queue', () => {
   let range: RunningRange;
   beforeAll(async () => {
-    range = await startRange({ seed: 3, size: 80, obstacles: ['login', 'captcha'] });
+    range = await startRange({ seed: 3, size: 160, obstacles: ['login', 'captcha'] });
   });
   afterAll(async () => range.stop());
 
