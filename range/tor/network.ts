@@ -2,7 +2,6 @@
 // 3 relays (2 exits), one onion-service process serving every requested service as a v3 onion
 // on port 80, and one client with a SocksPort and a cookie-authenticated ControlPort.
 // Real Tor end to end, but nothing leaves 127.0.0.1 (the client only accepts .onion targets).
-import { execFile } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -15,15 +14,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { ensureTorInstalled, type TorBinaries } from './install.js';
+import { provideIdentity } from './identities.js';
+import { ensureTorInstalled } from './install.js';
 import { onionIdentityFromSeed, onionServiceKeyFiles } from './onion-keys.js';
 import { allocateLoopbackPorts } from './ports.js';
 import { cleanupStaleTor, rssBytes, spawnTor, stopTorProcesses, type TorProcess } from './processes.js';
 import { fetchViaSocks } from './socks-fetch.js';
 import { buildTorrc, type DirAuthoritySpec, type TorNetworkPlan, type TorNodeSpec } from './torrc.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface OnionServiceRequest {
   /** Directory-safe name: letters, digits, `-` and `_` (it names the HiddenServiceDir). */
@@ -35,7 +32,10 @@ export interface OnionServiceRequest {
 }
 
 export interface PrivateTorNetworkOptions {
-  /** Everything tor writes goes under here (it is created; `<dataDir>/net` is wiped at start). */
+  /**
+   * Everything tor writes goes under here. `<dataDir>/net` (node state, logs) is wiped at every
+   * start; `<dataDir>/keys` keeps relay/authority identities so later starts skip key generation.
+   */
   dataDir: string;
   services: OnionServiceRequest[];
   log?: (message: string) => void;
@@ -146,68 +146,6 @@ function fileMatches(file: string, pattern: RegExp): boolean {
   }
 }
 
-async function generateAuthorityKeys(bin: TorBinaries, dir: string, dirPort: number): Promise<string> {
-  const keys = mkdirPrivate(path.join(dir, 'keys'));
-  const child = execFileAsync(
-    bin.torGencert,
-    [
-      '--create-identity-key',
-      '--passphrase-fd',
-      '0',
-      '-i',
-      path.join(keys, 'authority_identity_key'),
-      '-s',
-      path.join(keys, 'authority_signing_key'),
-      '-c',
-      path.join(keys, 'authority_certificate'),
-      '-m',
-      '12',
-      '-a',
-      `127.0.0.1:${dirPort}`,
-    ],
-    { timeout: 60_000 },
-  );
-  child.child.stdin?.end(''); // empty passphrase
-  await child;
-  const cert = readFileSync(path.join(keys, 'authority_certificate'), 'utf8');
-  const m = /^fingerprint ([0-9A-F]{40})$/m.exec(cert);
-  if (!m) throw new Error(`tor-gencert wrote no fingerprint in ${keys}/authority_certificate`);
-  return m[1]!;
-}
-
-async function relayFingerprint(
-  bin: TorBinaries,
-  dir: string,
-  nickname: string,
-  defaultsTorrc: string,
-): Promise<string> {
-  await execFileAsync(
-    bin.tor,
-    [
-      '--defaults-torrc',
-      defaultsTorrc,
-      '--ignore-missing-torrc',
-      '-f',
-      path.join(dir, 'nonexistent-torrc'),
-      '--DataDirectory',
-      dir,
-      '--ORPort',
-      '1',
-      '--Nickname',
-      nickname,
-      '--GeoIPFile',
-      '/dev/null',
-      '--GeoIPv6File',
-      '/dev/null',
-      '--list-fingerprint',
-    ],
-    { timeout: 60_000, env: { ...process.env, MALLOC_ARENA_MAX: '1' } },
-  );
-  const m = /^\S+ ([0-9A-F]{40})$/m.exec(readFileSync(path.join(dir, 'fingerprint'), 'utf8'));
-  if (!m) throw new Error(`tor --list-fingerprint wrote no fingerprint in ${dir}`);
-  return m[1]!;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -242,18 +180,40 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
   const socksPort = nextPort();
   const controlPort = nextPort();
 
-  log('generating authority and relay keys');
-  const [v3idents, authFingerprints, relayFingerprints] = await Promise.all([
-    Promise.all(authDirs.map((dir, i) => generateAuthorityKeys(bin, dir, authPorts[i]!.dirPort))),
-    Promise.all(authDirs.map((dir, i) => relayFingerprint(bin, dir, AUTHORITIES[i]!, defaultsTorrc))),
-    Promise.all(relayDirs.map((dir, i) => relayFingerprint(bin, dir, RELAYS[i]!.nickname, defaultsTorrc))),
+  const keyCache = path.join(dataDir, 'keys');
+  mkdirPrivate(keyCache);
+  const identities = await Promise.all([
+    ...AUTHORITIES.map((nickname, i) =>
+      provideIdentity(bin, {
+        nickname,
+        cacheDir: path.join(keyCache, nickname),
+        nodeDir: authDirs[i]!,
+        authorityDirPort: authPorts[i]!.dirPort,
+        defaultsTorrc,
+      }),
+    ),
+    ...RELAYS.map((r, i) =>
+      provideIdentity(bin, {
+        nickname: r.nickname,
+        cacheDir: path.join(keyCache, r.nickname),
+        nodeDir: relayDirs[i]!,
+        defaultsTorrc,
+      }),
+    ),
   ]);
+  const generatedKeys = identities.filter((id) => id.generated).length;
+  log(
+    generatedKeys > 0
+      ? `generated ${generatedKeys} relay/authority identities`
+      : 'reusing cached relay/authority identities',
+  );
   const authorities: DirAuthoritySpec[] = AUTHORITIES.map((nickname, i) => ({
     nickname,
     ...authPorts[i]!,
-    v3ident: v3idents[i]!,
-    fingerprint: authFingerprints[i]!,
+    v3ident: identities[i]!.v3ident!,
+    fingerprint: identities[i]!.fingerprint,
   }));
+  const relayFingerprints = identities.slice(AUTHORITIES.length).map((id) => id.fingerprint);
   const plan: TorNetworkPlan = {
     authorities,
     exitFingerprints: RELAYS.flatMap((r, i) => (r.role === 'exit' ? [relayFingerprints[i]!] : [])),
