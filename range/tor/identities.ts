@@ -1,8 +1,8 @@
 // Relay and authority identities. Generating them is the slow part of a start on a busy machine
 // (an RSA-3072 authority identity per authority), so they are kept in `<dataDir>/keys/<nick>`
 // and reused by later starts; each run copies them into a fresh node directory (consensus and
-// ports are always per run). The authority certificate's advisory dir-address may name an old
-// port: tor routes to authorities by the DirAuthority lines, not by that field.
+// ports are always per run). Authority certificates carry no dir-address: tor finds authorities
+// by the DirAuthority lines, whose ports are chosen at each start.
 import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -24,10 +24,7 @@ export interface IdentityRequest {
   nickname: string;
   /** Where generated keys are kept between runs. */
   cacheDir: string;
-  /** The node's DataDirectory for this run; its `keys/` is filled from the cache. */
-  nodeDir: string;
-  /** Set for directory authorities. */
-  authorityDirPort?: number;
+  authority: boolean;
   defaultsTorrc: string;
 }
 
@@ -59,7 +56,7 @@ function readV3ident(cacheDir: string): string | null {
   }
 }
 
-async function generateAuthorityKeys(bin: TorBinaries, cacheDir: string, dirPort: number): Promise<void> {
+async function generateAuthorityKeys(bin: TorBinaries, cacheDir: string): Promise<void> {
   const keys = path.join(cacheDir, 'keys');
   mkdirPrivate(keys);
   const run = execFileAsync(
@@ -76,8 +73,6 @@ async function generateAuthorityKeys(bin: TorBinaries, cacheDir: string, dirPort
       path.join(keys, 'authority_certificate'),
       '-m',
       String(CERT_MONTHS),
-      '-a',
-      `127.0.0.1:${dirPort}`,
     ],
     { timeout: 120_000 },
   );
@@ -115,33 +110,36 @@ async function generateRelayKeys(
   );
 }
 
-/** Makes sure the cache holds a complete identity (generating what is missing) and installs it in nodeDir. */
+/** Makes sure the cache holds a complete identity for the node, generating what is missing. */
 export async function provideIdentity(
   bin: TorBinaries,
   req: IdentityRequest,
 ): Promise<NodeIdentity & { generated: boolean }> {
-  const isAuthority = req.authorityDirPort !== undefined;
   let fingerprint = readFingerprint(req.cacheDir);
-  let v3ident = isAuthority ? readV3ident(req.cacheDir) : undefined;
+  let v3ident = req.authority ? readV3ident(req.cacheDir) : undefined;
   const generated = fingerprint === null || v3ident === null;
   if (generated) {
     rmSync(req.cacheDir, { recursive: true, force: true }); // incomplete or expiring: start over
     mkdirPrivate(req.cacheDir);
     await Promise.all([
       generateRelayKeys(bin, req.cacheDir, req.nickname, req.defaultsTorrc),
-      isAuthority ? generateAuthorityKeys(bin, req.cacheDir, req.authorityDirPort!) : Promise.resolve(),
+      req.authority ? generateAuthorityKeys(bin, req.cacheDir) : Promise.resolve(),
     ]);
     fingerprint = readFingerprint(req.cacheDir);
-    v3ident = isAuthority ? readV3ident(req.cacheDir) : undefined;
+    v3ident = req.authority ? readV3ident(req.cacheDir) : undefined;
     if (!fingerprint) throw new Error(`tor --list-fingerprint wrote no fingerprint in ${req.cacheDir}`);
     if (v3ident === null)
       throw new Error(`tor-gencert wrote no valid authority_certificate in ${req.cacheDir}/keys`);
   }
-  const keys = path.join(req.nodeDir, 'keys');
-  cpSync(path.join(req.cacheDir, 'keys'), keys, { recursive: true });
+  return { fingerprint: fingerprint!, ...(req.authority ? { v3ident: v3ident! } : {}), generated };
+}
+
+/** Copies a cached identity's keys into a node's fresh DataDirectory. */
+export function installIdentity(cacheDir: string, nodeDir: string): void {
+  const keys = path.join(nodeDir, 'keys');
+  cpSync(path.join(cacheDir, 'keys'), keys, { recursive: true });
   // tor insists that key material is private to its user.
   mkdirPrivate(keys);
   for (const f of readdirSync(keys))
     if (statSync(path.join(keys, f)).isFile()) chmodSync(path.join(keys, f), 0o600);
-  return { fingerprint: fingerprint!, ...(isAuthority ? { v3ident: v3ident! } : {}), generated };
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TorControlClient, type StreamInfo } from '../../range/tor/control.js';
 import { startPrivateTorNetwork, type PrivateTorNetwork } from '../../range/tor/network.js';
 import { isValidOnionV3, onionIdentityFromSeed } from '../../range/tor/onion-keys.js';
+import { allocateLoopbackPorts } from '../../range/tor/ports.js';
 import { findTorProcessesIn } from '../../range/tor/processes.js';
 import { fetchViaSocks } from '../../range/tor/socks-fetch.js';
 
@@ -28,6 +29,7 @@ let tor: PrivateTorNetwork | undefined;
 let control: TorControlClient | undefined;
 const streamEvents: StreamInfo[] = [];
 let onion = '';
+const startupLog: string[] = [];
 
 function alive(pid: number): boolean {
   try {
@@ -64,10 +66,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkwatch-tor-'));
+  const httpPort = (server.address() as AddressInfo).port;
+  let allocations = 0;
   tor = await startPrivateTorNetwork({
     dataDir,
-    services: [{ name: 'market', secretSeed: seed, targetPort: (server.address() as AddressInfo).port }],
-    log: (m) => process.stdout.write(`[tor] ${m}\n`),
+    services: [{ name: 'market', secretSeed: seed, targetPort: httpPort }],
+    log: (m) => {
+      startupLog.push(m);
+      process.stdout.write(`[tor] ${m}\n`);
+    },
+    // First attempt: hand the client a SocksPort that is already taken (our HTTP server's), as if
+    // another process had grabbed it; start-up must notice and retry with fresh ports.
+    allocatePorts: async (n) => {
+      const ports = await allocateLoopbackPorts(n);
+      if (allocations++ === 0) ports[n - 2] = httpPort;
+      return ports;
+    },
   });
   onion = tor.onions.market!;
   control = await TorControlClient.connect({ port: tor.controlPort, cookiePath: tor.controlCookiePath });
@@ -91,6 +105,8 @@ describe('private Tor network', () => {
     expect(hostname).toBe(onion);
     expect(tor!.socksUrl).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
     expect(tor!.pids).toHaveLength(8);
+    expect(startupLog.some((m) => /port was taken .*retrying with new ports/.test(m))).toBe(true);
+    expect(tor!.socksPort).not.toBe((server.address() as AddressInfo).port);
     expect(tor!.pids.every(alive)).toBe(true);
     process.stdout.write(
       `[tor] timings ${JSON.stringify(tor!.timings)} rss ${(tor!.rssBytes() / 1048576).toFixed(0)} MiB\n`,
