@@ -1,7 +1,8 @@
 // Measures the private Tor network: start-up until the first onion fetch, fetch latency on a warm
 // circuit and on a fresh SOCKS identity (new rendezvous circuit), and memory of the tor processes.
 // Baseline in the same run: the same GET straight to the local HTTP server.
-//   npx tsx range/tor/measure.ts [--services N] [--samples N]
+//   npx tsx range/tor/measure.ts [--services N] [--samples N] [--data-dir DIR]
+// With --data-dir the relay/authority keys cached there are reused (the `range --tor` restart case).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -45,7 +46,11 @@ const body = 'x'.repeat(2048);
 const server = http.createServer((_req, res) => res.end(body));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
 const port = (server.address() as AddressInfo).port;
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkwatch-tor-measure-'));
+const dataDirArg = process.argv.indexOf('--data-dir');
+const keepDataDir = dataDirArg >= 0;
+const dataDir = keepDataDir
+  ? path.resolve(process.argv[dataDirArg + 1] ?? '.darkwatch/tor-measure')
+  : mkdtempSync(path.join(os.tmpdir(), 'darkwatch-tor-measure-'));
 
 const tor = await startPrivateTorNetwork({
   dataDir,
@@ -93,5 +98,5 @@ try {
 } finally {
   await tor.stop();
   server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
 }
