@@ -1,5 +1,6 @@
 // Real-Tor mode of the training range: a private Tor network on loopback (see docs/range-tor.md).
 export {
+  rangeTorSites,
   startRangeTor,
   DEFAULT_RANGE_TOR_DIR,
   type RangeTor,
