@@ -183,7 +183,7 @@ describe.concurrent('tor never outlives its parent', () => {
       parent.kill(sig);
       expect(await exited).toBe(sig); // the parent still dies of the signal, as it would without us
       expect(await waitFor(() => !alive(torPid), 5000)).toBe(true);
-    }, 30_000);
+    }, 60_000);
   }
 
   it('kills tor when the parent exits normally', async ({ expect }) => {
@@ -192,12 +192,12 @@ describe.concurrent('tor never outlives its parent', () => {
     const code = await new Promise<number | null>((r) => parent.once('exit', (c) => r(c)));
     expect(code).toBe(3);
     expect(await waitFor(() => !alive(torPid), 5000)).toBe(true);
-  }, 30_000);
+  }, 60_000);
 
   it('tor exits on its own when the parent is SIGKILLed (__OwningControllerProcess)', async ({ expect }) => {
     const stateDir = path.join(root, 'parent-kill');
     const { parent, torPid } = await startParent(stateDir, 'wait');
     parent.kill('SIGKILL');
     expect(await waitFor(() => !alive(torPid), 25_000)).toBe(true);
-  }, 40_000);
+  }, 75_000);
 });
