@@ -71,7 +71,11 @@ function isHiddenElement(el: Element): boolean {
 }
 
 /** Text with line breaks between blocks; `maxChars` bounds the work on huge nodes. */
-export function blockText(nodes: AnyNode | AnyNode[], maxChars = 2_000_000): string {
+export function blockText(
+  nodes: AnyNode | AnyNode[],
+  maxChars = 2_000_000,
+  skip?: ReadonlySet<AnyNode>,
+): string {
   const parts: string[] = [];
   let size = 0;
   const stack: Array<AnyNode | 'break'> = (Array.isArray(nodes) ? nodes : [nodes]).slice().reverse();
@@ -88,13 +92,11 @@ export function blockText(nodes: AnyNode | AnyNode[], maxChars = 2_000_000): str
     }
     if (!isElement(node) && node.type !== 'root') continue;
     if (isElement(node)) {
-      if (isHiddenElement(node)) continue;
+      if (isHiddenElement(node) || skip?.has(node)) continue;
       if (node.name === 'img' && node.attribs.alt) parts.push(` ${node.attribs.alt} `);
       if (BLOCK.has(node.name)) {
         parts.push('\n');
         stack.push('break');
-      } else if (node.name === 'td' || node.name === 'th') {
-        parts.push(' ');
       }
     }
     const children = (node as Element).children;
