@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import * as classify from './classify.js';
 import * as demo from './demo.js';
+import * as extract from './extract.js';
 import * as match from './match.js';
 import * as migrate from './migrate.js';
 import * as range from './range.js';
@@ -13,4 +14,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [demo, services, migrate, source, range, classify, match, rules];
+export const commandModules: CommandModule[] = [demo, services, migrate, source, range, classify, extract, match, rules];
