@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import * as classify from './classify.js';
 import * as crawl from './crawl.js';
 import * as demo from './demo.js';
+import * as extract from './extract.js';
 import * as match from './match.js';
 import * as migrate from './migrate.js';
 import * as range from './range.js';
@@ -15,4 +16,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [demo, services, migrate, source, crawl, worker, range, classify, match, rules];
+export const commandModules: CommandModule[] = [demo, services, migrate, source, crawl, worker, range, classify, match, rules, extract];
