@@ -20,6 +20,7 @@ export interface TrainOptions {
 }
 
 const LABELS = CATEGORIES;
+export const DEFAULT_TEMPERATURE = 0.6;
 const K = LABELS.length;
 
 export class SoftmaxModel {
@@ -28,6 +29,12 @@ export class SoftmaxModel {
     /** Row-major [feature][label]. */
     readonly weights: Float32Array,
     readonly bias: Float64Array,
+    /**
+     * Softmax temperature. L2 regularisation leaves the raw probabilities under-confident (mean
+     * confidence 0.82 at 0.91 accuracy on held-out); 0.6 brings the expected calibration error from
+     * 0.09 to ≈0.03 (docs/classifier.md).
+     */
+    readonly temperature = DEFAULT_TEMPERATURE,
   ) {}
 
   /** Class probabilities in CATEGORIES order. */
@@ -43,7 +50,7 @@ export class SoftmaxModel {
       const base = id * K;
       for (let k = 0; k < K; k++) scores[k]! += (this.weights[base + k] as number) * x;
     }
-    return softmax(scores);
+    return softmax(scores.map((v) => v / this.temperature));
   }
 
   get featureCount(): number {

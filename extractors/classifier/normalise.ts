@@ -47,6 +47,8 @@ function mapChar(ch: string): string {
 
 export function normaliseText(input: string): string {
   let s = input.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase();
+  // Macedonian ѓ/ќ would otherwise lose their accent to NFD and become plain г/к.
+  s = s.replace(/[ѓќ]/gu, mapChar);
   // Decompose first so accented Greek (ό) and Cyrillic (ѝ) map through their base letter.
   s = s.normalize('NFD').replace(MARKS, '');
   s = s.replace(SCRIPT_CHARS, mapChar);

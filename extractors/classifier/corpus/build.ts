@@ -112,9 +112,12 @@ function compose(spec: Spec): CorpusRow[] {
       attempts++;
       let item = pick(items, rnd);
       if (latin && spec.label !== 'other' && rnd() < 0.2) item = obfuscate(item, rnd);
-      const title = decorate(pick(titles, rnd).replaceAll('{item}', item), rnd);
-      const parts = [pick(descs, rnd).replaceAll('{item}', item)];
-      if (rnd() < 0.5 && descs.length > 1) parts.push(pick(descs, rnd).replaceAll('{item}', item));
+      const title = decorate(
+        pick(titles, rnd).replaceAll('{item}', () => item),
+        rnd,
+      );
+      const parts = [pick(descs, rnd).replaceAll('{item}', () => item)];
+      if (rnd() < 0.5 && descs.length > 1) parts.push(pick(descs, rnd).replaceAll('{item}', () => item));
       const extraCount = Math.floor(rnd() * 3);
       for (let k = 0; k < extraCount; k++) parts.push(pick(spec.extras, rnd));
       const description = rnd() < 0.08 ? null : [...new Set(parts)].filter(Boolean).join(' ');
