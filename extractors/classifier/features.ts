@@ -7,10 +7,14 @@
 import { normaliseText, unleet } from './normalise.js';
 import { NGrams, PorterStemmer, RegexpTokenizer } from './natural.js';
 
+/** Bump when tokenisation or features change: the shipped model.json records the version it was built with. */
+export const FEATURE_VERSION = 1;
+
 /** Caps keep hostile input (a 1 MB title) cheap: a listing's class is clear from its first lines. */
 export const MAX_TITLE_CHARS = 500;
 export const MAX_DESCRIPTION_CHARS = 4000;
 const MAX_TOKENS = 600;
+const MAX_CHAR_NGRAM = 5;
 
 const tokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}]+/u });
 
@@ -53,7 +57,7 @@ function tokenFeatures(tok: string): string[] {
   if (tok.length > 3 && ASCII_WORD.test(tok)) feats.push(`s:${PorterStemmer.stem(tok)}`);
   if (!numeric) {
     const padded = ` ${tok} `;
-    for (let n = 3; n <= 5; n++) {
+    for (let n = 3; n <= MAX_CHAR_NGRAM; n++) {
       for (let i = 0; i + n <= padded.length; i++) feats.push(`c:${padded.slice(i, i + n)}`);
     }
   }

@@ -1,8 +1,10 @@
 // Listing classifier (SPEC §3): firearms / drugs / documents / other with a confidence in [0,1].
-// The model is trained from the shipped corpus the first time it is needed (≈1 s, deterministic) and
-// kept for the life of the process; there is no model artefact that could drift from the corpus.
+// The production model is trained on the whole shipped corpus; it is loaded once per process from
+// model.json (artefact.ts), or — if that file does not match the corpus on disk — trained at first use
+// (≈1 s on an idle core, deterministic).
 import type { Category, Classification } from '../../core/types.js';
-import { loadCorpus, type CorpusRow } from './corpus.js';
+import { loadShippedModel, trainProductionModel } from './artefact.js';
+import type { CorpusRow } from './corpus.js';
 import { featurize } from './features.js';
 import { LABELS, SoftmaxModel, trainSoftmax, type TrainOptions } from './model.js';
 
@@ -52,9 +54,9 @@ export function trainClassifier(rows: CorpusRow[], options?: TrainOptions): List
 
 let shared: ListingClassifier | null = null;
 
-/** The production classifier: trained on the whole shipped corpus (train + held-out), once. */
+/** The production classifier: trained on the whole shipped corpus (train + held-out splits). */
 export function defaultClassifier(): ListingClassifier {
-  shared ??= trainClassifier(loadCorpus());
+  shared ??= createClassifier(loadShippedModel() ?? trainProductionModel());
   return shared;
 }
 
