@@ -48,7 +48,7 @@ const ASCII_WORD = /^[a-z]+$/;
 const TOKEN_CACHE_LIMIT = 50_000;
 const tokenCache = new Map<string, string[]>();
 
-function tokenFeatures(tok: string): string[] {
+export function tokenFeatures(tok: string): string[] {
   let feats = tokenCache.get(tok);
   if (feats) return feats;
   feats = [`w:${tok}`];
@@ -66,15 +66,31 @@ function tokenFeatures(tok: string): string[] {
   return feats;
 }
 
+export interface ListingTokens {
+  title: string[];
+  /** Title then description tokens. */
+  all: string[];
+}
+
+export function listingTokens(title: string, description: string | null): ListingTokens {
+  const titleTokens = tokenize(capText(String(title ?? ''), MAX_TITLE_CHARS));
+  const descTokens = description == null ? [] : tokenize(capText(String(description), MAX_DESCRIPTION_CHARS));
+  return { title: titleTokens, all: titleTokens.concat(descTokens) };
+}
+
+/**
+ * Features of the listing as a whole: title words again under their own prefix (the title names the
+ * product; the description often talks about shipping and payment) and word bigrams.
+ */
+export function listingFeatures(tokens: ListingTokens): string[] {
+  const out = tokens.title.map((tok) => `t:${tok}`);
+  for (const [a, b] of NGrams.bigrams(tokens.all) as Array<[string, string]>) out.push(`b:${a}_${b}`);
+  return out;
+}
+
 export function featurize(title: string, description: string | null): string[] {
-  const titleTokens = tokenize(capText(title, MAX_TITLE_CHARS));
-  const descTokens = description ? tokenize(capText(description, MAX_DESCRIPTION_CHARS)) : [];
-  const feats = new Set<string>();
-  // Title words again under their own prefix: the title names the product, the description often
-  // talks about shipping and payment.
-  for (const tok of titleTokens) feats.add(`t:${tok}`);
-  const all = titleTokens.concat(descTokens);
-  for (const tok of all) for (const f of tokenFeatures(tok)) feats.add(f);
-  for (const [a, b] of NGrams.bigrams(all) as Array<[string, string]>) feats.add(`b:${a}_${b}`);
+  const tokens = listingTokens(title, description);
+  const feats = new Set<string>(listingFeatures(tokens));
+  for (const tok of tokens.all) for (const f of tokenFeatures(tok)) feats.add(f);
   return [...feats];
 }

@@ -39,16 +39,22 @@ export class SoftmaxModel {
 
   /** Class probabilities in CATEGORIES order. */
   probabilities(features: string[]): number[] {
-    const scores = Array.from(this.bias);
-    const ids: number[] = [];
+    const ids = new Set<number>();
     for (const f of features) {
       const id = this.vocab.get(f);
-      if (id !== undefined) ids.push(id);
+      if (id !== undefined) ids.add(id);
     }
+    return this.probabilitiesOfIds([...ids]);
+  }
+
+  /** The same from distinct feature ids (the classifier caches ids per token). */
+  probabilitiesOfIds(ids: readonly number[]): number[] {
+    const scores = Array.from(this.bias);
     const x = ids.length ? 1 / Math.sqrt(ids.length) : 0;
-    for (const id of ids) {
-      const base = id * K;
-      for (let k = 0; k < K; k++) scores[k]! += (this.weights[base + k] as number) * x;
+    const w = this.weights;
+    for (let i = 0; i < ids.length; i++) {
+      const base = ids[i]! * K;
+      for (let k = 0; k < K; k++) scores[k]! += w[base + k]! * x;
     }
     return softmax(scores.map((v) => v / this.temperature));
   }
