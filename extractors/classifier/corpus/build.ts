@@ -141,9 +141,17 @@ function compose(spec: Spec): CorpusRow[] {
   return rows;
 }
 
+function scaled(
+  counts: { train: number; heldout: number },
+  scale: number,
+): { train: number; heldout: number } {
+  return { train: Math.round(counts.train * scale), heldout: Math.round(counts.heldout * scale) };
+}
+
 export function buildLanguage(bank: LanguageBank): CorpusRow[] {
   const rows: CorpusRow[] = [];
   const extras = bank.extras;
+  const scale = bank.scale ?? 1;
   for (const label of TARGET_CLASSES) {
     rows.push(
       ...compose({
@@ -151,7 +159,7 @@ export function buildLanguage(bank: LanguageBank): CorpusRow[] {
         label,
         bank: bank[label],
         group: `${bank.lang}/${label}`,
-        counts: COUNTS.target,
+        counts: scaled(COUNTS.target, scale),
         extras,
       }),
     );
@@ -162,7 +170,7 @@ export function buildLanguage(bank: LanguageBank): CorpusRow[] {
       label: 'other',
       bank: bank.other,
       group: `${bank.lang}/other`,
-      counts: COUNTS.benign,
+      counts: scaled(COUNTS.benign, scale),
       extras,
     }),
   );
