@@ -25,6 +25,8 @@ import { canonicalVendor } from './watchlist.js';
 /** Longer fields are matched on their first MAX_FIELD_CHARS characters. */
 export const MAX_FIELD_CHARS = 1_000_000;
 const MAX_SPANS = 1_000;
+/** text length × regex program size above which a regex hit is not located precisely. */
+const REGEX_EXEC_BUDGET = 2_000_000;
 const MAX_HITS_PER_TERM = 20;
 const FIELDS = QUERY_FIELDS; // index 0 = title, 1 = description
 const VIEW_INDEX: Record<ViewKind, number> = { plain: 0, translit: 1 };
@@ -124,12 +126,12 @@ export class CompiledRuleSet {
     };
   }
 
-  match(listing: MatchableListing, history?: ListingHistory): RuleMatch[] {
+  match(listing: MatchableListing | PreparedListing, history?: ListingHistory): RuleMatch[] {
     return this.matchDetailed(listing, history).matches;
   }
 
-  matchDetailed(listing: MatchableListing, history?: ListingHistory): MatchDetail {
-    const scan = new RecordScan(this, listing);
+  matchDetailed(listing: MatchableListing | PreparedListing, history?: ListingHistory): MatchDetail {
+    const scan = new RecordScan(this, prepared(listing));
     const candidates = this.candidates(scan);
     this.stats.records++;
     this.stats.candidates += candidates.length;
@@ -137,8 +139,8 @@ export class CompiledRuleSet {
   }
 
   /** Baseline: every rule, terms found by scanning tokens (no automaton, no index). */
-  matchNaive(listing: MatchableListing, history?: ListingHistory): RuleMatch[] {
-    const scan = new RecordScan(this, listing);
+  matchNaive(listing: MatchableListing | PreparedListing, history?: ListingHistory): RuleMatch[] {
+    const scan = new RecordScan(this, prepared(listing));
     scan.naive = true;
     return this.evaluate(
       scan,
@@ -404,12 +406,10 @@ export class CompiledRuleSet {
       case 'regex': {
         let any = false;
         for (let f = 0; f < FIELDS.length; f++) {
-          if (!(e.mask & (1 << f))) continue;
-          const m = scan.regex(e, f);
-          if (!m) continue;
+          if (!(e.mask & (1 << f)) || !scan.regexTest(e, f)) continue;
           any = true;
           if (!out) break;
-          out.push({ term: e.term, field: f, view: e.view, start: m.start, end: m.end });
+          out.push({ term: e.term, field: f, view: e.view, ...scan.regexSpan(e, f) });
         }
         return any;
       }
@@ -521,21 +521,16 @@ export class CompiledRuleSet {
   }
 }
 
-/** State for matching one record: views built once, occurrences, regex results. */
-class RecordScan {
-  naive = false;
-  readonly occ = new Map<number, Occ[]>();
+/**
+ * A listing with its normalised views, built lazily and kept: the views do not depend on the
+ * rules, so a caller matching one listing against several rule sets (or re-matching after a
+ * recompile) normalises it once.
+ */
+export class PreparedListing {
   private readonly views: Array<Array<TextView | undefined>> = [[], []];
-  private readonly naiveCache = new Map<number, Occ[]>();
-  private readonly regexCache = new Map<string, { start: number; end: number } | null>();
-  private vendorCanon: string | undefined;
-  private iso: { from: string | null; to: string[] } | undefined;
   private readonly texts: string[];
 
-  constructor(
-    private readonly set: CompiledRuleSet,
-    readonly listing: MatchableListing,
-  ) {
+  constructor(readonly listing: MatchableListing) {
     this.texts = [listing.title ?? '', listing.description ?? ''].map((t) => (t.length > MAX_FIELD_CHARS ? t.slice(0, MAX_FIELD_CHARS) : t));
   }
 
@@ -546,6 +541,32 @@ class RecordScan {
       this.views[v]![f] = view;
     }
     return view;
+  }
+}
+
+export function prepareListing(listing: MatchableListing): PreparedListing {
+  return new PreparedListing(listing);
+}
+
+/** State for matching one record against one rule set: occurrences, regex results. */
+class RecordScan {
+  naive = false;
+  readonly occ = new Map<number, Occ[]>();
+  readonly listing: MatchableListing;
+  private readonly naiveCache = new Map<number, Occ[]>();
+  private readonly regexTests = new Map<number, boolean>();
+  private vendorCanon: string | undefined;
+  private iso: { from: string | null; to: string[] } | undefined;
+
+  constructor(
+    private readonly set: CompiledRuleSet,
+    private readonly prepared: PreparedListing,
+  ) {
+    this.listing = prepared.listing;
+  }
+
+  view(v: number, f: number): TextView {
+    return this.prepared.view(v, f);
   }
 
   addOcc(a: number, o: Occ): void {
@@ -564,16 +585,28 @@ class RecordScan {
     return list;
   }
 
-  regex(e: Extract<CExpr, { k: 'regex' }>, f: number): { start: number; end: number } | null {
-    const key = `${e.id}|${f}`;
-    let r = this.regexCache.get(key);
+  /** Does the regex match field f? DFA-only (`test`), the cheap question. */
+  regexTest(e: Extract<CExpr, { k: 'regex' }>, f: number): boolean {
+    const key = e.id * 2 + f;
+    let r = this.regexTests.get(key);
     if (r === undefined) {
       const view = this.view(e.view, f);
-      const m = view.text.length > 0 ? (e.re.exec(view.text) as (string[] & { index: number }) | null) : null;
-      r = m ? { start: m.index, end: m.index + m[0]!.length } : null;
-      this.regexCache.set(key, r);
+      r = view.text.length > 0 && e.re.test(view.text);
+      this.regexTests.set(key, r);
     }
     return r;
+  }
+
+  /**
+   * Where the regex matches in field f (normalised offsets), for highlighting. Finding the
+   * position needs re2js's capture engine, linear but with a larger constant; past a work
+   * budget the whole field is reported instead, so hostile patterns cannot stall a worker.
+   */
+  regexSpan(e: Extract<CExpr, { k: 'regex' }>, f: number): { start: number; end: number } {
+    const view = this.view(e.view, f);
+    if (view.text.length * e.re.programSize() > REGEX_EXEC_BUDGET) return { start: 0, end: view.text.length };
+    const m = e.re.exec(view.text) as (string[] & { index: number }) | null;
+    return m ? { start: m.index, end: m.index + m[0]!.length } : { start: 0, end: view.text.length };
   }
 
   vendor(): string {
@@ -662,6 +695,10 @@ function locate(l: MatchableListing, value: string): TermHit {
     if (i >= 0) return { term: value, field, start: i, end: i + value.length, text: text.slice(i, i + value.length) };
   }
   return { term: value, field: 'entities', start: 0, end: 0, text: value };
+}
+
+function prepared(l: MatchableListing | PreparedListing): PreparedListing {
+  return l instanceof PreparedListing ? l : new PreparedListing(l);
 }
 
 function firstAfter(list: Occ[], field: number, pos: number): Occ | null {
