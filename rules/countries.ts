@@ -85,8 +85,20 @@ function table(): Map<string, string> {
 const ALIASES: Record<string, string> = { UK: 'GB', EL: 'GR', KV: 'XK', KOS: 'XK', WW: WORLDWIDE };
 const ISO_SET = new Set(ISO2);
 
+const cache = new Map<string, string | null>();
+
 /** ISO code for a country written as a code or a name; null when unknown. */
 export function normaliseCountry(input: string): string | null {
+  let c = cache.get(input);
+  if (c === undefined) {
+    c = lookup(input);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(input, c);
+  }
+  return c;
+}
+
+function lookup(input: string): string | null {
   const s = input.trim();
   if (s === '') return null;
   const up = s.toUpperCase();

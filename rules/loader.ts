@@ -3,7 +3,7 @@
 // shell. The YAML tree is walked node by node (never converted wholesale to JS), so positions
 // survive and alias bombs cannot expand: each alias is resolved once, where it is used, and
 // the number of visited nodes is capped.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../core/types.js';
 import { suggest } from './distance.js';
 import { QueryError, type RuleProblem } from './errors.js';
@@ -19,7 +19,8 @@ export const RULE_FIELDS = [
   'minConfidence', 'priceEur', 'currency', 'shipsFrom', 'shipsTo', 'site', 'vendor', 'language', 'transliterate',
   'watchlists', 'on',
 ] as const;
-const TOP_FIELDS = ['rules'];
+// `shared:` holds YAML anchors for lists that several rules reuse (&balkans [RS, BA, …]).
+const TOP_FIELDS = ['rules', 'shared'];
 const WATCHLIST_FIELDS = ['addresses', 'pgp', 'handles', 'vendors', 'files'];
 const PRICE_FIELDS = ['min', 'max'];
 
@@ -53,6 +54,7 @@ class Loader {
   private doc!: Document;
   private readonly problems: RuleProblem[] = [];
   private nodes = 0;
+  private readonly anchors = new Map<string, Node[]>();
   private currentRule: string | undefined;
 
   constructor(
@@ -70,10 +72,15 @@ class Loader {
     }
     this.doc = parseDocument(this.src, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     for (const e of this.doc.errors) {
-      const lp = e.linePos?.[0] ?? { line: 1, col: 1 };
+      const lp = this.lines.linePos(e.pos[0]);
       this.problems.push({ message: `YAML: ${e.message.split('\n')[0]}`, line: lp.line, column: lp.col });
     }
     if (this.problems.length > 0) return { rules: [], problems: this.problems };
+    // yaml's Alias.resolve searches the whole document on every call; index anchors once.
+    visit(this.doc, (_key, node) => {
+      const n = node as Node & { anchor?: string };
+      if (n.anchor) (this.anchors.get(n.anchor) ?? this.anchors.set(n.anchor, []).get(n.anchor)!).push(n);
+    });
     const root = this.doc.contents;
     if (!isMap(root)) {
       this.problem(root, 'a rule file is a mapping with a "rules:" list', 'start the file with "rules:"');
@@ -119,6 +126,13 @@ class Loader {
       return null;
     }
     const before = this.problems.length;
+    // Name first, so that every problem of this rule can say which rule it is in.
+    for (const pair of node.items) {
+      const k = this.deref(pair.key as Node | null);
+      const v = this.deref(pair.value as Node | null);
+      if (isScalar(k) && (k.value === 'name' || k.value === 'id') && isScalar(v) && v.value !== null && this.currentRule === undefined)
+        this.currentRule = String(v.value);
+    }
     const fields = new Map<string, Node | null>();
     const keyNodes = new Map<string, Node>();
     for (const pair of node.items) {
@@ -168,11 +182,11 @@ class Loader {
     }
     if (def.minConfidence !== null && !def.category)
       this.problem(keyNodes.get('minConfidence')!, 'minConfidence applies to a category', 'add "category: …"');
-    if (!fields.has('query') && !def.category && !def.priceEur && !def.currency && !def.shipsFrom && !def.shipsTo && !def.site && !def.vendor && !def.language && !def.watchlists && !def.on)
+    if (this.problems.length === before && !fields.has('query') && !def.category && !def.priceEur && !def.currency && !def.shipsFrom && !def.shipsTo && !def.site && !def.vendor && !def.language && !def.watchlists && !def.on)
       this.problem(node, 'rule has no condition, so it would fire on every listing', 'add a "query:" or a filter');
     if (def.on?.kind === 'watched_vendor_new_site' && !(def.watchlists && (def.watchlists.vendors.length > 0 || def.watchlists.pgp.length > 0)))
       this.problem(keyNodes.get('on')!, 'watched_vendor_new_site needs vendors or PGP keys to watch', 'add "watchlists: { vendors: [...] }"');
-    if (def.watchlists && Object.values(def.watchlists).every((l) => l.length === 0))
+    if (def.watchlists && Object.values(def.watchlists).every((l) => l.length === 0) && this.problems.length === before)
       this.problem(keyNodes.get('watchlists')!, 'watchlists are empty');
     this.currentRule = undefined;
     return this.problems.length > before ? null : def;
@@ -378,9 +392,12 @@ class Loader {
   private deref(node: Node | null): Node | null {
     if (++this.nodes > LOADER_LIMITS.maxNodes) throw new TooBig();
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      // The latest definition of the anchor before the alias (anchors may be redefined).
+      const at = node.range?.[0] ?? 0;
+      let target: Node | null = null;
+      for (const n of this.anchors.get(node.source) ?? []) if ((n.range?.[0] ?? 0) < at) target = n;
       if (!target) this.problem(node, `unknown alias *${node.source}`);
-      return (target as Node | undefined) ?? null;
+      return target;
     }
     return node;
   }
