@@ -19,7 +19,15 @@ import { isLeaf, QUERY_FIELDS, type QueryNode, type LeafNode } from './query/ast
 import { printQuery } from './query/printer.js';
 import { prepareLeaf } from './leaves.js';
 import { buildView, originalRange, type TextView, type ViewKind } from './text.js';
-import type { ChangeCondition, HitField, ListingHistory, RuleDefinition, RuleMatch, TermHit, Watchlists } from './types.js';
+import type {
+  ChangeCondition,
+  HitField,
+  ListingHistory,
+  RuleDefinition,
+  RuleMatch,
+  TermHit,
+  Watchlists,
+} from './types.js';
 import { canonicalVendor } from './watchlist.js';
 
 /** Longer fields are matched on their first MAX_FIELD_CHARS characters. */
@@ -163,11 +171,22 @@ export class CompiledRuleSet {
     if (def.watchlists) {
       const w = def.watchlists;
       watch = {
-        sets: { addresses: new Set(w.addresses), pgp: new Set(w.pgp), handles: new Set(w.handles), vendors: new Set(w.vendors) },
+        sets: {
+          addresses: new Set(w.addresses),
+          pgp: new Set(w.pgp),
+          handles: new Set(w.handles),
+          vendors: new Set(w.vendors),
+        },
         pgp: w.pgp,
       };
     }
-    const rule: CompiledRule = { index, def, expr, watch, change: def.on ? createChangeCondition(def.on, def.watchlists) : null };
+    const rule: CompiledRule = {
+      index,
+      def,
+      expr,
+      watch,
+      change: def.on ? createChangeCondition(def.on, def.watchlists) : null,
+    };
     this.rules.push(rule);
     const req = expr ? this.required(expr) : null;
     if (req) {
@@ -180,7 +199,12 @@ export class CompiledRuleSet {
   }
 
   private atom(a: Atom): number {
-    const key = a.kind === 'fuzzy' ? `f|${a.view}|${a.k}|${a.text}` : a.kind === 'word' ? `w|${a.view}|${a.prefix ? 1 : 0}|${a.text}` : `s|${a.view}|${a.text}`;
+    const key =
+      a.kind === 'fuzzy'
+        ? `f|${a.view}|${a.k}|${a.text}`
+        : a.kind === 'word'
+          ? `w|${a.view}|${a.prefix ? 1 : 0}|${a.text}`
+          : `s|${a.view}|${a.text}`;
     let id = this.atomIds.get(key);
     if (id === undefined) {
       id = this.atoms.length;
@@ -199,7 +223,12 @@ export class CompiledRuleSet {
       case 'not':
         return { k: 'not', c: this.compileExpr(n.child, view, mask) };
       case 'near':
-        return { k: 'near', l: this.compileExpr(n.left, view, mask), r: this.compileExpr(n.right, view, mask), d: n.distance };
+        return {
+          k: 'near',
+          l: this.compileExpr(n.left, view, mask),
+          r: this.compileExpr(n.right, view, mask),
+          d: n.distance,
+        };
     }
   }
 
@@ -210,7 +239,14 @@ export class CompiledRuleSet {
     const term = n.type === 'phrase' && n.slop === null ? n.text.trim() : printQuery({ ...n, field: null });
     switch (p.kind) {
       case 'words':
-        return { k: 'words', atoms: p.words.map((w) => this.atom({ kind: 'word', text: w.text, prefix: w.prefix, view })), slop: p.slop, mask, term, view };
+        return {
+          k: 'words',
+          atoms: p.words.map((w) => this.atom({ kind: 'word', text: w.text, prefix: w.prefix, view })),
+          slop: p.slop,
+          mask,
+          term,
+          view,
+        };
       case 'fuzzy': {
         const atom = this.atom({ kind: 'fuzzy', text: p.text, k: p.distance, view });
         return { k: 'fuzzy', atom, mask, term, view };
@@ -263,7 +299,10 @@ export class CompiledRuleSet {
     let min = Infinity;
     for (const a of set) {
       const atom = this.atoms[a]!;
-      const len = atom.text.length - (atom.kind === 'fuzzy' ? 2 * atom.k : 0) - (atom.kind === 'word' && atom.prefix ? 1 : 0);
+      const len =
+        atom.text.length -
+        (atom.kind === 'fuzzy' ? 2 * atom.k : 0) -
+        (atom.kind === 'word' && atom.prefix ? 1 : 0);
       min = Math.min(min, len);
     }
     return min - Math.log2(set.length) / 4;
@@ -315,7 +354,8 @@ export class CompiledRuleSet {
         else {
           pos = view.tokenStartingAt[m.start]!;
           if (pos < 0) continue;
-          if (atom.prefix ? view.tokenContaining[m.end - 1] !== pos : view.tokenEndingAt[m.end] !== pos) continue;
+          if (atom.prefix ? view.tokenContaining[m.end - 1] !== pos : view.tokenEndingAt[m.end] !== pos)
+            continue;
         }
         // A prefix highlights the whole word it starts.
         const end = atom.kind === 'word' && atom.prefix ? view.tokens[pos]!.end : m.end;
@@ -335,7 +375,8 @@ export class CompiledRuleSet {
             if (seen.has(a)) continue;
             seen.add(a);
             const atom = this.atoms[a] as Extract<Atom, { kind: 'fuzzy' }>;
-            if (boundedDamerau(t.text, atom.text, atom.k) <= atom.k) scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
+            if (boundedDamerau(t.text, atom.text, atom.k) <= atom.k)
+              scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
           }
         }
       });
@@ -361,7 +402,12 @@ export class CompiledRuleSet {
         if (!rule.change.test(scan.listing, history)) continue;
       }
       const termHits = [...this.toTermHits(scan, hits), ...extra];
-      matches.push({ listingId: scan.listing.id, rule: rule.def, terms: [...new Set(termHits.map((h) => h.term))], hits: termHits });
+      matches.push({
+        listingId: scan.listing.id,
+        rule: rule.def,
+        terms: [...new Set(termHits.map((h) => h.term))],
+        hits: termHits,
+      });
     }
     return { matches, awaitingHistory };
   }
@@ -375,7 +421,13 @@ export class CompiledRuleSet {
       const key = `${h.term}|${h.field}|${r.start}|${r.end}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ term: h.term, field: FIELDS[h.field]!, start: r.start, end: r.end, text: view.original.slice(r.start, r.end) });
+      out.push({
+        term: h.term,
+        field: FIELDS[h.field]!,
+        start: r.start,
+        end: r.end,
+        text: view.original.slice(r.start, r.end),
+      });
     }
     return out;
   }
@@ -442,7 +494,12 @@ export class CompiledRuleSet {
           .occurrences(e.atom)
           .filter((o) => e.mask & (1 << o.field))
           .slice(0, MAX_SPANS)
-          .map((o) => ({ field: o.field, first: o.pos, last: o.pos, hits: [{ term: e.term, field: o.field, view: e.view, start: o.start, end: o.end }] }));
+          .map((o) => ({
+            field: o.field,
+            first: o.pos,
+            last: o.pos,
+            hits: [{ term: e.term, field: o.field, view: e.view, start: o.start, end: o.end }],
+          }));
       case 'words':
         return this.phraseSpans(e, scan);
       case 'or':
@@ -461,7 +518,12 @@ export class CompiledRuleSet {
             const [x, y] = a.first <= b.first ? [a, b] : [b, a];
             if (y.first <= x.last) continue; // overlapping: the same words, not two things near each other
             if (y.first - x.last - 1 > e.d) continue;
-            out.push({ field: a.field, first: x.first, last: Math.max(x.last, y.last), hits: [...a.hits, ...b.hits] });
+            out.push({
+              field: a.field,
+              first: x.first,
+              last: Math.max(x.last, y.last),
+              hits: [...a.hits, ...b.hits],
+            });
             if (out.length >= MAX_SPANS) return out;
           }
         return out.sort((a, b) => a.field - b.field || a.first - b.first);
@@ -486,7 +548,13 @@ export class CompiledRuleSet {
         prev = next;
       }
       if (parts.length !== n) continue;
-      const hits = parts.map((o) => ({ term: e.term, field: o.field, view: e.view, start: o.start, end: o.end }));
+      const hits = parts.map((o) => ({
+        term: e.term,
+        field: o.field,
+        view: e.view,
+        start: o.start,
+        end: o.end,
+      }));
       if (e.slop === 0 && n > 1) {
         // An adjacent phrase highlights as one range.
         hits.splice(0, n, { term: e.term, field: o0.field, view: e.view, start: o0.start, end: prev.end });
@@ -531,7 +599,9 @@ export class PreparedListing {
   private readonly texts: string[];
 
   constructor(readonly listing: MatchableListing) {
-    this.texts = [listing.title ?? '', listing.description ?? ''].map((t) => (t.length > MAX_FIELD_CHARS ? t.slice(0, MAX_FIELD_CHARS) : t));
+    this.texts = [listing.title ?? '', listing.description ?? ''].map((t) =>
+      t.length > MAX_FIELD_CHARS ? t.slice(0, MAX_FIELD_CHARS) : t,
+    );
   }
 
   view(v: number, f: number): TextView {
@@ -645,7 +715,13 @@ class RecordScan {
 /** Keys under which a rule without required text is indexed; null = check on every record. */
 function fieldKeys(def: RuleDefinition): string[] | null {
   const w = def.watchlists;
-  if (w) return [...w.addresses.map((a) => 'addresses:' + a), ...w.pgp.map((p) => 'pgp:' + p), ...w.handles.map((h) => 'handles:' + h), ...w.vendors.map((v) => 'v:' + v)];
+  if (w)
+    return [
+      ...w.addresses.map((a) => 'addresses:' + a),
+      ...w.pgp.map((p) => 'pgp:' + p),
+      ...w.handles.map((h) => 'handles:' + h),
+      ...w.vendors.map((v) => 'v:' + v),
+    ];
   if (def.vendor) return def.vendor.map((v) => 'v:' + v);
   if (def.site) return def.site.map((s) => 's:' + s);
   if (def.category) return def.category.map((c) => 'c:' + c);
@@ -692,7 +768,8 @@ function locate(l: MatchableListing, value: string): TermHit {
   for (const [field, text] of fields) {
     let i = text.indexOf(value);
     if (i < 0) i = text.toLowerCase().indexOf(value.toLowerCase());
-    if (i >= 0) return { term: value, field, start: i, end: i + value.length, text: text.slice(i, i + value.length) };
+    if (i >= 0)
+      return { term: value, field, start: i, end: i + value.length, text: text.slice(i, i + value.length) };
   }
   return { term: value, field: 'entities', start: 0, end: 0, text: value };
 }

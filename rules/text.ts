@@ -51,8 +51,19 @@ function isDigit(c: string): boolean {
 }
 
 const SKELETON_PAIRS: Record<string, string> = {
-  ck: 'k', sh: 's', ch: 'c', zh: 'z', kh: 'h', ph: 'f', th: 't', lj: 'l', nj: 'n', dj: 'd', dz: 'z',
-  gj: 'g', kj: 'k',
+  ck: 'k',
+  sh: 's',
+  ch: 'c',
+  zh: 'z',
+  kh: 'h',
+  ph: 'f',
+  th: 't',
+  lj: 'l',
+  nj: 'n',
+  dj: 'd',
+  dz: 'z',
+  gj: 'g',
+  kj: 'k',
 };
 const SKELETON_SINGLE: Record<string, string> = { w: 'v', q: 'k', y: 'i', j: 'i' };
 
@@ -106,7 +117,7 @@ export function buildView(original: string, kind: ViewKind): TextView {
   }
   if (kind === 'translit') {
     const out: Mapped = { chars: [], starts: [], ends: [] };
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       if (!isLetter(text[i]!)) {
         out.chars.push(text[i]!);
         out.starts.push(origStart[i]!);
@@ -169,7 +180,16 @@ export function originalRange(view: TextView, start: number, end: number): { sta
   return { start: view.origStart[start]!, end: view.origEnd[end - 1]! };
 }
 
-/** The words a query term stands for, in a given view. */
+const termCache = new Map<string, string[]>();
+
+/** The words a query term stands for, in a given view (cached: rule sets repeat terms). */
 export function termWords(term: string, kind: ViewKind): string[] {
-  return buildView(term, kind).tokens.map((t) => t.text);
+  const key = kind + '\u0000' + term;
+  let words = termCache.get(key);
+  if (!words) {
+    words = buildView(term, kind).tokens.map((t) => t.text);
+    if (termCache.size >= 200_000) termCache.clear();
+    termCache.set(key, words);
+  }
+  return words;
 }

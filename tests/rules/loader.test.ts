@@ -76,31 +76,139 @@ describe('rule files', () => {
   });
 
   it.each([
-    ['rules:\n  - name: a\n    serverity: high\n    query: glock\n', 3, 5, /unknown field "serverity"/, 'did you mean "severity"?'],
-    ['rules:\n  - name: a\n    severity: hihg\n    query: glock\n', 3, 15, /severity "hihg"/, 'did you mean "high"?'],
-    ['rules:\n  - name: a\n    query: glock\n    category: firarms\n', 4, 15, /category "firarms"/, 'did you mean "firearms"?'],
-    ['rules:\n  - name: a\n    query: glock\n    shipsFrom: [Montenegor]\n', 4, 17, /unknown country "Montenegor"/, 'did you mean "montenegro"? (ISO codes like RS, BA, AL)'],
-    ['rules:\n  - name: a\n    query: glock\n    language: [serbain]\n', 4, 16, /unknown language/, 'did you mean "serbian" (sr)?'],
-    ['rules:\n  - name: a\n    query: "(glock OR beretta"\n', 3, 13, /missing "\)"/, 'add ")" (reached the end of the query)'],
+    [
+      'rules:\n  - name: a\n    serverity: high\n    query: glock\n',
+      3,
+      5,
+      /unknown field "serverity"/,
+      'did you mean "severity"?',
+    ],
+    [
+      'rules:\n  - name: a\n    severity: hihg\n    query: glock\n',
+      3,
+      15,
+      /severity "hihg"/,
+      'did you mean "high"?',
+    ],
+    [
+      'rules:\n  - name: a\n    query: glock\n    category: firarms\n',
+      4,
+      15,
+      /category "firarms"/,
+      'did you mean "firearms"?',
+    ],
+    [
+      'rules:\n  - name: a\n    query: glock\n    shipsFrom: [Montenegor]\n',
+      4,
+      17,
+      /unknown country "Montenegor"/,
+      'did you mean "montenegro"? (ISO codes like RS, BA, AL)',
+    ],
+    [
+      'rules:\n  - name: a\n    query: glock\n    language: [serbain]\n',
+      4,
+      16,
+      /unknown language/,
+      'did you mean "serbian" (sr)?',
+    ],
+    [
+      'rules:\n  - name: a\n    query: "(glock OR beretta"\n',
+      3,
+      13,
+      /missing "\)"/,
+      'add ")" (reached the end of the query)',
+    ],
     ["rules:\n  - name: a\n    query: 'glock AND'\n", 3, 22, /AND must be followed/, undefined],
-    ["rules:\n  - name: a\n    query: 'glock or beretta'\n", 3, 19, /upper case/, 'write OR for the operator, or "or" (quoted) to search the word'],
-    ['rules:\n  - name: a\n    query: |\n      glock\n      AND /a*/\n', 5, 11, /empty string/, 'require at least one character, e.g. use + instead of *'],
-    ['rules:\n  - name: a\n    query: "x \\"cz 75\\" /(/"\n', 3, 25, /invalid regular expression/, 'regexes use RE2 syntax (no lookahead, no backreferences)'],
-    ['rules:\n  - name: a\n    query: ak*\n', 3, 12, /prefix "ak\*" is too short/, 'a prefix needs at least 3 letters'],
+    [
+      "rules:\n  - name: a\n    query: 'glock or beretta'\n",
+      3,
+      19,
+      /upper case/,
+      'write OR for the operator, or "or" (quoted) to search the word',
+    ],
+    [
+      'rules:\n  - name: a\n    query: |\n      glock\n      AND /a*/\n',
+      5,
+      11,
+      /empty string/,
+      'require at least one character, e.g. use + instead of *',
+    ],
+    [
+      'rules:\n  - name: a\n    query: "x \\"cz 75\\" /(/"\n',
+      3,
+      25,
+      /invalid regular expression/,
+      'regexes use RE2 syntax (no lookahead, no backreferences)',
+    ],
+    [
+      'rules:\n  - name: a\n    query: ak*\n',
+      3,
+      12,
+      /prefix "ak\*" is too short/,
+      'a prefix needs at least 3 letters',
+    ],
     ['rules:\n  - name: a\n    query: gun~2\n', 3, 12, /too short for ~2/, 'use ~2 on words of 5+ letters'],
     ['rules:\n  - name: a\n    priceEur: { min: 500, max: 100 }\n', 3, 15, /above max/, 'swap them'],
-    ['rules:\n  - name: a\n    on: price_drop\n', 3, 9, /price_drop needs percent/, 'write on: { price_drop: { percent: N } }'],
-    ['rules:\n  - name: a\n    on: { prce_drop: { percent: 5 } }\n', 3, 11, /on "prce_drop"/, 'did you mean "price_drop"?'],
-    ['rules:\n  - name: a\n    on: watched_vendor_new_site\n', 3, 5, /needs vendors or PGP keys/, 'add "watchlists: { vendors: [...] }"'],
-    ['rules:\n  - name: a\n    watchlists: { vendor: [x] }\n', 3, 19, /unknown field "vendor"/, 'did you mean "vendors"?'],
+    [
+      'rules:\n  - name: a\n    on: price_drop\n',
+      3,
+      9,
+      /price_drop needs percent/,
+      'write on: { price_drop: { percent: N } }',
+    ],
+    [
+      'rules:\n  - name: a\n    on: { prce_drop: { percent: 5 } }\n',
+      3,
+      11,
+      /on "prce_drop"/,
+      'did you mean "price_drop"?',
+    ],
+    [
+      'rules:\n  - name: a\n    on: watched_vendor_new_site\n',
+      3,
+      5,
+      /needs vendors or PGP keys/,
+      'add "watchlists: { vendors: [...] }"',
+    ],
+    [
+      'rules:\n  - name: a\n    watchlists: { vendor: [x] }\n',
+      3,
+      19,
+      /unknown field "vendor"/,
+      'did you mean "vendors"?',
+    ],
     ['rules:\n  - name: a\n    watchlists: { pgp: [nothex] }\n', 3, 17, /PGP entries/, undefined],
-    ['rules:\n  - name: a\n    enabled: yes\n    query: x\n', 3, 14, /enabled must be true or false/, undefined],
-    ['rules:\n  - name: a\n    minConfidence: 0.5\n    query: x\n', 3, 5, /minConfidence applies to a category/, 'add "category: …"'],
+    [
+      'rules:\n  - name: a\n    enabled: yes\n    query: x\n',
+      3,
+      14,
+      /enabled must be true or false/,
+      undefined,
+    ],
+    [
+      'rules:\n  - name: a\n    minConfidence: 0.5\n    query: x\n',
+      3,
+      5,
+      /minConfidence applies to a category/,
+      'add "category: …"',
+    ],
     ['rules:\n  - name: a\n    severity: high\n', 2, 5, /no condition/, 'add a "query:" or a filter'],
     ['rules:\n  - severity: high\n    query: x\n', 2, 5, /no name/, 'add "name: …"'],
-    ['rules:\n  - name: a\n    query: x\n  - name: a\n    query: y\n', 4, 5, /duplicate rule "a" \(first defined on line 2\)/, 'rule names must be unique in a file'],
+    [
+      'rules:\n  - name: a\n    query: x\n  - name: a\n    query: y\n',
+      4,
+      5,
+      /duplicate rule "a" \(first defined on line 2\)/,
+      'rule names must be unique in a file',
+    ],
     ['rule:\n  - name: a\n', 1, 1, /unknown field "rule"/, 'did you mean "rules"?'],
-    ['rules:\n  - name: a\n    query: x\n    site: *nowhere\n', 4, 11, /unknown alias \*nowhere|YAML/, undefined],
+    [
+      'rules:\n  - name: a\n    query: x\n    site: *nowhere\n',
+      4,
+      11,
+      /unknown alias \*nowhere|YAML/,
+      undefined,
+    ],
     ['rules:\n  - name: a\n    query: x\n    query: y\n', 4, 5, /YAML: Map keys must be unique/, undefined],
     ['rules: [\n', 2, 1, /YAML/, undefined],
     ['- just a list\n', 1, 1, /a rule file is a mapping/, 'start the file with "rules:"'],
@@ -108,11 +216,18 @@ describe('rule files', () => {
     const p = problems(src);
     const hit = p.find((x) => message.test(x.message));
     expect(hit, JSON.stringify(p)).toBeDefined();
-    expect({ line: hit!.line, column: hit!.column, suggestion: hit!.suggestion }).toEqual({ line, column, suggestion });
+    expect({ line: hit!.line, column: hit!.column, suggestion: hit!.suggestion }).toEqual({
+      line,
+      column,
+      suggestion,
+    });
   });
 
   it('resolves anchors defined under shared:', () => {
-    const r = loadRules('shared:\n  balkans: &balkans [RS, BA, ME]\nrules:\n  - name: a\n    query: glock\n    shipsFrom: *balkans\n  - name: b\n    query: beretta\n    shipsTo: *balkans\n', { file: 't' });
+    const r = loadRules(
+      'shared:\n  balkans: &balkans [RS, BA, ME]\nrules:\n  - name: a\n    query: glock\n    shipsFrom: *balkans\n  - name: b\n    query: beretta\n    shipsTo: *balkans\n',
+      { file: 't' },
+    );
     expect(r.problems).toEqual([]);
     expect(r.rules.map((x) => [x.shipsFrom, x.shipsTo])).toEqual([
       [['RS', 'BA', 'ME'], null],
@@ -134,7 +249,10 @@ describe('rule files', () => {
   it('reports CSV problems with the CSV line', () => {
     const dir = mkdtempSync(join(tmp, 'csv-'));
     writeFileSync(join(dir, 'w.csv'), 'type,value\nbtc,1abc\nplanet,mars\n"unterminated,x\n');
-    writeFileSync(join(dir, 'r.yaml'), 'rules:\n  - name: a\n    watchlists: { files: [w.csv, missing.csv] }\n');
+    writeFileSync(
+      join(dir, 'r.yaml'),
+      'rules:\n  - name: a\n    watchlists: { files: [w.csv, missing.csv] }\n',
+    );
     const { problems: p } = loadRuleFile(join(dir, 'r.yaml'));
     expect(p.map((x) => x.message)).toEqual([
       expect.stringMatching(/^w\.csv:3: unknown type "planet"/),
@@ -150,7 +268,11 @@ describe('hostile rule files', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) {
       const prev = String.fromCharCode(96 + i);
-      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill('*' + prev).join(',')}]`);
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill('*' + prev)
+          .join(',')}]`,
+      );
     }
     const src = `x:\n  ${levels.join('\n  ')}\nrules:\n  - name: bomb\n    query: glock\n    shipsFrom: *i\n    site: *i\n`;
     const t = Date.now();
@@ -177,7 +299,9 @@ describe('hostile rule files', () => {
   it('a binary file is refused', () => {
     const f = join(tmp, 'binary.yaml');
     writeFileSync(f, Buffer.from([0x72, 0x75, 0x6c, 0x65, 0x73, 0x3a, 0x00, 0xff, 0xfe, 0x01]));
-    expect(loadRuleFile(f).problems).toEqual([{ message: 'rule file is binary (contains NUL bytes), not text', line: 1, column: 1 }]);
+    expect(loadRuleFile(f).problems).toEqual([
+      { message: 'rule file is binary (contains NUL bytes), not text', line: 1, column: 1 },
+    ]);
   });
 
   it('invalid UTF-8 is refused', () => {
@@ -207,13 +331,17 @@ describe('hostile rule files', () => {
 
   it('YAML tags and odd scalars are type errors, not surprises', () => {
     const p = problems('rules:\n  - name: !!binary aGVsbG8=\n    query: !!int 12\n');
-    expect(p.map((x) => x.message)).toEqual(expect.arrayContaining([expect.stringMatching(/query must be a string/)]));
+    expect(p.map((x) => x.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/query must be a string/)]),
+    );
   });
 });
 
 describe('watchlist CSV', () => {
   it('parses quoted fields, header, comments and CRLF', () => {
-    const { entries, problems: p } = parseWatchlistCsv(readFileSync(join(fixtures, 'watch.csv'), 'utf8').replace(/\n/g, '\r\n'));
+    const { entries, problems: p } = parseWatchlistCsv(
+      readFileSync(join(fixtures, 'watch.csv'), 'utf8').replace(/\n/g, '\r\n'),
+    );
     expect(p).toEqual([]);
     expect(entries).toEqual([
       { kind: 'addresses', value: '1BoatSLRHtKNngkdXEeobR76b53LETtpyT' },

@@ -31,11 +31,14 @@ describe('regex analysis', () => {
     expect(compileRegex(p, 0).literals).toEqual(lits);
   });
 
-  it.each(['a*', 'a?', '\\b', '^', '(a|)', '(?:x*)*', 'a{0,3}', '(?i)', '[a-z]*$'])('rejects %s: it can match the empty string', (p) => {
-    const e = regexError(p);
-    expect(e.message).toMatch(/empty string/);
-    expect(e.offset).toBe(7);
-  });
+  it.each(['a*', 'a?', '\\b', '^', '(a|)', '(?:x*)*', 'a{0,3}', '(?i)', '[a-z]*$'])(
+    'rejects %s: it can match the empty string',
+    (p) => {
+      const e = regexError(p);
+      expect(e.message).toMatch(/empty string/);
+      expect(e.offset).toBe(7);
+    },
+  );
 
   it.each([
     ['a(?=b)', /invalid regular expression/],
