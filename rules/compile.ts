@@ -110,6 +110,7 @@ export class CompiledRuleSet {
   /** per view: deletion variant → fuzzy atoms; and the largest distance used. */
   private fuzzyIndex: Array<Map<string, number[]>> = [new Map(), new Map()];
   private fuzzyMaxK = [-1, -1];
+  private readonly fuzzyCache: Array<Map<string, number[]>> = [new Map(), new Map()];
   private stamp: Uint32Array;
   private epoch = 0;
 
@@ -362,25 +363,38 @@ export class CompiledRuleSet {
         scan.addOcc(a, { field: f, pos, start: m.start, end });
       }
     }
-    const maxK = this.fuzzyMaxK[v]!;
-    if (maxK >= 0) {
-      const index = this.fuzzyIndex[v]!;
+    if (this.fuzzyMaxK[v]! >= 0)
       view.tokens.forEach((t, pos) => {
-        if (t.text.length > 64) return;
-        const seen = new Set<number>();
-        for (const d of deletions(t.text, maxK)) {
-          const atoms = index.get(d);
-          if (!atoms) continue;
-          for (const a of atoms) {
-            if (seen.has(a)) continue;
-            seen.add(a);
-            const atom = this.atoms[a] as Extract<Atom, { kind: 'fuzzy' }>;
-            if (boundedDamerau(t.text, atom.text, atom.k) <= atom.k)
-              scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
-          }
-        }
+        for (const a of this.fuzzyHits(v, t.text)) scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
       });
+  }
+
+  /**
+   * Fuzzy atoms within distance of a token: SymSpell deletion candidates, verified with the
+   * bounded distance. Tokens repeat a lot across listings, so answers are cached per token.
+   */
+  private fuzzyHits(v: number, token: string): number[] {
+    const cache = this.fuzzyCache[v]!;
+    let hits = cache.get(token);
+    if (hits) return hits;
+    hits = [];
+    if (token.length <= 64) {
+      const index = this.fuzzyIndex[v]!;
+      const seen = new Set<number>();
+      for (const d of deletions(token, this.fuzzyMaxK[v]!)) {
+        const atoms = index.get(d);
+        if (!atoms) continue;
+        for (const a of atoms) {
+          if (seen.has(a)) continue;
+          seen.add(a);
+          const atom = this.atoms[a] as Extract<Atom, { kind: 'fuzzy' }>;
+          if (boundedDamerau(token, atom.text, atom.k) <= atom.k) hits.push(a);
+        }
+      }
     }
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(token, hits);
+    return hits;
   }
 
   private evaluate(scan: RecordScan, candidates: number[], history: ListingHistory | undefined): MatchDetail {

@@ -21,9 +21,9 @@ export interface TextView {
   original: string;
   text: string;
   /** origStart[i]: offset in `original` of the character behind text[i]. */
-  origStart: number[];
+  origStart: Int32Array;
   /** origEnd[i]: offset in `original` just past the character behind text[i]. */
-  origEnd: number[];
+  origEnd: Int32Array;
   tokens: Token[];
   /** tokenStartingAt[i] = index of the token starting at text offset i, else -1. */
   tokenStartingAt: Int32Array;
@@ -149,7 +149,16 @@ export function buildView(original: string, kind: ViewKind): TextView {
     tokenEndingAt[t.end] = i;
     tokenContaining.fill(i, t.start, t.end);
   }
-  return { original, text, origStart, origEnd, tokens, tokenStartingAt, tokenEndingAt, tokenContaining };
+  return {
+    original,
+    text,
+    origStart: Int32Array.from(origStart),
+    origEnd: Int32Array.from(origEnd),
+    tokens,
+    tokenStartingAt,
+    tokenEndingAt,
+    tokenContaining,
+  };
 }
 
 /** Words of normalised text: runs of letters or runs of digits ("glock19" → glock, 19). */
