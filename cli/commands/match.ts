@@ -25,6 +25,11 @@ export function register(program: Command): void {
     .option('--json', 'JSON lines output: { "id", "rule", "terms" }')
     .action(async (opts: { rules: string; json?: boolean }) => {
       const set = loadCompiled(opts.rules);
+      // A closed pipe (`| head`) ends the run quietly instead of crashing on EPIPE.
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+        throw e;
+      });
       let bad = 0;
       let historyNeeded = 0;
       for await (const input of readJsonLines(process.stdin)) {
