@@ -17,7 +17,8 @@ import { loadRules } from '../rules/loader.js';
 import { compileRules, prepareListing, type PreparedListing } from '../rules/compile.js';
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const LISTINGS = Number(args.get('listings') ?? 50_000);
 const SIZES = (args.get('sizes') ?? '100,1000,10000,50000').split(',').map(Number);
 const NAIVE_SECONDS = Number(args.get('naive-seconds') ?? 8);
@@ -68,12 +69,37 @@ function specificVocabulary(n: number): string[] {
 }
 
 const VOCAB = specificVocabulary(200_000);
-const ADDRESSES = Array.from({ length: 100_000 }, (_, i) => `bc1q${(i * 2654435761).toString(36).padStart(12, '0')}x${i}`);
+const ADDRESSES = Array.from(
+  { length: 100_000 },
+  (_, i) => `bc1q${(i * 2654435761).toString(36).padStart(12, '0')}x${i}`,
+);
 const SITES = Array.from({ length: 20 }, (_, i) => `market-${i}`);
 const VENDORS = VOCAB.slice(0, 5_000);
 const COUNTRIES = ['RS', 'BA', 'ME', 'AL', 'MK', 'BG', 'GR', 'RO', 'HU', 'TR', 'XK', 'HR', 'DE', 'NL', 'AT'];
 const CATS: Category[] = ['firearms', 'drugs', 'documents', 'other'];
-const TO_CYRILLIC: Record<string, string> = { a: 'а', b: 'б', v: 'в', g: 'г', d: 'д', e: 'е', z: 'з', i: 'и', k: 'к', l: 'л', m: 'м', n: 'н', o: 'о', p: 'п', r: 'р', s: 'с', t: 'т', u: 'у', f: 'ф', h: 'х', c: 'ц' };
+const TO_CYRILLIC: Record<string, string> = {
+  a: 'а',
+  b: 'б',
+  v: 'в',
+  g: 'г',
+  d: 'д',
+  e: 'е',
+  z: 'з',
+  i: 'и',
+  k: 'к',
+  l: 'л',
+  m: 'м',
+  n: 'н',
+  o: 'о',
+  p: 'п',
+  r: 'р',
+  s: 'с',
+  t: 'т',
+  u: 'у',
+  f: 'ф',
+  h: 'х',
+  c: 'ц',
+};
 
 function obfuscate(w: string): string {
   const r = rnd();
@@ -85,12 +111,20 @@ function obfuscate(w: string): string {
 
 function generateListing(i: number): MatchableListing {
   const spec = () => obfuscate(pick(VOCAB));
-  const title = [pick(CATEGORY_WORDS), spec(), String(int(1, 99)), pick(CATEGORY_WORDS), rnd() < 0.5 ? spec() : pick(FILLER)].join(' ');
+  const title = [
+    pick(CATEGORY_WORDS),
+    spec(),
+    String(int(1, 99)),
+    pick(CATEGORY_WORDS),
+    rnd() < 0.5 ? spec() : pick(FILLER),
+  ].join(' ');
   const words: string[] = [];
   const n = int(25, 45);
   for (let k = 0; k < n; k++) {
     const r = rnd();
-    words.push(r < 0.12 ? spec() : r < 0.2 ? pick(CATEGORY_WORDS) : r < 0.25 ? String(int(1, 999)) : pick(FILLER));
+    words.push(
+      r < 0.12 ? spec() : r < 0.2 ? pick(CATEGORY_WORDS) : r < 0.25 ? String(int(1, 999)) : pick(FILLER),
+    );
   }
   const category = pick(CATS);
   return {
@@ -142,7 +176,9 @@ function generateRule(i: number): Record<string, unknown> {
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
 const log = (s: string) => process.stdout.write(s + '\n');
 
-log(`generating ${LISTINGS.toLocaleString('en')} listings and ${Math.max(...SIZES).toLocaleString('en')} rules (seeded)…`);
+log(
+  `generating ${LISTINGS.toLocaleString('en')} listings and ${Math.max(...SIZES).toLocaleString('en')} rules (seeded)…`,
+);
 const listings = Array.from({ length: LISTINGS }, (_, i) => generateListing(i));
 const allRules = Array.from({ length: Math.max(...SIZES) }, (_, i) => generateRule(i));
 
@@ -157,7 +193,9 @@ const prepared: PreparedListing[] = listings.map((l) => {
 });
 const normSeconds = (performance.now() - t0) / 1000;
 const normRate = LISTINGS / normSeconds;
-log(`normalisation (both fields, plain + transliterated views): ${fmt(normRate)} listings/s (${normSeconds.toFixed(1)} s), shared by both matchers\n`);
+log(
+  `normalisation (both fields, plain + transliterated views): ${fmt(normRate)} listings/s (${normSeconds.toFixed(1)} s), shared by both matchers\n`,
+);
 
 interface Row {
   size: number;
@@ -174,8 +212,11 @@ interface Row {
 const rows: Row[] = [];
 for (const size of SIZES) {
   t0 = performance.now();
-  const { rules, problems } = loadRules(JSON.stringify({ rules: allRules.slice(0, size) }), { file: 'generated.yaml' });
-  if (problems.length > 0) throw new Error(`generated rules invalid: ${problems[0]!.message} at ${problems[0]!.line}`);
+  const { rules, problems } = loadRules(JSON.stringify({ rules: allRules.slice(0, size) }), {
+    file: 'generated.yaml',
+  });
+  if (problems.length > 0)
+    throw new Error(`generated rules invalid: ${problems[0]!.message} at ${problems[0]!.line}`);
   const loadS = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const set = compileRules(rules);
@@ -206,7 +247,11 @@ for (const size of SIZES) {
     const naive = set.matchNaive(p);
     naiveS += (performance.now() - t) / 1000;
     const compiled = set.match(p);
-    if (JSON.stringify(naive.map((m) => [m.rule.id, m.hits])) !== JSON.stringify(compiled.map((m) => [m.rule.id, m.hits]))) agree = false;
+    if (
+      JSON.stringify(naive.map((m) => [m.rule.id, m.hits])) !==
+      JSON.stringify(compiled.map((m) => [m.rule.id, m.hits]))
+    )
+      agree = false;
   }
   const d = set.describe();
   rows.push({
@@ -234,7 +279,9 @@ const endToEnd = (r: Row) => 1 / (1 / normRate + 1 / r.compiledRate);
 log('\nsummary');
 log('  rules   compiled l/s   end-to-end l/s   naive l/s   compiled ÷ naive');
 for (const r of rows)
-  log(`  ${String(r.size).padStart(6)}   ${fmt(r.compiledRate).padStart(12)}   ${fmt(endToEnd(r)).padStart(14)}   ${fmt(r.naiveRate).padStart(9)}   ×${fmt(r.compiledRate / r.naiveRate)}`);
+  log(
+    `  ${String(r.size).padStart(6)}   ${fmt(r.compiledRate).padStart(12)}   ${fmt(endToEnd(r)).padStart(14)}   ${fmt(r.naiveRate).padStart(9)}   ×${fmt(r.compiledRate / r.naiveRate)}`,
+  );
 const small = rows.find((r) => r.size === Math.min(...SIZES))!;
 const large = rows.find((r) => r.size === Math.max(...SIZES))!;
 const ten = rows.find((r) => r.size === 10_000);

@@ -365,7 +365,8 @@ export class CompiledRuleSet {
     }
     if (this.fuzzyMaxK[v]! >= 0)
       view.tokens.forEach((t, pos) => {
-        for (const a of this.fuzzyHits(v, t.text)) scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
+        for (const a of this.fuzzyHits(v, t.text))
+          scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
       });
   }
 

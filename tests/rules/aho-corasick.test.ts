@@ -16,16 +16,21 @@ function naive(patterns: string[], text: string): string[] {
 describe('modern-ahocorasick is sound for our use', () => {
   it('agrees with a naive scan on random dictionaries and texts', () => {
     const alphabet = fc.constantFrom('a', 'b', 'c', ' ', 'ш', 'ж', '1');
-    const str = (min: number, max: number) => fc.array(alphabet, { minLength: min, maxLength: max }).map((a) => a.join(''));
+    const str = (min: number, max: number) =>
+      fc.array(alphabet, { minLength: min, maxLength: max }).map((a) => a.join(''));
     fc.assert(
-      fc.property(fc.uniqueArray(str(1, 4), { minLength: 1, maxLength: 12 }), str(0, 60), (patterns, text) => {
-        const ac = new AhoCorasick(patterns.map((pattern, i) => ({ pattern, data: i })));
-        const found = ac.search(text).map((m) => {
-          expect(text.slice(m.start, m.end)).toBe(patterns[m.data!]);
-          return `${m.data}@${m.start}`;
-        });
-        expect(found.sort()).toEqual(naive(patterns, text));
-      }),
+      fc.property(
+        fc.uniqueArray(str(1, 4), { minLength: 1, maxLength: 12 }),
+        str(0, 60),
+        (patterns, text) => {
+          const ac = new AhoCorasick(patterns.map((pattern, i) => ({ pattern, data: i })));
+          const found = ac.search(text).map((m) => {
+            expect(text.slice(m.start, m.end)).toBe(patterns[m.data!]);
+            return `${m.data}@${m.start}`;
+          });
+          expect(found.sort()).toEqual(naive(patterns, text));
+        },
+      ),
       { numRuns: 500 },
     );
   });
