@@ -3,6 +3,7 @@
 // stores the result (evidence = rawBytes/sha256 + screenshot), admits the links into the run's
 // frontier and queues extraction.
 import type { CrawlPolicy, FetchMode, SourceSession } from '../core/types.js';
+import type { NewSnapshot } from '../store/evidence.js';
 import { needsJavaScript } from './escalate.js';
 import type { BrowserFetcher } from './fetch-browser.js';
 import type { FetchTimeouts, HttpFetcher, HttpFetchResult } from './fetch-http.js';
@@ -122,4 +123,34 @@ export async function capturePage(
     if (d.escalate) return viaBrowser(d.reason);
   }
   return finish('http', null, doc, doc.body, null, null, doc.finalUrl);
+}
+
+/**
+ * The snapshot fields of a captured page (store/evidence.ts recordSnapshot): wire bytes as `body`,
+ * the HTML extraction should read as `document` (rendered DOM or decoded body) when it differs.
+ */
+export function snapshotFields(
+  p: CapturedPage,
+): Omit<NewSnapshot, 'workspaceId' | 'sourceId' | 'crawlRunId' | 'tsaToken'> {
+  const d = p.document;
+  const documentBytes = Buffer.from(p.html, 'utf8');
+  return {
+    url: p.url,
+    finalUrl: p.finalUrl,
+    statusCode: d.status,
+    requestHeaders: d.request.headers,
+    responseHeaders: d.headers,
+    body: d.rawBytes,
+    document: documentBytes.equals(d.rawBytes) ? null : documentBytes,
+    contentType: d.contentType,
+    screenshot: p.screenshot,
+    fetchMode: p.mode,
+    proxyIdentity: p.proxyIdentity,
+    capturedAt: new Date(p.capturedAt),
+    timings: {
+      connectMs: d.timings.connectMs,
+      firstByteMs: d.timings.firstByteMs,
+      totalMs: d.timings.totalMs,
+    },
+  };
 }

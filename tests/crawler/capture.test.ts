@@ -1,7 +1,7 @@
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRange, type RunningRange } from '../../range/range.js';
-import { capturePage, type CaptureSource } from '../../crawler/capture.js';
+import { capturePage, snapshotFields, type CaptureSource } from '../../crawler/capture.js';
 import { BrowserFetcher } from '../../crawler/fetch-browser.js';
 import { HttpFetcher } from '../../crawler/fetch-http.js';
 import { fetchMirrorList } from '../../crawler/mirrors.js';
@@ -68,6 +68,10 @@ describe('capturePage through the range', () => {
     expect(p.html).toContain(`<title>`);
     expect(p.obstacle).toBeNull();
     expect(p.screenshot).toBeNull();
+    const snap = snapshotFields(p);
+    expect(snap.body).toBe(p.document.rawBytes);
+    expect(snap.fetchMode).toBe('http');
+    expect(snap.proxyIdentity).toBe(sourceIdentity('cap-src'));
   });
   it('auto mode escalates a JS shell to the browser and gets the rendered links', async () => {
     const p = await capturePage(
@@ -85,6 +89,7 @@ describe('capturePage through the range', () => {
     expect(p.links).toContain(site.base + '/listing/1');
     expect(p.screenshot?.length).toBeGreaterThan(100);
     expect(p.document.body).toContain('<div id="app"></div>');
+    expect(snapshotFields(p).document?.toString()).toContain('listing/1');
     expect(range.counters().byUser[sourceIdentity('auto-src')]?.streams).toBeGreaterThanOrEqual(3);
   });
   it('auto mode keeps a server-rendered page in http mode', async () => {
