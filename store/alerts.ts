@@ -97,13 +97,16 @@ export interface AlertRow {
   sightings: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
+  /** last_seen_at with full microsecond precision (a JS Date keeps only ms): the keyset cursor key. */
+  lastSeenKey: string;
 }
 
 const ALERT_SELECT = `select a.id, a.workspace_id as "workspaceId", a.rule_id as "ruleId", r.name as "ruleName", v.version as "ruleVersion",
     a.subject_type as "subjectType", a.subject_id as "subjectId", a.severity, a.status, a.dismiss_reason as "dismissReason",
     a.assignee_id as "assigneeId", u.username as assignee, a.case_id as "caseId", a.title, a.matched_terms as "matchedTerms",
     a.snapshot_id as "snapshotId", a.source_id as "sourceId", s.name as "sourceName", a.category, a.sightings,
-    a.first_seen_at as "firstSeenAt", a.last_seen_at as "lastSeenAt"
+    a.first_seen_at as "firstSeenAt", a.last_seen_at as "lastSeenAt",
+    to_char(a.last_seen_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "lastSeenKey"
   from alerts a
   join rules r on r.id = a.rule_id
   join rule_versions v on v.id = a.rule_version_id
@@ -135,7 +138,8 @@ export interface AlertFilter {
 export const ALERT_SORTS = ['newest', 'oldest', 'severity'] as const;
 export type AlertSort = (typeof ALERT_SORTS)[number];
 export interface AlertCursor {
-  lastSeenAt: Date;
+  /** A Date, or the exact ISO text of AlertRow.lastSeenKey (microseconds). */
+  lastSeenAt: Date | string;
   id: number;
   /** 1 (low) … 4 (critical); only for the severity sort. */
   severityRank?: number;
@@ -149,8 +153,8 @@ export function severityRank(s: Severity): number {
 /** The cursor that continues after `row` in the given sort. */
 export function alertCursor(row: AlertRow, sort: AlertSort = 'newest'): AlertCursor {
   return sort === 'severity'
-    ? { lastSeenAt: row.lastSeenAt, id: row.id, severityRank: severityRank(row.severity) }
-    : { lastSeenAt: row.lastSeenAt, id: row.id };
+    ? { lastSeenAt: row.lastSeenKey, id: row.id, severityRank: severityRank(row.severity) }
+    : { lastSeenAt: row.lastSeenKey, id: row.id };
 }
 
 /** The triage queue: newest first, filtered, keyset-paged (stable under inserts). */
@@ -186,7 +190,7 @@ export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFil
   const sort = f.sort ?? 'newest';
   if (f.after) {
     params.push(f.after.lastSeenAt, f.after.id);
-    const [t, i] = [`$${params.length - 1}`, `$${params.length}`];
+    const [t, i] = [`$${params.length - 1}::timestamptz`, `$${params.length}`];
     if (sort === 'oldest') where.push(`(a.last_seen_at, a.id) > (${t}, ${i})`);
     else if (sort === 'newest') where.push(`(a.last_seen_at, a.id) < (${t}, ${i})`);
     else {

@@ -55,15 +55,17 @@ function csvList<T extends string>(value: string | undefined, allowed: readonly 
 }
 
 export function encodeCursor(c: AlertCursor): string {
-  return Buffer.from(JSON.stringify({ t: new Date(c.lastSeenAt).toISOString(), i: c.id, r: c.severityRank })).toString('base64url');
+  const t = typeof c.lastSeenAt === 'string' ? c.lastSeenAt : c.lastSeenAt.toISOString();
+  return Buffer.from(JSON.stringify({ t, i: c.id, r: c.severityRank })).toString('base64url');
 }
 
 export function decodeCursor(s: string): AlertCursor {
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as { t: string; i: number; r?: number };
-    const t = new Date(v.t);
-    if (Number.isNaN(t.getTime()) || !Number.isSafeInteger(v.i) || (v.r !== undefined && !Number.isInteger(v.r))) throw new Error('bad');
-    return { lastSeenAt: t, id: v.i, severityRank: v.r };
+    // Keep the exact text (microseconds); it only ever reaches SQL as a bound timestamptz parameter.
+    const ok = typeof v.t === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(v.t) && !Number.isNaN(Date.parse(v.t));
+    if (!ok || !Number.isSafeInteger(v.i) || (v.r !== undefined && !Number.isInteger(v.r))) throw new Error('bad');
+    return { lastSeenAt: v.t, id: v.i, severityRank: v.r };
   } catch {
     throw new HttpError(400, 'bad cursor');
   }
