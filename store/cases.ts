@@ -45,16 +45,30 @@ export async function createCase(
     [workspaceId, c.title, c.description ?? '', c.tlp ?? 'amber', actor.id],
   );
   const id = rows[0]!.id;
-  await appendAudit(tx, { actor, workspaceId, action: 'case.create', entityType: 'case', entityId: id, after: { title: c.title, tlp: c.tlp ?? 'amber' } });
+  await appendAudit(tx, {
+    actor,
+    workspaceId,
+    action: 'case.create',
+    entityType: 'case',
+    entityId: id,
+    after: { title: c.title, tlp: c.tlp ?? 'amber' },
+  });
   return (await getCase(tx, workspaceId, id))!;
 }
 
 export async function getCase(db: Queryable, workspaceId: number, caseId: number): Promise<Case | null> {
-  const { rows } = await db.query<Case>(`${CASE_SELECT} where c.workspace_id = $1 and c.id = $2`, [workspaceId, caseId]);
+  const { rows } = await db.query<Case>(`${CASE_SELECT} where c.workspace_id = $1 and c.id = $2`, [
+    workspaceId,
+    caseId,
+  ]);
   return rows[0] ?? null;
 }
 
-export async function listCases(db: Queryable, workspaceId: number, opts: { status?: 'open' | 'closed'; limit?: number } = {}): Promise<Case[]> {
+export async function listCases(
+  db: Queryable,
+  workspaceId: number,
+  opts: { status?: 'open' | 'closed'; limit?: number } = {},
+): Promise<Case[]> {
   const { rows } = await db.query<Case>(
     `${CASE_SELECT} where c.workspace_id = $1 and ($2::text is null or c.status = $2) order by c.updated_at desc, c.id desc limit $3`,
     [workspaceId, opts.status ?? null, Math.min(Math.max(opts.limit ?? 100, 1), 1000)],
@@ -74,7 +88,14 @@ export async function updateCase(
   await tx.query(
     `update cases set title = coalesce($3, title), description = coalesce($4, description), status = coalesce($5, status),
        tlp = coalesce($6, tlp), updated_at = now() where workspace_id = $1 and id = $2`,
-    [workspaceId, caseId, change.title ?? null, change.description ?? null, change.status ?? null, change.tlp ?? null],
+    [
+      workspaceId,
+      caseId,
+      change.title ?? null,
+      change.description ?? null,
+      change.status ?? null,
+      change.tlp ?? null,
+    ],
   );
   const after = (await getCase(tx, workspaceId, caseId))!;
   await appendAudit(tx, {
@@ -89,16 +110,31 @@ export async function updateCase(
   return after;
 }
 
-export async function addCaseNote(tx: Queryable, workspaceId: number, caseId: number, body: string, actor: Actor): Promise<number | null> {
-  const owned = await tx.query('select 1 from cases where id = $1 and workspace_id = $2 for update', [caseId, workspaceId]);
-  if (owned.rows.length === 0) return null;
-  const { rows } = await tx.query<{ id: number }>('insert into case_notes (case_id, author_id, body) values ($1, $2, $3) returning id', [
+export async function addCaseNote(
+  tx: Queryable,
+  workspaceId: number,
+  caseId: number,
+  body: string,
+  actor: Actor,
+): Promise<number | null> {
+  const owned = await tx.query('select 1 from cases where id = $1 and workspace_id = $2 for update', [
     caseId,
-    actor.id,
-    body,
+    workspaceId,
   ]);
+  if (owned.rows.length === 0) return null;
+  const { rows } = await tx.query<{ id: number }>(
+    'insert into case_notes (case_id, author_id, body) values ($1, $2, $3) returning id',
+    [caseId, actor.id, body],
+  );
   await tx.query('update cases set updated_at = now() where id = $1', [caseId]);
-  await appendAudit(tx, { actor, workspaceId, action: 'case.note', entityType: 'case', entityId: caseId, after: { noteId: rows[0]!.id, body } });
+  await appendAudit(tx, {
+    actor,
+    workspaceId,
+    action: 'case.note',
+    entityType: 'case',
+    entityId: caseId,
+    after: { noteId: rows[0]!.id, body },
+  });
   return rows[0]!.id;
 }
 
@@ -117,8 +153,17 @@ export async function caseNotes(db: Queryable, workspaceId: number, caseId: numb
  * setAlertStatus, which records the event and the audit entry). Alerts already in the case are
  * left alone; an alert of another workspace is "not found".
  */
-export async function escalateIntoCase(tx: Queryable, workspaceId: number, caseId: number, alertIds: number[], actor: Actor): Promise<number[]> {
-  const c = await tx.query('select 1 from cases where id = $1 and workspace_id = $2 for update', [caseId, workspaceId]);
+export async function escalateIntoCase(
+  tx: Queryable,
+  workspaceId: number,
+  caseId: number,
+  alertIds: number[],
+  actor: Actor,
+): Promise<number[]> {
+  const c = await tx.query('select 1 from cases where id = $1 and workspace_id = $2 for update', [
+    caseId,
+    workspaceId,
+  ]);
   if (c.rows.length === 0) throw new AlertTransitionError(`case ${caseId} not found`);
   const moved: number[] = [];
   for (const alertId of [...new Set(alertIds)]) {
@@ -130,12 +175,18 @@ export async function escalateIntoCase(tx: Queryable, workspaceId: number, caseI
     if (!a) throw new AlertTransitionError(`alert ${alertId} not found`);
     if (a.case_id === caseId && a.status === 'escalated') continue;
     // Escalated/dismissed/closed alerts go back through review first, as the workflow requires.
-    if (a.status === 'dismissed' || a.status === 'closed') await setAlertStatus(tx, workspaceId, alertId, 'in_review', actor);
+    if (a.status === 'dismissed' || a.status === 'closed')
+      await setAlertStatus(tx, workspaceId, alertId, 'in_review', actor);
     if (a.status === 'escalated') {
       await tx.query('update alerts set case_id = $2, updated_at = now() where id = $1', [alertId, caseId]);
       await appendAudit(tx, {
-        actor, workspaceId, action: 'alert.move_case', entityType: 'alert', entityId: alertId,
-        before: { caseId: a.case_id }, after: { caseId },
+        actor,
+        workspaceId,
+        action: 'alert.move_case',
+        entityType: 'alert',
+        entityId: alertId,
+        before: { caseId: a.case_id },
+        after: { caseId },
       });
     } else {
       await setAlertStatus(tx, workspaceId, alertId, 'escalated', actor, { caseId });
@@ -147,10 +198,10 @@ export async function escalateIntoCase(tx: Queryable, workspaceId: number, caseI
 }
 
 export async function caseAlertIds(db: Queryable, workspaceId: number, caseId: number): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>('select id from alerts where workspace_id = $1 and case_id = $2 order by id', [
-    workspaceId,
-    caseId,
-  ]);
+  const { rows } = await db.query<{ id: number }>(
+    'select id from alerts where workspace_id = $1 and case_id = $2 order by id',
+    [workspaceId, caseId],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -168,7 +219,12 @@ export interface AuditTrailEntry {
 }
 
 /** The audit entries about a case and its alerts (with their chain hashes, for the package). */
-export async function caseAuditTrail(db: Queryable, workspaceId: number, caseId: number, alertIds: number[]): Promise<AuditTrailEntry[]> {
+export async function caseAuditTrail(
+  db: Queryable,
+  workspaceId: number,
+  caseId: number,
+  alertIds: number[],
+): Promise<AuditTrailEntry[]> {
   const { rows } = await db.query<AuditTrailEntry>(
     `select id, at, actor_name as "actorName", action, entity_type as "entityType", entity_id as "entityId", before, after,
             prev_hash as "prevHash", hash

@@ -52,7 +52,11 @@ function clampLimit(n: number | undefined): number {
   return Math.min(Math.max(n ?? 50, 1), 200);
 }
 
-export async function searchListings(db: Queryable, workspaceId: number, o: SearchOptions): Promise<ListingHit[]> {
+export async function searchListings(
+  db: Queryable,
+  workspaceId: number,
+  o: SearchOptions,
+): Promise<ListingHit[]> {
   const q = o.q.slice(0, MAX_QUERY).trim();
   const params: unknown[] = [workspaceId, q];
   const where = ['l.workspace_id = $1'];
@@ -116,7 +120,11 @@ export interface ListingDetail extends Omit<ListingHit, 'rank'> {
   lastSnapshotId: number | null;
 }
 
-export async function getListing(db: Queryable, workspaceId: number, id: number): Promise<ListingDetail | null> {
+export async function getListing(
+  db: Queryable,
+  workspaceId: number,
+  id: number,
+): Promise<ListingDetail | null> {
   const { rows } = await db.query<ListingDetail>(
     `select l.id, l.source_id as "sourceId", s.name as "sourceName", l.url, l.title, l.description,
             l.price_amount as "priceAmount", l.price_currency as "priceCurrency", l.price_eur as "priceEur",
@@ -131,7 +139,11 @@ export async function getListing(db: Queryable, workspaceId: number, id: number)
   return rows[0] ?? null;
 }
 
-export async function getPost(db: Queryable, workspaceId: number, id: number): Promise<Omit<PostHit, 'rank'> | null> {
+export async function getPost(
+  db: Queryable,
+  workspaceId: number,
+  id: number,
+): Promise<Omit<PostHit, 'rank'> | null> {
   const { rows } = await db.query<Omit<PostHit, 'rank'>>(
     `select p.id, p.source_id as "sourceId", s.name as "sourceName", p.thread_url as "threadUrl", p.thread_title as "threadTitle",
             p.author, p.posted_at as "postedAt", p.body, p.last_seen as "lastSeen"
@@ -155,7 +167,8 @@ export async function subjectEntities(
   workspaceId: number,
   subject: { listingId?: number; postId?: number; vendorId?: number },
 ): Promise<EntityRef[]> {
-  const column = subject.listingId !== undefined ? 'listing_id' : subject.postId !== undefined ? 'post_id' : 'vendor_id';
+  const column =
+    subject.listingId !== undefined ? 'listing_id' : subject.postId !== undefined ? 'post_id' : 'vendor_id';
   const id = subject.listingId ?? subject.postId ?? subject.vendorId;
   const { rows } = await db.query<EntityRef>(
     `select e.type, e.value,
@@ -183,7 +196,11 @@ export interface VendorSighting {
 }
 
 /** The same vendor on every site of the workspace: same normalised name, or same PGP key. */
-export async function vendorAcrossSites(db: Queryable, workspaceId: number, vendorId: number): Promise<VendorSighting[]> {
+export async function vendorAcrossSites(
+  db: Queryable,
+  workspaceId: number,
+  vendorId: number,
+): Promise<VendorSighting[]> {
   const { rows } = await db.query<VendorSighting>(
     `with me as (select name_norm, pgp_fingerprint from vendors where workspace_id = $1 and id = $2)
      select v.id as "vendorId", v.name, v.source_id as "sourceId", s.name as "sourceName", v.pgp_fingerprint as "pgpFingerprint",
@@ -206,8 +223,22 @@ export async function ruleVersionOf(
   workspaceId: number,
   ruleId: number,
   version: number,
-): Promise<{ name: string; version: number; severity: string; description: string | null; sourceText: string; enabled: boolean } | null> {
-  const { rows } = await db.query<{ name: string; version: number; severity: string; description: string | null; sourceText: string; enabled: boolean }>(
+): Promise<{
+  name: string;
+  version: number;
+  severity: string;
+  description: string | null;
+  sourceText: string;
+  enabled: boolean;
+} | null> {
+  const { rows } = await db.query<{
+    name: string;
+    version: number;
+    severity: string;
+    description: string | null;
+    sourceText: string;
+    enabled: boolean;
+  }>(
     `select r.name, v.version, v.severity, v.description, v.source_text as "sourceText", r.enabled
        from rules r join rule_versions v on v.rule_id = r.id where r.workspace_id = $1 and r.id = $2 and v.version = $3`,
     [workspaceId, ruleId, version],
@@ -216,7 +247,11 @@ export async function ruleVersionOf(
 }
 
 /** Entities of a workspace, most mentioned first (for the entity export). */
-export async function listEntities(db: Queryable, workspaceId: number, o: { type?: EntityType; limit?: number } = {}): Promise<EntityRef[]> {
+export async function listEntities(
+  db: Queryable,
+  workspaceId: number,
+  o: { type?: EntityType; limit?: number } = {},
+): Promise<EntityRef[]> {
   const { rows } = await db.query<EntityRef>(
     `select e.type, e.value, count(m.id)::int as mentions, count(distinct m.source_id)::int as sites
        from entities e left join entity_mentions m on m.entity_id = e.id

@@ -63,14 +63,17 @@ export async function createUser(
   u: { username: string; password: string; role: Role; workspaceId?: number | null; displayName?: string },
   actor: Actor,
 ): Promise<User> {
-  if (!USERNAME_PATTERN.test(u.username)) throw new UserError('username: lower-case letters, digits, ".", "_" or "-" (max 64)');
+  if (!USERNAME_PATTERN.test(u.username))
+    throw new UserError('username: lower-case letters, digits, ".", "_" or "-" (max 64)');
   if (!ROLES.includes(u.role)) throw new UserError(`role must be one of ${ROLES.join(', ')}`);
-  if (u.role === 'trainee' && !u.workspaceId) throw new UserError('a trainee needs --workspace (the exercise workspace id)');
+  if (u.role === 'trainee' && !u.workspaceId)
+    throw new UserError('a trainee needs --workspace (the exercise workspace id)');
   checkPassword(u.password);
   if (u.workspaceId) {
     const ws = await tx.query<{ kind: string }>('select kind from workspaces where id = $1', [u.workspaceId]);
     if (!ws.rows[0]) throw new UserError(`workspace ${u.workspaceId} does not exist`);
-    if (u.role === 'trainee' && ws.rows[0].kind !== 'training') throw new UserError('a trainee can only belong to a training workspace');
+    if (u.role === 'trainee' && ws.rows[0].kind !== 'training')
+      throw new UserError('a trainee can only belong to a training workspace');
   }
   const passwordHash = await hashPassword(u.password);
   const { rows } = await tx.query<User>(
@@ -105,26 +108,43 @@ export async function listUsers(db: Queryable): Promise<User[]> {
   return rows;
 }
 
-export async function setPassword(tx: Queryable, username: string, password: string, actor: Actor): Promise<void> {
+export async function setPassword(
+  tx: Queryable,
+  username: string,
+  password: string,
+  actor: Actor,
+): Promise<void> {
   checkPassword(password);
   const passwordHash = await hashPassword(password);
-  const r = await tx.query<{ id: number }>('update users set password_hash = $2 where username = $1 returning id', [username, passwordHash]);
+  const r = await tx.query<{ id: number }>(
+    'update users set password_hash = $2 where username = $1 returning id',
+    [username, passwordHash],
+  );
   if (!r.rows[0]) throw new UserError(`no user named "${username}"`);
   // A new password ends every existing session of that user.
   await tx.query('delete from user_sessions where user_id = $1', [r.rows[0].id]);
-  await appendAudit(tx, { actor, workspaceId: null, action: 'user.passwd', entityType: 'user', entityId: r.rows[0].id });
+  await appendAudit(tx, {
+    actor,
+    workspaceId: null,
+    action: 'user.passwd',
+    entityType: 'user',
+    entityId: r.rows[0].id,
+  });
 }
 
-export type LoginResult =
-  | { ok: true; user: User }
-  | { ok: false; reason: 'invalid' | 'throttled' };
+export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'throttled' };
 
 /**
  * Check a username/password, with throttling: after LOGIN_MAX_FAILURES failures for the name (or
  * many from one address) within the window, even the right password is refused until it passes.
  * Every attempt is recorded. A missing user costs the same argon2 verify as a wrong password.
  */
-export async function attemptLogin(db: Queryable, username: string, password: string, ip: string | null): Promise<LoginResult> {
+export async function attemptLogin(
+  db: Queryable,
+  username: string,
+  password: string,
+  ip: string | null,
+): Promise<LoginResult> {
   const name = username.slice(0, 200);
   const since = new Date(Date.now() - LOGIN_WINDOW_MS);
   const { rows: counts } = await db.query<{ by_name: number; by_ip: number }>(
@@ -180,7 +200,14 @@ export async function createSession(
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
   await db.query(
     'insert into user_sessions (id_hash, user_id, csrf_token, expires_at, ip, user_agent) values ($1, $2, $3, $4, $5, $6)',
-    [sha256Token(token), userId, csrfToken, expiresAt, meta.ip ?? null, (meta.userAgent ?? '').slice(0, 500) || null],
+    [
+      sha256Token(token),
+      userId,
+      csrfToken,
+      expiresAt,
+      meta.ip ?? null,
+      (meta.userAgent ?? '').slice(0, 500) || null,
+    ],
   );
   return { token, csrfToken, expiresAt };
 }
@@ -203,7 +230,12 @@ export async function deleteSession(db: Queryable, token: string): Promise<void>
 }
 
 /** Issue an API token (Bearer) for automation; the token is shown once and only its hash is kept. */
-export async function createApiToken(tx: Queryable, username: string, name: string, actor: Actor): Promise<{ id: number; token: string }> {
+export async function createApiToken(
+  tx: Queryable,
+  username: string,
+  name: string,
+  actor: Actor,
+): Promise<{ id: number; token: string }> {
   const user = await getUserByName(tx, username);
   if (!user) throw new UserError(`no user named "${username}"`);
   const token = newSecret('dw_');
@@ -211,7 +243,14 @@ export async function createApiToken(tx: Queryable, username: string, name: stri
     'insert into api_tokens (user_id, name, token_hash) values ($1, $2, $3) returning id',
     [user.id, name.slice(0, 200), sha256Token(token)],
   );
-  await appendAudit(tx, { actor, workspaceId: null, action: 'user.token', entityType: 'api_token', entityId: rows[0]!.id, after: { user: username, name } });
+  await appendAudit(tx, {
+    actor,
+    workspaceId: null,
+    action: 'user.token',
+    entityType: 'api_token',
+    entityId: rows[0]!.id,
+    after: { user: username, name },
+  });
   return { id: rows[0]!.id, token };
 }
 
@@ -227,7 +266,10 @@ export async function userForApiToken(db: Queryable, token: string): Promise<Use
 }
 
 export async function revokeApiToken(db: Queryable, userId: number, tokenId: number): Promise<boolean> {
-  const r = await db.query('update api_tokens set revoked_at = now() where id = $1 and user_id = $2 and revoked_at is null', [tokenId, userId]);
+  const r = await db.query(
+    'update api_tokens set revoked_at = now() where id = $1 and user_id = $2 and revoked_at is null',
+    [tokenId, userId],
+  );
   return (r.rowCount ?? 0) > 0;
 }
 

@@ -73,7 +73,9 @@ export async function identify(db: Db, req: FastifyRequest): Promise<Omit<Auth, 
   const token = req.cookies[SESSION_COOKIE];
   if (!token) return null;
   const session = await getSession(db, token);
-  return session ? { user: session.user, via: 'session', sessionToken: token, csrfToken: session.csrfToken } : null;
+  return session
+    ? { user: session.user, via: 'session', sessionToken: token, csrfToken: session.csrfToken }
+    : null;
 }
 
 /**
@@ -83,7 +85,8 @@ export async function identify(db: Db, req: FastifyRequest): Promise<Omit<Auth, 
  */
 export async function workspaceFor(db: Db, user: User, requested: string | undefined): Promise<number> {
   const wanted = requested !== undefined && requested !== '' ? Number(requested) : null;
-  if (wanted !== null && (!Number.isSafeInteger(wanted) || wanted < 1)) throw new HttpError(400, 'bad workspace id');
+  if (wanted !== null && (!Number.isSafeInteger(wanted) || wanted < 1))
+    throw new HttpError(400, 'bad workspace id');
   if (user.role === 'trainee') {
     if (wanted !== null && wanted !== user.workspaceId) throw new HttpError(404, 'workspace not found');
     return user.workspaceId!;
@@ -120,7 +123,11 @@ export function authHook(db: Db) {
     }
     if (!allowed(who.user.role, perm)) throw new HttpError(403, `a ${who.user.role} may not do this`);
     const requested = req.headers[WORKSPACE_HEADER];
-    const workspaceId = await workspaceFor(db, who.user, typeof requested === 'string' ? requested : undefined);
+    const workspaceId = await workspaceFor(
+      db,
+      who.user,
+      typeof requested === 'string' ? requested : undefined,
+    );
     req.auth = { ...who, workspaceId };
   };
 }

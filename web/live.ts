@@ -60,7 +60,11 @@ export class AlertHub {
   }
 
   /** Turn a reply into an event stream; `render` turns a message into the event's data (or null to skip). */
-  attach(reply: FastifyReply, workspaceId: number, render: (msg: AlertMessage) => Promise<unknown | null>): void {
+  attach(
+    reply: FastifyReply,
+    workspaceId: number,
+    render: (msg: AlertMessage) => Promise<unknown | null>,
+  ): void {
     const raw = reply.raw;
     reply.hijack();
     raw.writeHead(200, {

@@ -49,7 +49,11 @@ export function basicRuleValidator(text: string): RuleValidation {
   const root = doc.contents;
   const list = isMap(root) ? root.get('rules', true) : undefined;
   const items: unknown[] | null = isSeq(list) ? list.items : isMap(root) ? [root] : null;
-  if (!items) return { rules: [], problems: [{ message: 'expected a rule mapping or `rules:` with a list of rules', line: 1, column: 1 }] };
+  if (!items)
+    return {
+      rules: [],
+      problems: [{ message: 'expected a rule mapping or `rules:` with a list of rules', line: 1, column: 1 }],
+    };
   const rules: ParsedRule[] = [];
   for (const node of items) {
     const range = (node as { range?: [number, number, number] }).range;
@@ -74,15 +78,26 @@ export function basicRuleValidator(text: string): RuleValidation {
     const severity = r.severity ?? 'medium';
     if (typeof severity !== 'string' || !(SEVERITIES as readonly string[]).includes(severity)) {
       const sevNode = node.get('severity', true) as { range?: [number] } | undefined;
-      problems.push({ message: `rule "${name}": severity must be one of ${SEVERITIES.join(', ')}`, ...at(sevNode?.range?.[0] ?? range?.[0]) });
+      problems.push({
+        message: `rule "${name}": severity must be one of ${SEVERITIES.join(', ')}`,
+        ...at(sevNode?.range?.[0] ?? range?.[0]),
+      });
       continue;
     }
     if (r.query !== undefined && typeof r.query !== 'string') {
       problems.push({ message: `rule "${name}": query must be text`, ...where });
       continue;
     }
-    if (r.query === undefined && r.entities === undefined && r.change === undefined && r.watchlist === undefined) {
-      problems.push({ message: `rule "${name}": needs a query (or an entity watchlist / change condition)`, ...where });
+    if (
+      r.query === undefined &&
+      r.entities === undefined &&
+      r.change === undefined &&
+      r.watchlist === undefined
+    ) {
+      problems.push({
+        message: `rule "${name}": needs a query (or an entity watchlist / change condition)`,
+        ...where,
+      });
       continue;
     }
     const sourceText = range ? text.slice(range[0], range[1]) : text;

@@ -6,11 +6,70 @@
 import sanitizeHtml from 'sanitize-html';
 
 const ALLOWED_TAGS = [
-  'html', 'body', 'main', 'header', 'footer', 'nav', 'section', 'article', 'aside', 'div', 'span', 'p', 'br', 'hr',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'b', 'strong', 'i', 'em', 'u', 's', 'small', 'sub', 'sup', 'mark', 'code',
-  'pre', 'kbd', 'blockquote', 'q', 'cite', 'abbr', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody',
-  'tfoot', 'tr', 'th', 'td', 'caption', 'colgroup', 'col', 'img', 'figure', 'figcaption', 'label', 'font', 'center',
-  'time', 'address', 'details', 'summary',
+  'html',
+  'body',
+  'main',
+  'header',
+  'footer',
+  'nav',
+  'section',
+  'article',
+  'aside',
+  'div',
+  'span',
+  'p',
+  'br',
+  'hr',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'a',
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  's',
+  'small',
+  'sub',
+  'sup',
+  'mark',
+  'code',
+  'pre',
+  'kbd',
+  'blockquote',
+  'q',
+  'cite',
+  'abbr',
+  'ul',
+  'ol',
+  'li',
+  'dl',
+  'dt',
+  'dd',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'tr',
+  'th',
+  'td',
+  'caption',
+  'colgroup',
+  'col',
+  'img',
+  'figure',
+  'figcaption',
+  'label',
+  'font',
+  'center',
+  'time',
+  'address',
+  'details',
+  'summary',
 ];
 
 // A style attribute survives only if it cannot fetch or smuggle anything: no parentheses (url(),
@@ -24,7 +83,9 @@ function safeStyle(value: string | undefined): string | undefined {
 }
 
 function isDataImage(src: string | undefined): boolean {
-  return !!src && /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9+/=\s]+$/i.test(src) && src.length < 2_000_000;
+  return (
+    !!src && /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9+/=\s]+$/i.test(src) && src.length < 2_000_000
+  );
 }
 
 export function sanitizeCapturedHtml(html: string): string {
@@ -41,7 +102,20 @@ export function sanitizeCapturedHtml(html: string): string {
     allowedSchemesByTag: { img: ['data'] },
     allowProtocolRelative: false,
     // Contents of these are dropped together with the tag.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'title', 'iframe', 'object', 'embed', 'svg', 'math'],
+    nonTextTags: [
+      'script',
+      'style',
+      'textarea',
+      'option',
+      'noscript',
+      'template',
+      'title',
+      'iframe',
+      'object',
+      'embed',
+      'svg',
+      'math',
+    ],
     disallowedTagsMode: 'discard',
     transformTags: {
       // Keep where a link pointed as inert text for the analyst; it can never be followed.
@@ -76,7 +150,11 @@ export function decodeCapture(bytes: Uint8Array, contentType: string | null): st
 export const EVIDENCE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox";
 
-/** The document served into the evidence frame. */
-export function evidenceDocument(sanitisedBody: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"></head><body>${sanitisedBody}</body></html>`;
+/**
+ * The document served into the evidence frame. Images stay blurred (these sites can show abuse
+ * material) until the analyst asks for the frame again with `reveal`.
+ */
+export function evidenceDocument(sanitisedBody: string, revealImages = false): string {
+  const blur = revealImages ? '' : '<style>img{filter:blur(24px)}</style>';
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">${blur}</head><body>${sanitisedBody}</body></html>`;
 }

@@ -56,7 +56,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const hub = new AlertHub();
   if (opts.subscriber) await hub.start(opts.subscriber, opts.redisPrefix ?? 'dw');
   app.addHook('onClose', async () => hub.close());
-  const ctx: AppContext = { db: opts.db, hub, producer: opts.producer ?? 'darkwatch', secureCookies: opts.secureCookies ?? false };
+  const ctx: AppContext = {
+    db: opts.db,
+    hub,
+    producer: opts.producer ?? 'darkwatch',
+    secureCookies: opts.secureCookies ?? false,
+  };
 
   await app.register(fastifyCookie);
   app.decorateRequest('auth', null);
@@ -66,7 +71,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (!route.url.startsWith('/api/')) return;
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      docs.push({ method, url: route.url, schema: route.schema as RouteDoc['schema'], perm: route.config?.perm ?? 'read' });
+      docs.push({
+        method,
+        url: route.url,
+        schema: route.schema as RouteDoc['schema'],
+        perm: route.config?.perm ?? 'read',
+      });
     }
   });
 
@@ -99,8 +109,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerAdminRoutes(app, ctx);
   registerPageRoutes(app, ctx);
 
-  app.get('/api/openapi.json', { config: { perm: 'public' }, schema: { summary: 'This API description (OpenAPI 3.1)' } }, async () =>
-    openApiDocument(docs),
+  app.get(
+    '/api/openapi.json',
+    { config: { perm: 'public' }, schema: { summary: 'This API description (OpenAPI 3.1)' } },
+    async () => openApiDocument(docs),
   );
   return app;
 }
@@ -110,12 +122,16 @@ export function classifyError(err: FastifyError & { code?: string }): { status: 
   if (err instanceof HttpError) return { status: err.statusCode, message: err.message };
   if (err instanceof UserError) return { status: 400, message: err.message };
   if (err instanceof AlertTransitionError) {
-    return /not found/.test(err.message) ? { status: 404, message: err.message } : { status: 409, message: err.message };
+    return /not found/.test(err.message)
+      ? { status: 404, message: err.message }
+      : { status: 409, message: err.message };
   }
   if (err.validation) return { status: 400, message: err.message };
-  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return { status: err.statusCode, message: err.message };
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)
+    return { status: err.statusCode, message: err.message };
   // PostgreSQL: data exceptions (22…) and constraint violations (23…) come from what the client sent.
   if (typeof err.code === 'string' && /^22/.test(err.code)) return { status: 400, message: 'invalid value' };
-  if (typeof err.code === 'string' && /^23/.test(err.code)) return { status: 409, message: 'conflicts with existing data' };
+  if (typeof err.code === 'string' && /^23/.test(err.code))
+    return { status: 409, message: 'conflicts with existing data' };
   return { status: 500, message: 'internal error' };
 }

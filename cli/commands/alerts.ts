@@ -2,8 +2,22 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
-import { ALERT_STATUSES, DISMISS_REASONS, SEVERITIES, type AlertStatus, type DismissReason, type Severity } from '../../core/types.js';
-import { AlertTransitionError, alertCursor, getAlert, listAlerts, setAlertStatus, type AlertRow } from '../../store/alerts.js';
+import {
+  ALERT_STATUSES,
+  DISMISS_REASONS,
+  SEVERITIES,
+  type AlertStatus,
+  type DismissReason,
+  type Severity,
+} from '../../core/types.js';
+import {
+  AlertTransitionError,
+  alertCursor,
+  getAlert,
+  listAlerts,
+  setAlertStatus,
+  type AlertRow,
+} from '../../store/alerts.js';
 import { appendAudit } from '../../store/audit.js';
 import { TLP_LEVELS, type Tlp } from '../../store/cases.js';
 import { withTransaction, type Db } from '../../store/db.js';
@@ -17,10 +31,19 @@ import { stixBundle } from '../../web/exports/stix.js';
 import { printJson, withDatabase } from '../context.js';
 import { cliActor } from './user.js';
 
-function list<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T[] | undefined {
+function list<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T[] | undefined {
   if (!value) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!(allowed as readonly string[]).includes(i)) throw new UserError(`${flag}: "${i}" is not one of ${allowed.join(', ')}`);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const i of items)
+    if (!(allowed as readonly string[]).includes(i))
+      throw new UserError(`${flag}: "${i}" is not one of ${allowed.join(', ')}`);
   return items as T[];
 }
 
@@ -61,7 +84,8 @@ function withFilters(cmd: Command): Command {
 
 async function fetchAlerts(db: Db, ws: number, o: ListOpts): Promise<AlertRow[]> {
   const limit = Number(o.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100000) throw new UserError('--limit must be 1…100000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100000)
+    throw new UserError('--limit must be 1…100000');
   const filter = {
     status: list<AlertStatus>(o.status, ALERT_STATUSES, '--status'),
     severity: list<Severity>(o.severity, SEVERITIES, '--severity'),
@@ -90,7 +114,10 @@ export function register(program: Command): void {
         const rows = await fetchAlerts(db, await workspaceId(db, o.workspace), o);
         for (const a of rows) {
           if (o.json) printJson(a);
-          else process.stdout.write(`${a.id}\t${a.severity}\t${a.status}\t${a.ruleName}\t${a.sourceName ?? '-'}\t${a.title}\n`);
+          else
+            process.stdout.write(
+              `${a.id}\t${a.severity}\t${a.status}\t${a.ruleName}\t${a.sourceName ?? '-'}\t${a.title}\n`,
+            );
         }
       });
     });
@@ -115,9 +142,11 @@ export function register(program: Command): void {
     .option('--as <user>', 'the analyst recorded in the audit log (default: cli:<os user>)')
     .option('--workspace <id>', 'workspace id (default: operational)')
     .action(async (id: string, status: string, o: { reason?: string; as?: string; workspace?: string }) => {
-      if (!(ALERT_STATUSES as readonly string[]).includes(status)) throw new UserError(`status must be one of ${ALERT_STATUSES.join(', ')}`);
+      if (!(ALERT_STATUSES as readonly string[]).includes(status))
+        throw new UserError(`status must be one of ${ALERT_STATUSES.join(', ')}`);
       if (status === 'escalated') throw new UserError('escalate in the web app or API (it needs a case)');
-      if (o.reason !== undefined && !(DISMISS_REASONS as readonly string[]).includes(o.reason)) throw new UserError(`--reason must be one of ${DISMISS_REASONS.join(', ')}`);
+      if (o.reason !== undefined && !(DISMISS_REASONS as readonly string[]).includes(o.reason))
+        throw new UserError(`--reason must be one of ${DISMISS_REASONS.join(', ')}`);
       await withDatabase(async ({ db }) => {
         const ws = await workspaceId(db, o.workspace);
         let actor = cliActor();
@@ -127,7 +156,11 @@ export function register(program: Command): void {
           actor = { id: u.id, name: u.username };
         }
         try {
-          const a = await withTransaction(db, (tx) => setAlertStatus(tx, ws, alertId(id), status as AlertStatus, actor, { reason: o.reason as DismissReason | undefined }));
+          const a = await withTransaction(db, (tx) =>
+            setAlertStatus(tx, ws, alertId(id), status as AlertStatus, actor, {
+              reason: o.reason as DismissReason | undefined,
+            }),
+          );
           printJson({ id: a.id, status: a.status, dismissReason: a.dismissReason });
         } catch (err) {
           if (err instanceof AlertTransitionError) throw new UserError(err.message);
@@ -142,29 +175,51 @@ export function register(program: Command): void {
     .option('--tlp <level>', TLP_LEVELS.join(' | '), 'amber')
     .option('--producer <name>', 'organisation named in the export', 'darkwatch')
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (o: ListOpts & { format: string; ids?: string; tlp: string; producer: string; out?: string }) => {
-      if (!['csv', 'stix', 'misp'].includes(o.format)) throw new UserError('--format must be csv, stix or misp');
-      if (!(TLP_LEVELS as readonly string[]).includes(o.tlp)) throw new UserError(`--tlp must be one of ${TLP_LEVELS.join(', ')}`);
-      const text = await withDatabase(async ({ db }) => {
-        const ws = await workspaceId(db, o.workspace);
-        let rows: AlertRow[];
-        if (o.ids) {
-          rows = [];
-          for (const id of o.ids.split(',')) {
-            const a = await getAlert(db, ws, alertId(id.trim()));
-            if (!a) throw new UserError(`alert ${id} not found`);
-            rows.push(a);
-          }
-        } else rows = await fetchAlerts(db, ws, o);
-        const data = await exportAlerts(db, ws, rows);
-        await withTransaction(db, (tx) =>
-          appendAudit(tx, { actor: cliActor(), workspaceId: ws, action: 'alerts.export', entityType: 'alert', entityId: null, after: { format: o.format, ids: data.map((d) => d.id) } }),
-        );
-        const ctx = { producer: o.producer, tlp: o.tlp as Tlp, generatedAt: new Date(), title: `darkwatch alerts export (${data.length})` };
-        if (o.format === 'csv') return alertsCsv(data);
-        return JSON.stringify(o.format === 'stix' ? stixBundle(data, [], ctx) : mispEvent(data, [], ctx), null, 2) + '\n';
-      });
-      if (o.out) writeFileSync(o.out, text);
-      else process.stdout.write(text);
-    });
+    .action(
+      async (o: ListOpts & { format: string; ids?: string; tlp: string; producer: string; out?: string }) => {
+        if (!['csv', 'stix', 'misp'].includes(o.format))
+          throw new UserError('--format must be csv, stix or misp');
+        if (!(TLP_LEVELS as readonly string[]).includes(o.tlp))
+          throw new UserError(`--tlp must be one of ${TLP_LEVELS.join(', ')}`);
+        const text = await withDatabase(async ({ db }) => {
+          const ws = await workspaceId(db, o.workspace);
+          let rows: AlertRow[];
+          if (o.ids) {
+            rows = [];
+            for (const id of o.ids.split(',')) {
+              const a = await getAlert(db, ws, alertId(id.trim()));
+              if (!a) throw new UserError(`alert ${id} not found`);
+              rows.push(a);
+            }
+          } else rows = await fetchAlerts(db, ws, o);
+          const data = await exportAlerts(db, ws, rows);
+          await withTransaction(db, (tx) =>
+            appendAudit(tx, {
+              actor: cliActor(),
+              workspaceId: ws,
+              action: 'alerts.export',
+              entityType: 'alert',
+              entityId: null,
+              after: { format: o.format, ids: data.map((d) => d.id) },
+            }),
+          );
+          const ctx = {
+            producer: o.producer,
+            tlp: o.tlp as Tlp,
+            generatedAt: new Date(),
+            title: `darkwatch alerts export (${data.length})`,
+          };
+          if (o.format === 'csv') return alertsCsv(data);
+          return (
+            JSON.stringify(
+              o.format === 'stix' ? stixBundle(data, [], ctx) : mispEvent(data, [], ctx),
+              null,
+              2,
+            ) + '\n'
+          );
+        });
+        if (o.out) writeFileSync(o.out, text);
+        else process.stdout.write(text);
+      },
+    );
 }

@@ -11,9 +11,18 @@ export function register(program: Command): void {
     .option('--json', 'print { ok, checked, brokenAt, reason }')
     .action(async (opts: { json?: boolean }) => {
       const result = await withDatabase(({ db }) => verifyAuditLog(db));
-      if (opts.json) printJson({ ok: result.ok, checked: result.checked, brokenAt: result.brokenAt ?? null, reason: result.reason ?? null });
+      if (opts.json)
+        printJson({
+          ok: result.ok,
+          checked: result.checked,
+          brokenAt: result.brokenAt ?? null,
+          reason: result.reason ?? null,
+        });
       else if (result.ok) process.stdout.write(`audit log intact: ${result.checked} entries verified\n`);
-      else process.stderr.write(`darkwatch: audit log TAMPERED at entry ${result.brokenAt}: ${result.reason} (${result.checked} entries before it verified)\n`);
+      else
+        process.stderr.write(
+          `darkwatch: audit log TAMPERED at entry ${result.brokenAt}: ${result.reason} (${result.checked} entries before it verified)\n`,
+        );
       if (!result.ok) process.exitCode = 3;
     });
 }

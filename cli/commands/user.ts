@@ -20,7 +20,9 @@ async function readStdinPassword(): Promise<string> {
     if (size > 4096) throw new UserError('password on stdin is too long');
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (!text) throw new UserError('no password on stdin');
   return text;
 }
@@ -35,27 +37,50 @@ export function register(program: Command): void {
     .option('--workspace <id>', 'workspace id (required for a trainee: the exercise workspace)')
     .option('--password-stdin', 'read the password from stdin')
     .option('--json', 'print the user as JSON')
-    .action(async (name: string, opts: { role: string; workspace?: string; passwordStdin?: boolean; json?: boolean }) => {
-      if (!(ROLES as readonly string[]).includes(opts.role)) throw new UserError(`--role must be one of ${ROLES.join(', ')}`);
-      const workspaceId = opts.workspace === undefined ? null : Number(opts.workspace);
-      if (workspaceId !== null && (!Number.isSafeInteger(workspaceId) || workspaceId < 1)) throw new UserError('--workspace must be a workspace id');
-      const generated = opts.passwordStdin ? null : newSecret().slice(0, 20);
-      const password = generated ?? (await readStdinPassword());
-      await withDatabase(async ({ db }) => {
-        const u = await withTransaction(db, (tx) => createUser(tx, { username: name, password, role: opts.role as Role, workspaceId }, cliActor()));
-        if (opts.json) printJson({ id: u.id, username: u.username, role: u.role, workspaceId: u.workspaceId, password: generated });
-        else process.stdout.write(`created ${u.role} ${u.username} (id ${u.id})${generated ? `\npassword: ${generated}` : ''}\n`);
-      });
-    });
+    .action(
+      async (
+        name: string,
+        opts: { role: string; workspace?: string; passwordStdin?: boolean; json?: boolean },
+      ) => {
+        if (!(ROLES as readonly string[]).includes(opts.role))
+          throw new UserError(`--role must be one of ${ROLES.join(', ')}`);
+        const workspaceId = opts.workspace === undefined ? null : Number(opts.workspace);
+        if (workspaceId !== null && (!Number.isSafeInteger(workspaceId) || workspaceId < 1))
+          throw new UserError('--workspace must be a workspace id');
+        const generated = opts.passwordStdin ? null : newSecret().slice(0, 20);
+        const password = generated ?? (await readStdinPassword());
+        await withDatabase(async ({ db }) => {
+          const u = await withTransaction(db, (tx) =>
+            createUser(tx, { username: name, password, role: opts.role as Role, workspaceId }, cliActor()),
+          );
+          if (opts.json)
+            printJson({
+              id: u.id,
+              username: u.username,
+              role: u.role,
+              workspaceId: u.workspaceId,
+              password: generated,
+            });
+          else
+            process.stdout.write(
+              `created ${u.role} ${u.username} (id ${u.id})${generated ? `\npassword: ${generated}` : ''}\n`,
+            );
+        });
+      },
+    );
 
   user
     .command('passwd <name>')
-    .description('set a new password (ends the user\'s sessions); prints a generated one unless --password-stdin')
+    .description(
+      "set a new password (ends the user's sessions); prints a generated one unless --password-stdin",
+    )
     .option('--password-stdin', 'read the password from stdin')
     .action(async (name: string, opts: { passwordStdin?: boolean }) => {
       const generated = opts.passwordStdin ? null : newSecret().slice(0, 20);
       const password = generated ?? (await readStdinPassword());
-      await withDatabase(({ db }) => withTransaction(db, (tx) => setPassword(tx, name, password, cliActor())));
+      await withDatabase(({ db }) =>
+        withTransaction(db, (tx) => setPassword(tx, name, password, cliActor())),
+      );
       process.stdout.write(`password changed for ${name}${generated ? `\npassword: ${generated}` : ''}\n`);
     });
 
@@ -64,7 +89,9 @@ export function register(program: Command): void {
     .description('issue an API token (Authorization: Bearer …); shown once')
     .option('--label <label>', 'what the token is for', 'cli')
     .action(async (name: string, opts: { label: string }) => {
-      const t = await withDatabase(({ db }) => withTransaction(db, (tx) => createApiToken(tx, name, opts.label, cliActor())));
+      const t = await withDatabase(({ db }) =>
+        withTransaction(db, (tx) => createApiToken(tx, name, opts.label, cliActor())),
+      );
       process.stdout.write(`${t.token}\n`);
     });
 
@@ -74,8 +101,18 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const users = await withDatabase(({ db }) => listUsers(db));
       for (const u of users) {
-        if (opts.json) printJson({ id: u.id, username: u.username, role: u.role, workspaceId: u.workspaceId, disabled: u.disabled });
-        else process.stdout.write(`${u.username}\t${u.role}\t${u.workspaceId ?? '-'}${u.disabled ? '\tdisabled' : ''}\n`);
+        if (opts.json)
+          printJson({
+            id: u.id,
+            username: u.username,
+            role: u.role,
+            workspaceId: u.workspaceId,
+            disabled: u.disabled,
+          });
+        else
+          process.stdout.write(
+            `${u.username}\t${u.role}\t${u.workspaceId ?? '-'}${u.disabled ? '\tdisabled' : ''}\n`,
+          );
       }
     });
 }

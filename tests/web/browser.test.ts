@@ -45,12 +45,24 @@ describe('web app in Chromium', () => {
     t = await freshDatabase();
     s = await seed(t.db, canaryUrl);
     pub = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    app = await buildServer({ db: t.db, subscriber: new Redis(redisUrl, { maxRetriesPerRequest: null }), redisPrefix: prefix });
+    app = await buildServer({
+      db: t.db,
+      subscriber: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+      redisPrefix: prefix,
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
@@ -63,8 +75,13 @@ describe('web app in Chromium', () => {
     await new Promise((r) => canary?.close(r));
   });
 
-  async function loggedIn(username: string): Promise<{ context: BrowserContext; page: Page; requests: string[]; dialogs: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  async function loggedIn(
+    username: string,
+  ): Promise<{ context: BrowserContext; page: Page; requests: string[]; dialogs: string[] }> {
+    const context = await browser.newContext({
+      viewport: { width: 1360, height: 900 },
+      acceptDownloads: true,
+    });
     const page = await context.newPage();
     const requests: string[] = [];
     const dialogs: string[] = [];
@@ -87,12 +104,19 @@ describe('web app in Chromium', () => {
     await frameEl.waitFor();
     expect(await frameEl.getAttribute('sandbox')).toBe('');
     const frame = page.frameLocator('iframe.evidence-frame');
-    await expect.poll(() => frame.locator('#h').textContent(), { timeout: 10_000 }).toContain('Glock 19 Gen5 for sale');
+    await expect
+      .poll(() => frame.locator('#h').textContent(), { timeout: 10_000 })
+      .toContain('Glock 19 Gen5 for sale');
     await expect.poll(() => frame.locator('#tail').textContent()).toBe('price 650 EUR');
     await page.waitForTimeout(1000); // give anything that might fire a chance to
     // Screenshot blurred until revealed.
     const shot = page.locator('img.shot');
-    const filter = () => shot.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { filter: string } }).getComputedStyle(el).filter);
+    const filter = () =>
+      shot.evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { filter: string } }).getComputedStyle(el)
+            .filter,
+      );
     expect(await filter()).toMatch(/blur/);
     await page.screenshot({ path: path.join(SHOTS, 'alert-detail.png'), fullPage: true });
     await page.click('#reveal');
@@ -108,7 +132,13 @@ describe('web app in Chromium', () => {
   }, 90_000);
 
   it('shows XSS payloads from titles, rule names and notes as text', async () => {
-    await withTransaction(t.db, (tx) => tx.query(`insert into alert_notes (alert_id, author_id, body) values ($1, $2, $3)`, [s.xssAlertId, s.users.analyst.id, XSS]));
+    await withTransaction(t.db, (tx) =>
+      tx.query(`insert into alert_notes (alert_id, author_id, body) values ($1, $2, $3)`, [
+        s.xssAlertId,
+        s.users.analyst.id,
+        XSS,
+      ]),
+    );
     const { context, page, dialogs } = await loggedIn('analyst1');
     await page.waitForSelector('#queue tbody tr');
     const titles = await page.locator('#queue tbody td:nth-child(3)').allTextContents();
@@ -128,8 +158,14 @@ describe('web app in Chromium', () => {
     const { context, page } = await loggedIn('analyst2');
     await page.waitForSelector('#queue tbody tr');
     await expect.poll(() => page.locator('#live.on').count(), { timeout: 10_000 }).toBe(1);
-    const rowIds = async () => page.locator('#queue tbody tr').evaluateAll((trs) => trs.map((tr) => Number((tr as unknown as { dataset: { id: string } }).dataset.id)));
-    const currentId = async () => Number(await page.locator('#queue tbody tr.current').getAttribute('data-id'));
+    const rowIds = async () =>
+      page
+        .locator('#queue tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => Number((tr as unknown as { dataset: { id: string } }).dataset.id)),
+        );
+    const currentId = async () =>
+      Number(await page.locator('#queue tbody tr.current').getAttribute('data-id'));
     const ids = await rowIds();
     expect(ids.sort()).toEqual([...s.alertIds].sort());
     const order = await rowIds();
@@ -137,11 +173,39 @@ describe('web app in Chromium', () => {
     // Live arrival: a new alert published on Redis appears without a reload.
     const newAlert = await withTransaction(t.db, async (tx) => {
       const l = await upsertListing(tx, {
-        workspaceId: s.opWs, sourceId: s.sourceId, vendorId: null, language: 'en', snapshotId: null, seenAt: new Date(),
-        listing: { url: 'http://alpha.onion/listing/new', title: 'CZ 75 fresh arrival', description: null, price: null, priceEur: null, vendor: null, category: null, classification: null, shipsFrom: null, shipsTo: null },
+        workspaceId: s.opWs,
+        sourceId: s.sourceId,
+        vendorId: null,
+        language: 'en',
+        snapshotId: null,
+        seenAt: new Date(),
+        listing: {
+          url: 'http://alpha.onion/listing/new',
+          title: 'CZ 75 fresh arrival',
+          description: null,
+          price: null,
+          priceEur: null,
+          vendor: null,
+          category: null,
+          classification: null,
+          shipsFrom: null,
+          shipsTo: null,
+        },
       });
       const rule = (await getRule(tx, s.opWs, 'handguns'))!;
-      return (await recordHit(tx, { workspaceId: s.opWs, ruleId: rule.ruleId, ruleVersionId: rule.ruleVersionId, severity: 'high', subjectType: 'listing', subjectId: l.listingId, title: 'CZ 75 fresh arrival', matchedTerms: [{ term: 'cz 75', field: 'title', start: 0, end: 5 }], snapshotId: null, sourceId: s.sourceId, category: 'firearms' }))!.alertId;
+      return (await recordHit(tx, {
+        workspaceId: s.opWs,
+        ruleId: rule.ruleId,
+        ruleVersionId: rule.ruleVersionId,
+        severity: 'high',
+        subjectType: 'listing',
+        subjectId: l.listingId,
+        title: 'CZ 75 fresh arrival',
+        matchedTerms: [{ term: 'cz 75', field: 'title', start: 0, end: 5 }],
+        snapshotId: null,
+        sourceId: s.sourceId,
+        category: 'firearms',
+      }))!.alertId;
     });
     await publishAlert(pub, prefix, { workspaceId: s.opWs, alertId: newAlert, created: true });
     await expect.poll(async () => (await rowIds())[0], { timeout: 10_000 }).toBe(newAlert);
@@ -157,14 +221,18 @@ describe('web app in Chromium', () => {
     await page.keyboard.press('d');
     await page.waitForSelector('#dismiss-dialog[open]');
     await page.keyboard.press('2');
-    await expect.poll(() => page.locator(`#queue tr[data-id="${dismissedId}"] .status`).textContent()).toBe('dismissed (duplicate)');
+    await expect
+      .poll(() => page.locator(`#queue tr[data-id="${dismissedId}"] .status`).textContent())
+      .toBe('dismissed (duplicate)');
     await page.keyboard.press('j');
     const targetId = await currentId();
     expect(targetId).toBe(order[2]);
     await page.keyboard.press('x');
     await expect.poll(() => page.locator('#selcount').textContent()).toBe('1');
     await page.keyboard.press('a');
-    await expect.poll(() => page.locator(`#queue tr[data-id="${targetId}"] .assignee`).textContent()).toBe('analyst2');
+    await expect
+      .poll(() => page.locator(`#queue tr[data-id="${targetId}"] .assignee`).textContent())
+      .toBe('analyst2');
     const db1 = await t.db.query('select status, dismiss_reason from alerts where id = $1', [dismissedId]);
     expect(db1.rows[0]).toEqual({ status: 'dismissed', dismiss_reason: 'duplicate' });
 
@@ -193,7 +261,9 @@ describe('web app in Chromium', () => {
       const file = path.join(dir, 'case.zip');
       await download.saveAs(file);
       const listing = execFileSync('unzip', ['-Z1', file], { encoding: 'utf8' }).split('\n');
-      expect(listing).toEqual(expect.arrayContaining(['manifest.json', 'case.json', 'audit.json', `alerts/${targetId}.json`]));
+      expect(listing).toEqual(
+        expect.arrayContaining(['manifest.json', 'case.json', 'audit.json', `alerts/${targetId}.json`]),
+      );
       const manifest = JSON.parse(execFileSync('unzip', ['-p', file, 'manifest.json'], { encoding: 'utf8' }));
       expect(manifest.alerts).toEqual([targetId]);
       expect(readFileSync(file).subarray(0, 2).toString()).toBe('PK');
@@ -202,7 +272,12 @@ describe('web app in Chromium', () => {
     }
 
     // The other main screens, for the docs.
-    for (const [url, name, wait] of [['/cases', 'cases', '#cases tbody tr'], ['/rules', 'rules', '#rules tbody tr'], ['/sources', 'sources', '#sources tbody tr'], ['/search', 'search', '#search-form']] as const) {
+    for (const [url, name, wait] of [
+      ['/cases', 'cases', '#cases tbody tr'],
+      ['/rules', 'rules', '#rules tbody tr'],
+      ['/sources', 'sources', '#sources tbody tr'],
+      ['/search', 'search', '#search-form'],
+    ] as const) {
       await page.goto(`${base}${url}`);
       await page.waitForSelector(wait);
       if (name === 'search') {

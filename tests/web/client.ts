@@ -19,7 +19,12 @@ export async function login(app: FastifyInstance, username: string, password = P
   if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`);
   const cookie = sessionCookie(res)!;
   const csrf = (res.json() as { csrfToken: string }).csrfToken;
-  const send = (method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}) =>
+  const send = (
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     app.inject({
       method,
       url,

@@ -22,23 +22,27 @@ function openStream(base: string, cookie: string): Stream {
   let buf = '';
   let req: http.ClientRequest;
   const opened = new Promise<void>((resolve, reject) => {
-    req = http.get(`${base}/api/alerts/stream`, { headers: { cookie: `dw_session=${cookie}`, accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream: HTTP ${res.statusCode}`));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        if (buf.includes(': connected')) resolve();
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      });
-      res.on('error', () => undefined);
-    });
+    req = http.get(
+      `${base}/api/alerts/stream`,
+      { headers: { cookie: `dw_session=${cookie}`, accept: 'text/event-stream' } },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`stream: HTTP ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          if (buf.includes(': connected')) resolve();
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event && data) events.push({ event, data: JSON.parse(data) });
+          }
+        });
+        res.on('error', () => undefined);
+      },
+    );
     req.on('error', reject);
   });
   return { events, opened, close: () => req.destroy() };
@@ -86,10 +90,19 @@ describe('live alert stream (SSE over Redis pub/sub)', () => {
     // Garbage on the channel is ignored; a message naming an alert of another workspace is not
     // rendered for a stream whose workspace differs.
     await pub.publish(alertsChannel(prefix), 'not json');
-    await pub.publish(alertsChannel(prefix), JSON.stringify({ workspaceId: s.trainingWs, alertId: s.alertIds[0], created: true }));
+    await pub.publish(
+      alertsChannel(prefix),
+      JSON.stringify({ workspaceId: s.trainingWs, alertId: s.alertIds[0], created: true }),
+    );
     await publishAlert(pub, prefix, { workspaceId: s.opWs, alertId: s.alertIds[0]!, created: true });
     await waitFor(() => streams.every((x) => x.events.length >= 1));
-    for (const x of streams) expect(x.events).toEqual([{ event: 'alert', data: expect.objectContaining({ id: s.alertIds[0], title: 'Glock 19 Gen5 pistol' }) }]);
+    for (const x of streams)
+      expect(x.events).toEqual([
+        {
+          event: 'alert',
+          data: expect.objectContaining({ id: s.alertIds[0], title: 'Glock 19 Gen5 pistol' }),
+        },
+      ]);
 
     await publishAlert(pub, prefix, { workspaceId: s.trainingWs, alertId: s.trainingAlertId, created: true });
     await waitFor(() => traineeStream.events.length >= 1);

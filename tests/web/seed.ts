@@ -12,7 +12,10 @@ import type { ExtractedListing } from '../../core/types.js';
 import { makeRule, makeSource, opWorkspaceId } from '../helpers/fixtures.js';
 
 export const PASSWORD = 'correct horse battery staple';
-export const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+export const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 export const BTC = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq';
 export const PGP = 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678';
 export const XSS = `<img src=x onerror="window.__xss=1">"><script>window.__xss=2</script>`;
@@ -54,10 +57,19 @@ export interface Seeded {
   ruleName: string;
 }
 
-function listing(over: Partial<ExtractedListing> & { url: string; title: string }): ExtractedListing & { url: string } {
+function listing(
+  over: Partial<ExtractedListing> & { url: string; title: string },
+): ExtractedListing & { url: string } {
   return {
-    description: null, price: null, priceEur: null, vendor: null, category: 'Guns > Pistols',
-    classification: { label: 'firearms', confidence: 0.9 }, shipsFrom: 'RS', shipsTo: ['EU'], ...over,
+    description: null,
+    price: null,
+    priceEur: null,
+    vendor: null,
+    category: 'Guns > Pistols',
+    classification: { label: 'firearms', confidence: 0.9 },
+    shipsFrom: 'RS',
+    shipsTo: ['EU'],
+    ...over,
   };
 }
 
@@ -84,44 +96,159 @@ export async function seed(db: Db, canary = 'http://127.0.0.1:9/canary'): Promis
 
   const page = Buffer.from(hostilePage(canary), 'utf8');
   const { snapshot } = await recordSnapshot(db, {
-    workspaceId: opWs, sourceId: alpha.id, crawlRunId: null, url: 'http://alpha.onion/listing/1', finalUrl: 'http://alpha.onion/listing/1',
-    statusCode: 200, requestHeaders: {}, responseHeaders: { 'content-type': 'text/html' }, body: page, contentType: 'text/html; charset=utf-8',
-    screenshot: PNG_1X1, fetchMode: 'browser', proxyIdentity: 'socks5h://alpha-market@127.0.0.1:9050', capturedAt: new Date('2026-11-20T10:00:00Z'),
+    workspaceId: opWs,
+    sourceId: alpha.id,
+    crawlRunId: null,
+    url: 'http://alpha.onion/listing/1',
+    finalUrl: 'http://alpha.onion/listing/1',
+    statusCode: 200,
+    requestHeaders: {},
+    responseHeaders: { 'content-type': 'text/html' },
+    body: page,
+    contentType: 'text/html; charset=utf-8',
+    screenshot: PNG_1X1,
+    fetchMode: 'browser',
+    proxyIdentity: 'socks5h://alpha-market@127.0.0.1:9050',
+    capturedAt: new Date('2026-11-20T10:00:00Z'),
   });
   const { snapshot: tSnap } = await recordSnapshot(db, {
-    workspaceId: trainingWs, sourceId: rangeSrc.id, crawlRunId: null, url: 'http://range.onion/1', finalUrl: 'http://range.onion/1',
-    statusCode: 200, requestHeaders: {}, responseHeaders: {}, body: Buffer.from('<p>training page</p>'), contentType: 'text/html',
-    fetchMode: 'http', proxyIdentity: null, capturedAt: new Date('2026-11-21T10:00:00Z'),
+    workspaceId: trainingWs,
+    sourceId: rangeSrc.id,
+    crawlRunId: null,
+    url: 'http://range.onion/1',
+    finalUrl: 'http://range.onion/1',
+    statusCode: 200,
+    requestHeaders: {},
+    responseHeaders: {},
+    body: Buffer.from('<p>training page</p>'),
+    contentType: 'text/html',
+    fetchMode: 'http',
+    proxyIdentity: null,
+    capturedAt: new Date('2026-11-21T10:00:00Z'),
   });
 
   const ids = await withTransaction(db, async (tx) => {
-    const vendorA = await upsertVendor(tx, { workspaceId: opWs, sourceId: alpha.id, name: 'GunSmith', pgpFingerprint: PGP, seenAt: new Date('2026-11-01T00:00:00Z') });
-    const vendorB = await upsertVendor(tx, { workspaceId: opWs, sourceId: beta.id, name: 'gunsmith', pgpFingerprint: PGP, seenAt: new Date('2026-11-02T00:00:00Z') });
+    const vendorA = await upsertVendor(tx, {
+      workspaceId: opWs,
+      sourceId: alpha.id,
+      name: 'GunSmith',
+      pgpFingerprint: PGP,
+      seenAt: new Date('2026-11-01T00:00:00Z'),
+    });
+    const vendorB = await upsertVendor(tx, {
+      workspaceId: opWs,
+      sourceId: beta.id,
+      name: 'gunsmith',
+      pgpFingerprint: PGP,
+      seenAt: new Date('2026-11-02T00:00:00Z'),
+    });
     const title = 'Glock 19 Gen5 pistol';
     const l1 = await upsertListing(tx, {
-      workspaceId: opWs, sourceId: alpha.id, vendorId: vendorA.id, language: 'en', snapshotId: snapshot.id, seenAt: new Date('2026-11-10T00:00:00Z'),
-      listing: listing({ url: 'http://alpha.onion/listing/1', title, description: 'Brand new glock, ships from Serbia', price: { amount: 800, currency: 'EUR' }, priceEur: 800, vendor: 'GunSmith' }),
+      workspaceId: opWs,
+      sourceId: alpha.id,
+      vendorId: vendorA.id,
+      language: 'en',
+      snapshotId: snapshot.id,
+      seenAt: new Date('2026-11-10T00:00:00Z'),
+      listing: listing({
+        url: 'http://alpha.onion/listing/1',
+        title,
+        description: 'Brand new glock, ships from Serbia',
+        price: { amount: 800, currency: 'EUR' },
+        priceEur: 800,
+        vendor: 'GunSmith',
+      }),
     });
     await upsertListing(tx, {
-      workspaceId: opWs, sourceId: alpha.id, vendorId: vendorA.id, language: 'en', snapshotId: snapshot.id, seenAt: new Date('2026-11-20T00:00:00Z'),
-      listing: listing({ url: 'http://alpha.onion/listing/1', title, description: 'Brand new glock, ships from Serbia', price: { amount: 650, currency: 'EUR' }, priceEur: 650, vendor: 'GunSmith' }),
+      workspaceId: opWs,
+      sourceId: alpha.id,
+      vendorId: vendorA.id,
+      language: 'en',
+      snapshotId: snapshot.id,
+      seenAt: new Date('2026-11-20T00:00:00Z'),
+      listing: listing({
+        url: 'http://alpha.onion/listing/1',
+        title,
+        description: 'Brand new glock, ships from Serbia',
+        price: { amount: 650, currency: 'EUR' },
+        priceEur: 650,
+        vendor: 'GunSmith',
+      }),
     });
     const l2 = await upsertListing(tx, {
-      workspaceId: opWs, sourceId: beta.id, vendorId: vendorB.id, language: 'en', snapshotId: null, seenAt: new Date('2026-11-15T00:00:00Z'),
-      listing: listing({ url: 'http://beta.onion/item/9', title: 'Beretta 92FS', price: { amount: 0.02, currency: 'BTC' }, priceEur: 1500, vendor: 'gunsmith' }),
+      workspaceId: opWs,
+      sourceId: beta.id,
+      vendorId: vendorB.id,
+      language: 'en',
+      snapshotId: null,
+      seenAt: new Date('2026-11-15T00:00:00Z'),
+      listing: listing({
+        url: 'http://beta.onion/item/9',
+        title: 'Beretta 92FS',
+        price: { amount: 0.02, currency: 'BTC' },
+        priceEur: 1500,
+        vendor: 'gunsmith',
+      }),
     });
     const l3 = await upsertListing(tx, {
-      workspaceId: opWs, sourceId: beta.id, vendorId: null, language: 'en', snapshotId: null, seenAt: new Date('2026-11-16T00:00:00Z'),
-      listing: listing({ url: 'http://beta.onion/item/10', title: XSS, description: `=HYPERLINK("http://x")`, vendor: XSS }),
+      workspaceId: opWs,
+      sourceId: beta.id,
+      vendorId: null,
+      language: 'en',
+      snapshotId: null,
+      seenAt: new Date('2026-11-16T00:00:00Z'),
+      listing: listing({
+        url: 'http://beta.onion/item/10',
+        title: XSS,
+        description: `=HYPERLINK("http://x")`,
+        vendor: XSS,
+      }),
     });
-    for (const target of [{ listingId: l1.listingId }, { listingId: l2.listingId }, { vendorId: vendorA.id }]) {
-      await recordEntityMention(tx, { workspaceId: opWs, sourceId: 'vendorId' in target ? alpha.id : target.listingId === l1.listingId ? alpha.id : beta.id, entity: { type: 'btc', value: BTC }, target, snapshotId: null, seenAt: new Date('2026-11-15T00:00:00Z') });
+    for (const target of [
+      { listingId: l1.listingId },
+      { listingId: l2.listingId },
+      { vendorId: vendorA.id },
+    ]) {
+      await recordEntityMention(tx, {
+        workspaceId: opWs,
+        sourceId: 'vendorId' in target ? alpha.id : target.listingId === l1.listingId ? alpha.id : beta.id,
+        entity: { type: 'btc', value: BTC },
+        target,
+        snapshotId: null,
+        seenAt: new Date('2026-11-15T00:00:00Z'),
+      });
     }
-    await recordEntityMention(tx, { workspaceId: opWs, sourceId: alpha.id, entity: { type: 'pgp', value: PGP }, target: { listingId: l1.listingId }, snapshotId: null, seenAt: new Date('2026-11-15T00:00:00Z') });
-    const hit = async (subjectId: number, t: string, severity: 'high' | 'critical' | 'low', snapshotId: number | null, sourceId: number, r = rule) =>
+    await recordEntityMention(tx, {
+      workspaceId: opWs,
+      sourceId: alpha.id,
+      entity: { type: 'pgp', value: PGP },
+      target: { listingId: l1.listingId },
+      snapshotId: null,
+      seenAt: new Date('2026-11-15T00:00:00Z'),
+    });
+    const hit = async (
+      subjectId: number,
+      t: string,
+      severity: 'high' | 'critical' | 'low',
+      snapshotId: number | null,
+      sourceId: number,
+      r = rule,
+    ) =>
       (await recordHit(tx, {
-        workspaceId: opWs, ruleId: r.ruleId, ruleVersionId: r.ruleVersionId, severity, subjectType: 'listing', subjectId, title: t,
-        matchedTerms: [{ term: 'glock', field: 'title', start: 0, end: 5 }, { term: 'glock', field: 'description', start: 10, end: 15 }], snapshotId, sourceId, category: 'firearms',
+        workspaceId: opWs,
+        ruleId: r.ruleId,
+        ruleVersionId: r.ruleVersionId,
+        severity,
+        subjectType: 'listing',
+        subjectId,
+        title: t,
+        matchedTerms: [
+          { term: 'glock', field: 'title', start: 0, end: 5 },
+          { term: 'glock', field: 'description', start: 10, end: 15 },
+        ],
+        snapshotId,
+        sourceId,
+        category: 'firearms',
       }))!.alertId;
     const a1 = await hit(l1.listingId, title, 'critical', snapshot.id, alpha.id);
     const a2 = await hit(l2.listingId, 'Beretta 92FS', 'high', null, beta.id);
@@ -129,18 +256,42 @@ export async function seed(db: Db, canary = 'http://127.0.0.1:9/canary'): Promis
     // A training-workspace listing and alert, which operational users may see but a trainee's
     // workspace must never leak the other way.
     const tl = await upsertListing(tx, {
-      workspaceId: trainingWs, sourceId: rangeSrc.id, vendorId: null, language: 'en', snapshotId: tSnap.id, seenAt: new Date('2026-11-21T00:00:00Z'),
+      workspaceId: trainingWs,
+      sourceId: rangeSrc.id,
+      vendorId: null,
+      language: 'en',
+      snapshotId: tSnap.id,
+      seenAt: new Date('2026-11-21T00:00:00Z'),
       listing: listing({ url: 'http://range.onion/1', title: 'Training glock' }),
     });
     const ta = (await recordHit(tx, {
-      workspaceId: trainingWs, ruleId: trainingRule.ruleId, ruleVersionId: trainingRule.ruleVersionId, severity: 'medium', subjectType: 'listing', subjectId: tl.listingId,
-      title: 'Training glock', matchedTerms: [], snapshotId: tSnap.id, sourceId: rangeSrc.id, category: 'firearms',
+      workspaceId: trainingWs,
+      ruleId: trainingRule.ruleId,
+      ruleVersionId: trainingRule.ruleVersionId,
+      severity: 'medium',
+      subjectType: 'listing',
+      subjectId: tl.listingId,
+      title: 'Training glock',
+      matchedTerms: [],
+      snapshotId: tSnap.id,
+      sourceId: rangeSrc.id,
+      category: 'firearms',
     }))!.alertId;
     return { l1: l1.listingId, a1, a2, a3, ta };
   });
   return {
-    opWs, trainingWs, users, sourceId: alpha.id, source2Id: beta.id, trainingSourceId: rangeSrc.id, listingId: ids.l1,
-    snapshotId: snapshot.id, trainingSnapshotId: tSnap.id, alertIds: [ids.a1, ids.a2, ids.a3], xssAlertId: ids.a3, trainingAlertId: ids.ta,
+    opWs,
+    trainingWs,
+    users,
+    sourceId: alpha.id,
+    source2Id: beta.id,
+    trainingSourceId: rangeSrc.id,
+    listingId: ids.l1,
+    snapshotId: snapshot.id,
+    trainingSnapshotId: tSnap.id,
+    alertIds: [ids.a1, ids.a2, ids.a3],
+    xssAlertId: ids.a3,
+    trainingAlertId: ids.ta,
     ruleName: rule.name,
   };
 }

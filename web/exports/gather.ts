@@ -48,18 +48,30 @@ export async function exportAlert(db: Queryable, workspaceId: number, a: AlertRo
   };
 }
 
-export async function exportAlerts(db: Queryable, workspaceId: number, rows: AlertRow[]): Promise<ExportAlert[]> {
+export async function exportAlerts(
+  db: Queryable,
+  workspaceId: number,
+  rows: AlertRow[],
+): Promise<ExportAlert[]> {
   const out: ExportAlert[] = [];
   for (const a of rows) out.push(await exportAlert(db, workspaceId, a));
   return out;
 }
 
 /** Everything the package keeps about one alert: the row, the record, entities, events, notes. */
-export async function alertDossier(db: Queryable, workspaceId: number, alertId: number): Promise<Record<string, unknown> | null> {
+export async function alertDossier(
+  db: Queryable,
+  workspaceId: number,
+  alertId: number,
+): Promise<Record<string, unknown> | null> {
   const a = await getAlert(db, workspaceId, alertId);
   if (!a) return null;
   const subject =
-    a.subjectType === 'listing' ? await getListing(db, workspaceId, a.subjectId) : a.subjectType === 'post' ? await getPost(db, workspaceId, a.subjectId) : null;
+    a.subjectType === 'listing'
+      ? await getListing(db, workspaceId, a.subjectId)
+      : a.subjectType === 'post'
+        ? await getPost(db, workspaceId, a.subjectId)
+        : null;
   return {
     alert: a,
     subject,

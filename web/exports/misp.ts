@@ -31,7 +31,11 @@ function unix(d: Date): string {
   return String(Math.floor(d.getTime() / 1000));
 }
 
-export function mispEvent(alerts: ExportAlert[], extraEntities: ExportEntity[], ctx: ExportContext): Record<string, unknown> {
+export function mispEvent(
+  alerts: ExportAlert[],
+  extraEntities: ExportEntity[],
+  ctx: ExportContext,
+): Record<string, unknown> {
   const entities = new Map<string, ExportEntity & { alerts: number[] }>();
   const note = (e: ExportEntity, alertId: number | null) => {
     const key = `${e.type}:${e.value}`;
@@ -42,7 +46,9 @@ export function mispEvent(alerts: ExportAlert[], extraEntities: ExportEntity[], 
   for (const a of alerts) for (const e of a.entities) note(e, a.id);
   for (const e of extraEntities) note(e, null);
   const ts = unix(ctx.generatedAt);
-  const sorted = [...entities.values()].sort((x, y) => `${x.type}:${x.value}`.localeCompare(`${y.type}:${y.value}`));
+  const sorted = [...entities.values()].sort((x, y) =>
+    `${x.type}:${x.value}`.localeCompare(`${y.type}:${y.value}`),
+  );
   const attributes = sorted.map((e) => ({
     uuid: uuid(`attr:${e.type}:${e.value}`),
     type: ATTRIBUTE[e.type].type,
@@ -54,8 +60,15 @@ export function mispEvent(alerts: ExportAlert[], extraEntities: ExportEntity[], 
   }));
   for (const a of alerts) {
     if (a.url) {
-      attributes.push({ uuid: uuid(`url:${a.url}`), type: 'url', category: 'Network activity', value: a.url, to_ids: false, timestamp: ts,
-        comment: `alert ${a.id}: ${a.title}`.slice(0, 500) });
+      attributes.push({
+        uuid: uuid(`url:${a.url}`),
+        type: 'url',
+        category: 'Network activity',
+        value: a.url,
+        to_ids: false,
+        timestamp: ts,
+        comment: `alert ${a.id}: ${a.title}`.slice(0, 500),
+      });
     }
   }
   const objects = sorted
@@ -66,7 +79,17 @@ export function mispEvent(alerts: ExportAlert[], extraEntities: ExportEntity[], 
       description: 'A Bitcoin wallet',
       uuid: uuid(`btc-wallet:${e.value}`),
       timestamp: ts,
-      Attribute: [{ uuid: uuid(`btc-wallet-attr:${e.value}`), object_relation: 'wallet', type: 'btc', category: 'Financial fraud', value: e.value, to_ids: false, timestamp: ts }],
+      Attribute: [
+        {
+          uuid: uuid(`btc-wallet-attr:${e.value}`),
+          object_relation: 'wallet',
+          type: 'btc',
+          category: 'Financial fraud',
+          value: e.value,
+          to_ids: false,
+          timestamp: ts,
+        },
+      ],
     }));
   const worst = alerts.reduce((m, a) => Math.min(m, Number(THREAT_LEVEL[a.severity] ?? '4')), 4);
   return {

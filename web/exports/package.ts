@@ -82,14 +82,18 @@ export async function casePackage(
   if (!c) return null;
   const alertIds = await caseAlertIds(db, workspaceId, caseId);
   const files: PackageFile[] = [];
-  files.push({ path: 'case.json', bytes: json({ case: c, notes: await caseNotes(db, workspaceId, caseId) }) });
+  files.push({
+    path: 'case.json',
+    bytes: json({ case: c, notes: await caseNotes(db, workspaceId, caseId) }),
+  });
   const snapshots = new Map<number, Snapshot>();
   for (const id of alertIds) {
     const dossier = await alertDossier(db, workspaceId, id);
     if (!dossier) continue;
     files.push({ path: `alerts/${id}.json`, bytes: json(dossier) });
     const snapId = (dossier.alert as { snapshotId: number | null }).snapshotId;
-    const subjectSnap = (dossier.subject as { lastSnapshotId?: number | null } | null)?.lastSnapshotId ?? null;
+    const subjectSnap =
+      (dossier.subject as { lastSnapshotId?: number | null } | null)?.lastSnapshotId ?? null;
     for (const s of [snapId, subjectSnap]) {
       if (s === null || snapshots.has(s)) continue;
       const snap = await getSnapshot(db, s, workspaceId);
@@ -112,7 +116,12 @@ export async function casePackage(
     };
     await addBlob(snap.contentSha256, 'captures');
     if (snap.screenshotSha256) await addBlob(snap.screenshotSha256, 'screenshots');
-    const ex = await db.query<{ extractor_version: string; page_type: string; result: unknown; extracted_at: Date }>(
+    const ex = await db.query<{
+      extractor_version: string;
+      page_type: string;
+      result: unknown;
+      extracted_at: Date;
+    }>(
       'select extractor_version, page_type, result, extracted_at from extractions where snapshot_id = $1 order by extracted_at',
       [snap.id],
     );

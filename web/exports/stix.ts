@@ -48,8 +48,17 @@ function stixTime(d: Date): string {
   return d.toISOString();
 }
 
-const CRYPTO: Partial<Record<ExportEntity['type'], string>> = { btc: 'bitcoin', xmr: 'monero', eth: 'ethereum' };
-const ACCOUNTS: Partial<Record<ExportEntity['type'], string>> = { telegram: 'telegram', session: 'session', wickr: 'wickr', jabber: 'jabber' };
+const CRYPTO: Partial<Record<ExportEntity['type'], string>> = {
+  btc: 'bitcoin',
+  xmr: 'monero',
+  eth: 'ethereum',
+};
+const ACCOUNTS: Partial<Record<ExportEntity['type'], string>> = {
+  telegram: 'telegram',
+  session: 'session',
+  wickr: 'wickr',
+  jabber: 'jabber',
+};
 
 /** The SCO for one entity (core types where STIX has one, `x-` custom observables where it does not). */
 export function entityObservable(e: ExportEntity, markingRef: string): Record<string, unknown> {
@@ -58,7 +67,10 @@ export function entityObservable(e: ExportEntity, markingRef: string): Record<st
     case 'email':
       return { type: 'email-addr', id: scoId('email-addr', { value: e.value }), value: e.value, ...base };
     case 'onion': {
-      const host = e.value.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
+      const host = e.value
+        .replace(/^[a-z]+:\/\//i, '')
+        .split('/')[0]!
+        .toLowerCase();
       return { type: 'domain-name', id: scoId('domain-name', { value: host }), value: host, ...base };
     }
     case 'btc':
@@ -72,9 +84,19 @@ export function entityObservable(e: ExportEntity, markingRef: string): Record<st
         ...base,
       };
     case 'pgp':
-      return { type: 'x-pgp-key', id: scoId('x-pgp-key', { fingerprint: e.value }), fingerprint: e.value, ...base };
+      return {
+        type: 'x-pgp-key',
+        id: scoId('x-pgp-key', { fingerprint: e.value }),
+        fingerprint: e.value,
+        ...base,
+      };
     case 'phone':
-      return { type: 'x-phone-number', id: scoId('x-phone-number', { value: e.value }), value: e.value, ...base };
+      return {
+        type: 'x-phone-number',
+        id: scoId('x-phone-number', { value: e.value }),
+        value: e.value,
+        ...base,
+      };
     default: {
       const accountType = ACCOUNTS[e.type] ?? e.type;
       return {
@@ -88,14 +110,24 @@ export function entityObservable(e: ExportEntity, markingRef: string): Record<st
   }
 }
 
-export function stixBundle(alerts: ExportAlert[], extraEntities: ExportEntity[], ctx: ExportContext): Record<string, unknown> {
+export function stixBundle(
+  alerts: ExportAlert[],
+  extraEntities: ExportEntity[],
+  ctx: ExportContext,
+): Record<string, unknown> {
   const marking = markingDefinition(ctx.tlp);
   const markingRef = marking.id as string;
   const identityId = `identity--${uuidv5(`identity:${ctx.producer}`, DARKWATCH_NAMESPACE)}`;
   const created = stixTime(ctx.generatedAt);
   const identity = {
-    type: 'identity', spec_version: '2.1', id: identityId, created, modified: created, name: ctx.producer,
-    identity_class: 'organization', object_marking_refs: [markingRef],
+    type: 'identity',
+    spec_version: '2.1',
+    id: identityId,
+    created,
+    modified: created,
+    name: ctx.producer,
+    identity_class: 'organization',
+    object_marking_refs: [markingRef],
   };
   const observables = new Map<string, Record<string, unknown>>();
   const add = (o: Record<string, unknown>) => {
@@ -104,7 +136,16 @@ export function stixBundle(alerts: ExportAlert[], extraEntities: ExportEntity[],
   };
   const observed = alerts.map((a) => {
     const refs = a.entities.map((e) => add(entityObservable(e, markingRef)));
-    if (a.url) refs.unshift(add({ type: 'url', spec_version: '2.1', id: scoId('url', { value: a.url }), value: a.url, object_marking_refs: [markingRef] }));
+    if (a.url)
+      refs.unshift(
+        add({
+          type: 'url',
+          spec_version: '2.1',
+          id: scoId('url', { value: a.url }),
+          value: a.url,
+          object_marking_refs: [markingRef],
+        }),
+      );
     if (refs.length === 0) return null; // observed-data needs at least one observable
     return {
       type: 'observed-data',
@@ -119,11 +160,24 @@ export function stixBundle(alerts: ExportAlert[], extraEntities: ExportEntity[],
       object_refs: [...new Set(refs)],
       labels: [a.category ?? 'uncategorised', `severity:${a.severity}`],
       object_marking_refs: [markingRef],
-      x_darkwatch_alert: { id: a.id, title: a.title, rule: a.rule, rule_version: a.ruleVersion, status: a.status, site: a.site, terms: a.terms },
+      x_darkwatch_alert: {
+        id: a.id,
+        title: a.title,
+        rule: a.rule,
+        rule_version: a.ruleVersion,
+        status: a.status,
+        site: a.site,
+        terms: a.terms,
+      },
     };
   });
   for (const e of extraEntities) add(entityObservable(e, markingRef));
-  const objects = [marking, identity, ...[...observables.values()].sort((x, y) => String(x.id).localeCompare(String(y.id))), ...observed.filter((o) => o !== null)];
+  const objects = [
+    marking,
+    identity,
+    ...[...observables.values()].sort((x, y) => String(x.id).localeCompare(String(y.id))),
+    ...observed.filter((o) => o !== null),
+  ];
   return {
     type: 'bundle',
     id: `bundle--${uuidv5(objects.map((o) => o.id).join('\n'), DARKWATCH_NAMESPACE)}`,

@@ -6,13 +6,19 @@ export async function api(method, url, body) {
   const headers = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
   if (res.status === 401) {
     location.href = '/login';
     throw new Error('log in first');
   }
   const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
-  if (!res.ok) throw Object.assign(new Error(data?.error ?? `HTTP ${res.status}`), { status: res.status, data });
+  if (!res.ok)
+    throw Object.assign(new Error(data?.error ?? `HTTP ${res.status}`), { status: res.status, data });
   return data;
 }
 
@@ -51,7 +57,14 @@ export function highlight(text, ranges) {
   const frag = document.createDocumentFragment();
   const s = String(text ?? '');
   const sorted = (ranges ?? [])
-    .filter((r) => Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= 0 && r.end <= s.length && r.start < r.end)
+    .filter(
+      (r) =>
+        Number.isInteger(r.start) &&
+        Number.isInteger(r.end) &&
+        r.start >= 0 &&
+        r.end <= s.length &&
+        r.start < r.end,
+    )
     .sort((a, b) => a.start - b.start);
   let pos = 0;
   for (const r of sorted) {

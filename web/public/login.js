@@ -7,7 +7,10 @@ form.addEventListener('submit', async (ev) => {
   const err = document.getElementById('login-error');
   err.textContent = '';
   try {
-    await api('POST', '/api/login', { username: String(data.get('username')), password: String(data.get('password')) });
+    await api('POST', '/api/login', {
+      username: String(data.get('username')),
+      password: String(data.get('password')),
+    });
     location.href = '/';
   } catch (e) {
     err.textContent = e.message;

@@ -163,7 +163,12 @@ dismissDialog.addEventListener('keydown', (ev) => {
 
 document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || dismissDialog.open) return;
-  if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement || ev.target instanceof HTMLTextAreaElement) return;
+  if (
+    ev.target instanceof HTMLInputElement ||
+    ev.target instanceof HTMLSelectElement ||
+    ev.target instanceof HTMLTextAreaElement
+  )
+    return;
   const keys = {
     j: () => setCurrent(current + 1),
     k: () => setCurrent(current - 1),

@@ -11,7 +11,9 @@ import { publicUser } from './auth.js';
 export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
 
-  app.get('/api/users', { config: { perm: 'admin' }, schema: { summary: 'All users' } }, async () => ({ users: (await listUsers(db)).map(publicUser) }));
+  app.get('/api/users', { config: { perm: 'admin' }, schema: { summary: 'All users' } }, async () => ({
+    users: (await listUsers(db)).map(publicUser),
+  }));
 
   app.post(
     '/api/users',
@@ -20,7 +22,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
       schema: {
         summary: 'Create a user',
         body: {
-          type: 'object', required: ['username', 'password', 'role'], additionalProperties: false,
+          type: 'object',
+          required: ['username', 'password', 'role'],
+          additionalProperties: false,
           properties: {
             username: { type: 'string', maxLength: 64 },
             password: { type: 'string', minLength: 10, maxLength: 1024 },
@@ -33,7 +37,13 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     },
     async (req) => {
       const a = authOf(req);
-      const b = req.body as { username: string; password: string; role: Role; workspaceId?: number | null; displayName?: string };
+      const b = req.body as {
+        username: string;
+        password: string;
+        role: Role;
+        workspaceId?: number | null;
+        displayName?: string;
+      };
       const user = await withTransaction(db, (tx) => createUser(tx, b, actorOf(a.user)));
       return publicUser(user);
     },
@@ -45,7 +55,14 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
       config: { perm: 'admin' },
       schema: {
         summary: 'Audit log entries, newest first',
-        querystring: { type: 'object', additionalProperties: false, properties: { before: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            before: { type: 'integer', minimum: 1 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+          },
+        },
       },
     },
     async (req) => {
@@ -59,5 +76,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     },
   );
 
-  app.get('/api/audit/verify', { config: { perm: 'admin' }, schema: { summary: 'Recompute the audit hash chain' } }, async () => verifyAuditLog(db));
+  app.get(
+    '/api/audit/verify',
+    { config: { perm: 'admin' }, schema: { summary: 'Recompute the audit hash chain' } },
+    async () => verifyAuditLog(db),
+  );
 }

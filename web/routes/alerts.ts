@@ -1,15 +1,46 @@
 // Triage: the queue (filters, sorts, keyset pages), live stream, alert detail, workflow actions
 // (status, assignment, notes, escalation into a case, bulk), entity pivots and exports.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ALERT_SORTS, alertCursor, alertEvents, alertNotes, addAlertNote, assignAlert, getAlert, listAlerts, setAlertStatus, type AlertCursor, type AlertFilter, type AlertRow, type AlertSort } from '../../store/alerts.js';
+import {
+  ALERT_SORTS,
+  alertCursor,
+  alertEvents,
+  alertNotes,
+  addAlertNote,
+  assignAlert,
+  getAlert,
+  listAlerts,
+  setAlertStatus,
+  type AlertCursor,
+  type AlertFilter,
+  type AlertRow,
+  type AlertSort,
+} from '../../store/alerts.js';
 import { appendAudit } from '../../store/audit.js';
 import { createCase, escalateIntoCase, TLP_LEVELS, type Tlp } from '../../store/cases.js';
 import { withTransaction, type Queryable } from '../../store/db.js';
 import { getSnapshot } from '../../store/evidence.js';
 import { entityPivot, listingHistory } from '../../store/records.js';
-import { getListing, getPost, listEntities, ruleVersionOf, subjectEntities, vendorAcrossSites } from '../../store/search.js';
+import {
+  getListing,
+  getPost,
+  listEntities,
+  ruleVersionOf,
+  subjectEntities,
+  vendorAcrossSites,
+} from '../../store/search.js';
 import { actorOf, getUserByName } from '../../store/users.js';
-import { ALERT_STATUSES, CATEGORIES, DISMISS_REASONS, ENTITY_TYPES, SEVERITIES, type AlertStatus, type DismissReason, type EntityType, type Severity } from '../../core/types.js';
+import {
+  ALERT_STATUSES,
+  CATEGORIES,
+  DISMISS_REASONS,
+  ENTITY_TYPES,
+  SEVERITIES,
+  type AlertStatus,
+  type DismissReason,
+  type EntityType,
+  type Severity,
+} from '../../core/types.js';
 import { authOf, HttpError } from '../auth.js';
 import { alertsCsv, entitiesCsv } from '../exports/csv.js';
 import { exportAlerts } from '../exports/gather.js';
@@ -17,7 +48,11 @@ import { mispEvent } from '../exports/misp.js';
 import { stixBundle } from '../exports/stix.js';
 import type { AppContext } from '../server.js';
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 9007199254740991 } } };
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, maximum: 9007199254740991 } },
+};
 
 const filterQuery = {
   status: { type: 'string', maxLength: 200, description: `comma-separated: ${ALERT_STATUSES.join(', ')}` },
@@ -47,10 +82,19 @@ interface FilterQuery {
   limit?: number;
 }
 
-function csvList<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
+function csvList<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  what: string,
+): T[] | undefined {
   if (!value) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!(allowed as readonly string[]).includes(i)) throw new HttpError(400, `unknown ${what} "${i.slice(0, 40)}"`);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const i of items)
+    if (!(allowed as readonly string[]).includes(i))
+      throw new HttpError(400, `unknown ${what} "${i.slice(0, 40)}"`);
   return items as T[];
 }
 
@@ -61,10 +105,18 @@ export function encodeCursor(c: AlertCursor): string {
 
 export function decodeCursor(s: string): AlertCursor {
   try {
-    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as { t: string; i: number; r?: number };
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as {
+      t: string;
+      i: number;
+      r?: number;
+    };
     // Keep the exact text (microseconds); it only ever reaches SQL as a bound timestamptz parameter.
-    const ok = typeof v.t === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(v.t) && !Number.isNaN(Date.parse(v.t));
-    if (!ok || !Number.isSafeInteger(v.i) || (v.r !== undefined && !Number.isInteger(v.r))) throw new Error('bad');
+    const ok =
+      typeof v.t === 'string' &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(v.t) &&
+      !Number.isNaN(Date.parse(v.t));
+    if (!ok || !Number.isSafeInteger(v.i) || (v.r !== undefined && !Number.isInteger(v.r)))
+      throw new Error('bad');
     return { lastSeenAt: v.t, id: v.i, severityRank: v.r };
   } catch {
     throw new HttpError(400, 'bad cursor');
@@ -150,7 +202,9 @@ async function sendExport(
   const ext = format === 'csv' ? 'csv' : 'json';
   void reply.header('content-disposition', `attachment; filename="${name}-${format}.${ext}"`);
   if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(body.csv());
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(format === 'stix' ? body.stix() : body.misp(), null, 2));
+  return reply
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(format === 'stix' ? body.stix() : body.misp(), null, 2));
 }
 
 export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -165,7 +219,11 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { ...filterQuery, cursor: { type: 'string', maxLength: 300 }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          properties: {
+            ...filterQuery,
+            cursor: { type: 'string', maxLength: 300 },
+            limit: { type: 'integer', minimum: 1, maximum: 500 },
+          },
         },
       },
     },
@@ -176,21 +234,38 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       const limit = f.limit ?? 50;
       const rows = await listAlerts(db, a.workspaceId, { ...f, limit });
       const last = rows[rows.length - 1];
-      return { alerts: rows, nextCursor: rows.length === limit && last ? encodeCursor(alertCursor(last, f.sort)) : null };
+      return {
+        alerts: rows,
+        nextCursor: rows.length === limit && last ? encodeCursor(alertCursor(last, f.sort)) : null,
+      };
     },
   );
 
-  app.get('/api/alerts/stream', { config: { perm: 'read' }, schema: { summary: `Server-sent events: "alert" events as alerts arrive (from the Redis channel <prefix>:alerts)` } }, async (req, reply) => {
-    const a = authOf(req);
-    ctx.hub.attach(reply, a.workspaceId, async (msg) => (await getAlert(db, a.workspaceId, msg.alertId)) ?? null);
-  });
+  app.get(
+    '/api/alerts/stream',
+    {
+      config: { perm: 'read' },
+      schema: {
+        summary: `Server-sent events: "alert" events as alerts arrive (from the Redis channel <prefix>:alerts)`,
+      },
+    },
+    async (req, reply) => {
+      const a = authOf(req);
+      ctx.hub.attach(
+        reply,
+        a.workspaceId,
+        async (msg) => (await getAlert(db, a.workspaceId, msg.alertId)) ?? null,
+      );
+    },
+  );
 
   app.get(
     '/api/alerts/export',
     {
       config: { perm: 'read' },
       schema: {
-        summary: 'Export alerts (same filters as the queue, or ids) as CSV, a STIX 2.1 bundle or a MISP event',
+        summary:
+          'Export alerts (same filters as the queue, or ids) as CSV, a STIX 2.1 bundle or a MISP event',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -220,28 +295,63 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
         const f = await toFilter(db, q, a.user.id);
         const total = Math.min(q.limit ?? 1000, 10000);
         while (rows.length < total) {
-          const page = await listAlerts(db, a.workspaceId, { ...f, limit: Math.min(500, total - rows.length) });
+          const page = await listAlerts(db, a.workspaceId, {
+            ...f,
+            limit: Math.min(500, total - rows.length),
+          });
           rows.push(...page);
           if (page.length < 500) break;
           f.after = alertCursor(page[page.length - 1]!, f.sort);
         }
       }
       const data = await exportAlerts(db, a.workspaceId, rows);
-      const exportCtx = { producer: ctx.producer, tlp: q.tlp ?? 'amber', generatedAt: new Date(), title: `darkwatch alerts export (${data.length})` } as const;
+      const exportCtx = {
+        producer: ctx.producer,
+        tlp: q.tlp ?? 'amber',
+        generatedAt: new Date(),
+        title: `darkwatch alerts export (${data.length})`,
+      } as const;
       await withTransaction(db, (tx) =>
-        appendAudit(tx, { actor: actorOf(a.user), workspaceId: a.workspaceId, action: 'alerts.export', entityType: 'alert', entityId: null, after: { format: q.format, ids: data.map((d) => d.id) } }),
+        appendAudit(tx, {
+          actor: actorOf(a.user),
+          workspaceId: a.workspaceId,
+          action: 'alerts.export',
+          entityType: 'alert',
+          entityId: null,
+          after: { format: q.format, ids: data.map((d) => d.id) },
+        }),
       );
-      return sendExport(reply, q.format, { csv: () => alertsCsv(data), stix: () => stixBundle(data, [], exportCtx), misp: () => mispEvent(data, [], exportCtx) }, 'alerts');
+      return sendExport(
+        reply,
+        q.format,
+        {
+          csv: () => alertsCsv(data),
+          stix: () => stixBundle(data, [], exportCtx),
+          misp: () => mispEvent(data, [], exportCtx),
+        },
+        'alerts',
+      );
     },
   );
 
-  app.get('/api/alerts/:id', { config: { perm: 'read' }, schema: { summary: 'Alert detail: record, matched terms, price history, vendor across sites, entities, rule, notes, history, evidence', params: idParams } }, async (req) => {
-    const a = authOf(req);
-    const { id } = req.params as { id: number };
-    const alert = await getAlert(db, a.workspaceId, id);
-    if (!alert) throw new HttpError(404, 'alert not found');
-    return alertDetail(db, a.workspaceId, alert);
-  });
+  app.get(
+    '/api/alerts/:id',
+    {
+      config: { perm: 'read' },
+      schema: {
+        summary:
+          'Alert detail: record, matched terms, price history, vendor across sites, entities, rule, notes, history, evidence',
+        params: idParams,
+      },
+    },
+    async (req) => {
+      const a = authOf(req);
+      const { id } = req.params as { id: number };
+      const alert = await getAlert(db, a.workspaceId, id);
+      if (!alert) throw new HttpError(404, 'alert not found');
+      return alertDetail(db, a.workspaceId, alert);
+    },
+  );
 
   app.post(
     '/api/alerts/:id/status',
@@ -251,8 +361,13 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
         summary: 'Move an alert through the workflow (dismissing needs a reason)',
         params: idParams,
         body: {
-          type: 'object', required: ['status'], additionalProperties: false,
-          properties: { status: { type: 'string', enum: [...ALERT_STATUSES] }, reason: { type: 'string', enum: [...DISMISS_REASONS] } },
+          type: 'object',
+          required: ['status'],
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: [...ALERT_STATUSES] },
+            reason: { type: 'string', enum: [...DISMISS_REASONS] },
+          },
         },
       },
     },
@@ -260,8 +375,11 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       const a = authOf(req);
       const { id } = req.params as { id: number };
       const { status, reason } = req.body as { status: AlertStatus; reason?: DismissReason };
-      if (status === 'escalated') throw new HttpError(400, 'escalate through /api/alerts/:id/escalate (it needs a case)');
-      return withTransaction(db, (tx) => setAlertStatus(tx, a.workspaceId, id, status, actorOf(a.user), { reason }));
+      if (status === 'escalated')
+        throw new HttpError(400, 'escalate through /api/alerts/:id/escalate (it needs a case)');
+      return withTransaction(db, (tx) =>
+        setAlertStatus(tx, a.workspaceId, id, status, actorOf(a.user), { reason }),
+      );
     },
   );
 
@@ -272,7 +390,12 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       schema: {
         summary: 'Assign to "me", a username, or null to unassign',
         params: idParams,
-        body: { type: 'object', required: ['assignee'], additionalProperties: false, properties: { assignee: { type: ['string', 'null'], maxLength: 64 } } },
+        body: {
+          type: 'object',
+          required: ['assignee'],
+          additionalProperties: false,
+          properties: { assignee: { type: ['string', 'null'], maxLength: 64 } },
+        },
       },
     },
     async (req) => {
@@ -292,20 +415,28 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       schema: {
         summary: 'Add a note',
         params: idParams,
-        body: { type: 'object', required: ['body'], additionalProperties: false, properties: { body: { type: 'string', minLength: 1, maxLength: 100000 } } },
+        body: {
+          type: 'object',
+          required: ['body'],
+          additionalProperties: false,
+          properties: { body: { type: 'string', minLength: 1, maxLength: 100000 } },
+        },
       },
     },
     async (req) => {
       const a = authOf(req);
       const { id } = req.params as { id: number };
       const { body } = req.body as { body: string };
-      const noteId = await withTransaction(db, (tx) => addAlertNote(tx, a.workspaceId, id, body, actorOf(a.user)));
+      const noteId = await withTransaction(db, (tx) =>
+        addAlertNote(tx, a.workspaceId, id, body, actorOf(a.user)),
+      );
       return { id: noteId };
     },
   );
 
   const escalateBody = {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     properties: {
       caseId: { type: 'integer', minimum: 1 },
       title: { type: 'string', minLength: 1, maxLength: 500 },
@@ -313,14 +444,21 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
     },
   };
 
-  async function escalate(ws: number, ids: number[], body: { caseId?: number; title?: string; tlp?: Tlp }, user: Parameters<typeof actorOf>[0]) {
+  async function escalate(
+    ws: number,
+    ids: number[],
+    body: { caseId?: number; title?: string; tlp?: Tlp },
+    user: Parameters<typeof actorOf>[0],
+  ) {
     return withTransaction(db, async (tx) => {
       const actor = actorOf(user);
       let caseId = body.caseId;
       if (caseId === undefined) {
         const first = await getAlert(tx, ws, ids[0]!);
         if (!first) throw new HttpError(404, 'alert not found');
-        caseId = (await createCase(tx, ws, { title: body.title ?? first.title.slice(0, 500), tlp: body.tlp }, actor)).id;
+        caseId = (
+          await createCase(tx, ws, { title: body.title ?? first.title.slice(0, 500), tlp: body.tlp }, actor)
+        ).id;
       }
       const moved = await escalateIntoCase(tx, ws, caseId, ids, actor);
       return { caseId, escalated: moved };
@@ -329,11 +467,23 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
 
   app.post(
     '/api/alerts/:id/escalate',
-    { config: { perm: 'triage' }, schema: { summary: 'Escalate into a case (an existing caseId, or a new case)', params: idParams, body: escalateBody } },
+    {
+      config: { perm: 'triage' },
+      schema: {
+        summary: 'Escalate into a case (an existing caseId, or a new case)',
+        params: idParams,
+        body: escalateBody,
+      },
+    },
     async (req) => {
       const a = authOf(req);
       const { id } = req.params as { id: number };
-      return escalate(a.workspaceId, [id], req.body as { caseId?: number; title?: string; tlp?: Tlp }, a.user);
+      return escalate(
+        a.workspaceId,
+        [id],
+        req.body as { caseId?: number; title?: string; tlp?: Tlp },
+        a.user,
+      );
     },
   );
 
@@ -344,7 +494,9 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       schema: {
         summary: 'One action on many alerts, all or nothing',
         body: {
-          type: 'object', required: ['ids', 'action'], additionalProperties: false,
+          type: 'object',
+          required: ['ids', 'action'],
+          additionalProperties: false,
           properties: {
             ids: { type: 'array', minItems: 1, maxItems: 500, items: { type: 'integer', minimum: 1 } },
             action: { type: 'string', enum: ['assign_me', 'unassign', 'status', 'dismiss', 'escalate'] },
@@ -358,7 +510,14 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
     },
     async (req) => {
       const a = authOf(req);
-      const b = req.body as { ids: number[]; action: string; status?: AlertStatus; reason?: DismissReason; caseId?: number; title?: string };
+      const b = req.body as {
+        ids: number[];
+        action: string;
+        status?: AlertStatus;
+        reason?: DismissReason;
+        caseId?: number;
+        title?: string;
+      };
       const ids = [...new Set(b.ids)];
       if (b.action === 'escalate') return escalate(a.workspaceId, ids, b, a.user);
       await withTransaction(db, async (tx) => {
@@ -385,7 +544,14 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       config: { perm: 'read' },
       schema: {
         summary: 'Pivot: everything in this workspace that mentions one address / key / handle',
-        params: { type: 'object', required: ['type', 'value'], properties: { type: { type: 'string', enum: [...ENTITY_TYPES] }, value: { type: 'string', minLength: 1, maxLength: 10000 } } },
+        params: {
+          type: 'object',
+          required: ['type', 'value'],
+          properties: {
+            type: { type: 'string', enum: [...ENTITY_TYPES] },
+            value: { type: 'string', minLength: 1, maxLength: 10000 },
+          },
+        },
       },
     },
     async (req) => {
@@ -404,21 +570,54 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       schema: {
         summary: 'Export entities as CSV, STIX 2.1 observables or a MISP event',
         querystring: {
-          type: 'object', required: ['format'], additionalProperties: false,
-          properties: { format: { type: 'string', enum: ['csv', 'stix', 'misp'] }, type: { type: 'string', enum: [...ENTITY_TYPES] }, tlp: { type: 'string', enum: [...TLP_LEVELS] }, limit: { type: 'integer', minimum: 1, maximum: 100000 } },
+          type: 'object',
+          required: ['format'],
+          additionalProperties: false,
+          properties: {
+            format: { type: 'string', enum: ['csv', 'stix', 'misp'] },
+            type: { type: 'string', enum: [...ENTITY_TYPES] },
+            tlp: { type: 'string', enum: [...TLP_LEVELS] },
+            limit: { type: 'integer', minimum: 1, maximum: 100000 },
+          },
         },
       },
     },
     async (req, reply) => {
       const a = authOf(req);
-      const q = req.query as { format: 'csv' | 'stix' | 'misp'; type?: EntityType; tlp?: Tlp; limit?: number };
+      const q = req.query as {
+        format: 'csv' | 'stix' | 'misp';
+        type?: EntityType;
+        tlp?: Tlp;
+        limit?: number;
+      };
       const entities = await listEntities(db, a.workspaceId, { type: q.type, limit: q.limit });
       const plain = entities.map((e) => ({ type: e.type, value: e.value }));
-      const exportCtx = { producer: ctx.producer, tlp: q.tlp ?? 'amber', generatedAt: new Date(), title: `darkwatch entities export (${plain.length})` } as const;
+      const exportCtx = {
+        producer: ctx.producer,
+        tlp: q.tlp ?? 'amber',
+        generatedAt: new Date(),
+        title: `darkwatch entities export (${plain.length})`,
+      } as const;
       await withTransaction(db, (tx) =>
-        appendAudit(tx, { actor: actorOf(a.user), workspaceId: a.workspaceId, action: 'entities.export', entityType: 'entity', entityId: null, after: { format: q.format, count: plain.length } }),
+        appendAudit(tx, {
+          actor: actorOf(a.user),
+          workspaceId: a.workspaceId,
+          action: 'entities.export',
+          entityType: 'entity',
+          entityId: null,
+          after: { format: q.format, count: plain.length },
+        }),
       );
-      return sendExport(reply, q.format, { csv: () => entitiesCsv(entities), stix: () => stixBundle([], plain, exportCtx), misp: () => mispEvent([], plain, exportCtx) }, 'entities');
+      return sendExport(
+        reply,
+        q.format,
+        {
+          csv: () => entitiesCsv(entities),
+          stix: () => stixBundle([], plain, exportCtx),
+          misp: () => mispEvent([], plain, exportCtx),
+        },
+        'entities',
+      );
     },
   );
 }

@@ -1,7 +1,14 @@
 // Login, logout, who am I, and API tokens for the caller.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { withTransaction } from '../../store/db.js';
-import { actorOf, attemptLogin, createApiToken, createSession, deleteSession, SESSION_TTL_MS } from '../../store/users.js';
+import {
+  actorOf,
+  attemptLogin,
+  createApiToken,
+  createSession,
+  deleteSession,
+  SESSION_TTL_MS,
+} from '../../store/users.js';
 import { getWorkspace } from '../../store/workspaces.js';
 import { authOf, HttpError, SESSION_COOKIE } from '../auth.js';
 import type { AppContext } from '../server.js';
@@ -28,7 +35,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
           type: 'object',
           required: ['username', 'password'],
           additionalProperties: false,
-          properties: { username: { type: 'string', maxLength: 200 }, password: { type: 'string', maxLength: 1024 } },
+          properties: {
+            username: { type: 'string', maxLength: 200 },
+            password: { type: 'string', maxLength: 1024 },
+          },
         },
       },
     },
@@ -40,26 +50,42 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       const result = await attemptLogin(db, username, password, req.ip ?? null);
       if (!result.ok) {
         void reply.clearCookie(SESSION_COOKIE, { path: '/' });
-        if (result.reason === 'throttled') throw new HttpError(429, 'too many failed logins; try again later');
+        if (result.reason === 'throttled')
+          throw new HttpError(429, 'too many failed logins; try again later');
         throw new HttpError(401, 'wrong username or password');
       }
-      const session = await createSession(db, result.user.id, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+      const session = await createSession(db, result.user.id, {
+        ip: req.ip,
+        userAgent: req.headers['user-agent'] ?? null,
+      });
       setSessionCookie(reply, session.token, ctx.secureCookies);
       return { user: publicUser(result.user), csrfToken: session.csrfToken };
     },
   );
 
-  app.post('/api/logout', { config: { perm: 'read' }, schema: { summary: 'End this session' } }, async (req, reply) => {
-    const a = authOf(req);
-    if (a.sessionToken) await deleteSession(db, a.sessionToken);
-    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return { ok: true };
-  });
+  app.post(
+    '/api/logout',
+    { config: { perm: 'read' }, schema: { summary: 'End this session' } },
+    async (req, reply) => {
+      const a = authOf(req);
+      if (a.sessionToken) await deleteSession(db, a.sessionToken);
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true };
+    },
+  );
 
-  app.get('/api/me', { config: { perm: 'read' }, schema: { summary: 'The caller, their workspace and CSRF token' } }, async (req) => {
-    const a = authOf(req);
-    return { user: publicUser(a.user), workspace: await getWorkspace(db, a.workspaceId), csrfToken: a.csrfToken };
-  });
+  app.get(
+    '/api/me',
+    { config: { perm: 'read' }, schema: { summary: 'The caller, their workspace and CSRF token' } },
+    async (req) => {
+      const a = authOf(req);
+      return {
+        user: publicUser(a.user),
+        workspace: await getWorkspace(db, a.workspaceId),
+        csrfToken: a.csrfToken,
+      };
+    },
+  );
 
   app.post(
     '/api/tokens',
@@ -67,7 +93,12 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       config: { perm: 'read' },
       schema: {
         summary: 'Create an API token for yourself (shown once)',
-        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } },
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
       },
     },
     async (req) => {
@@ -78,6 +109,18 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
   );
 }
 
-export function publicUser(u: { id: number; username: string; displayName: string; role: string; workspaceId: number | null }) {
-  return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, workspaceId: u.workspaceId };
+export function publicUser(u: {
+  id: number;
+  username: string;
+  displayName: string;
+  role: string;
+  workspaceId: number | null;
+}) {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    role: u.role,
+    workspaceId: u.workspaceId,
+  };
 }

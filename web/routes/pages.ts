@@ -12,7 +12,11 @@ import { escapeHtml } from '../html.js';
 import type { AppContext } from '../server.js';
 
 const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 function loadStatic(): Map<string, { type: string; body: Buffer }> {
   const files = new Map<string, { type: string; body: Buffer }>();
@@ -31,7 +35,14 @@ const NAV: Array<[string, string]> = [
   ['/search', 'Search'],
 ];
 
-export function layout(opts: { title: string; page: string; auth: Auth | null; workspace?: string; body: string; script: string }): string {
+export function layout(opts: {
+  title: string;
+  page: string;
+  auth: Auth | null;
+  workspace?: string;
+  body: string;
+  script: string;
+}): string {
   const a = opts.auth;
   const nav = a
     ? `<nav aria-label="main">${NAV.map(([href, label]) => `<a href="${href}"${opts.page === label.toLowerCase() ? ' aria-current="page"' : ''}>${label}</a>`).join('')}</nav>
@@ -84,7 +95,12 @@ const PAGES: Record<string, { title: string; page: string; script: string; body:
 <dialog id="dismiss-dialog"><form method="dialog"><p>Dismiss as:</p>
   <button value="false_positive" autofocus>1 · false positive</button><button value="duplicate">2 · duplicate</button><button value="not_relevant">3 · not relevant</button><button value="">Cancel</button></form></dialog>`,
   },
-  alert: { title: 'Alert', page: 'alert', script: 'alert.js', body: '<article id="alert" class="alert-detail"><p>Loading…</p></article>' },
+  alert: {
+    title: 'Alert',
+    page: 'alert',
+    script: 'alert.js',
+    body: '<article id="alert" class="alert-detail"><p>Loading…</p></article>',
+  },
   cases: {
     title: 'Cases',
     page: 'cases',
@@ -92,7 +108,12 @@ const PAGES: Record<string, { title: string; page: string; script: string; body:
     body: `<h1>Cases</h1><form id="new-case" class="inline"><input name="title" required maxlength="500" placeholder="New case title"><button>Open case</button></form>
 <table class="list" id="cases"><thead><tr><th>#</th><th>Title</th><th>Status</th><th>TLP</th><th>Alerts</th><th>Owner</th><th>Updated</th></tr></thead><tbody></tbody></table>`,
   },
-  case: { title: 'Case', page: 'cases', script: 'case.js', body: '<article id="case"><p>Loading…</p></article>' },
+  case: {
+    title: 'Case',
+    page: 'cases',
+    script: 'case.js',
+    body: '<article id="case"><p>Loading…</p></article>',
+  },
   rules: {
     title: 'Rules',
     page: 'rules',
@@ -144,7 +165,9 @@ export function registerPageRoutes(app: FastifyInstance, ctx: AppContext): void 
     const p = PAGES[name]!;
     const auth = name === 'login' ? null : authOf(req);
     const ws = auth ? await getWorkspace(ctx.db, auth.workspaceId) : null;
-    return reply.type('text/html; charset=utf-8').send(layout({ ...p, auth, workspace: ws ? `${ws.name} (${ws.kind})` : '' }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(layout({ ...p, auth, workspace: ws ? `${ws.name} (${ws.kind})` : '' }));
   };
   app.get('/login', { config: { perm: 'public' } }, render('login'));
   app.get('/', { config: { perm: 'read' } }, render('triage'));
