@@ -10,7 +10,6 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
-import { RedisFrontier } from '../crawler/crawl-run.js';
 import type { Config } from '../core/config.js';
 import { UserError, errorMessage } from '../core/errors.js';
 import { logger } from '../core/log.js';
@@ -140,7 +139,7 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
       subscriber.disconnect();
     });
 
-    const frontier = new RedisFrontier(pipeline.redis, `${prefix}:run`);
+    const frontier = pipeline.frontier;
     const runs = [];
     for (const source of sources) {
       const run = await startCrawlRun({ db, queues: pipeline.queues, frontier }, source, 'demo');

@@ -3,7 +3,9 @@
 // frontier table, is what makes every stage idempotent.
 import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { RedisFrontier } from '../crawler/crawl-run.js';
+import type { Queryable } from '../store/db.js';
 
 export const QUEUE_NAMES = ['crawl', 'extract', 'match'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -89,4 +91,39 @@ export async function addExtractJob(queues: PipelineQueues, data: ExtractJob): P
 
 export async function addMatchJob(queues: PipelineQueues, data: MatchJob): Promise<void> {
   await queues.match.add('snapshot', data, { jobId: jobId.match(data) });
+}
+
+/**
+ * Redis key prefix of one database's pipeline: the deployment prefix plus the database's own random
+ * key (see migrations), so every process on the same database agrees, and no other database clashes.
+ */
+export async function pipelinePrefix(db: Queryable, basePrefix: string): Promise<string> {
+  const { rows } = await db.query<{ key: string }>('select key from instance');
+  if (!rows[0]) throw new Error('database has no instance key: run `darkwatch migrate`');
+  return `${basePrefix}:${rows[0].key}`;
+}
+
+/** What a process needs to put work into the pipeline (the CLI, the web app, the demo). */
+export interface PipelineClient {
+  prefix: string;
+  redis: Redis;
+  queues: PipelineQueues;
+  frontier: RedisFrontier;
+  close(): Promise<void>;
+}
+
+export async function openPipelineClient(db: Queryable, redisUrl: string, basePrefix: string): Promise<PipelineClient> {
+  const prefix = await pipelinePrefix(db, basePrefix);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queues = openQueues(redis, prefix);
+  return {
+    prefix,
+    redis,
+    queues,
+    frontier: new RedisFrontier(redis, `${prefix}:run`),
+    async close() {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
 }

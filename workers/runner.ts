@@ -14,12 +14,12 @@ import { createPool, type Db } from '../store/db.js';
 import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
 import { processExtractJob, type PageExtractor } from './extract.js';
 import { processMatchJob, RuleSetCache } from './match.js';
-import { openQueues, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type PipelineQueues, type QueueName } from './queues.js';
+import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type PipelineQueues, type QueueName } from './queues.js';
 
 export interface PipelineOptions {
   databaseUrl: string;
   redisUrl: string;
-  /** Redis key prefix of this deployment (queues, rate limits, frontier, pub/sub). */
+  /** Redis key prefix of this deployment; alerts are published on `<prefix>:alerts`. */
   prefix: string;
   proxyUrl: string;
   chromiumPath: string;
@@ -36,6 +36,7 @@ export interface RunningPipeline {
   db: Db;
   redis: Redis;
   queues: PipelineQueues;
+  frontier: RedisFrontier;
   metrics: Registry;
   workers: Worker[];
   /** Finish active jobs, then close everything this process opened. */
@@ -61,7 +62,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   const db = createPool(opts.databaseUrl, Math.max(10, concurrency * 2 + 2));
   // BullMQ needs maxRetriesPerRequest: null on the connections its workers block on.
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const queues = openQueues(redis, opts.prefix);
+  // Queues, frontiers and rate limits live under this database's own namespace.
+  const keyPrefix = await pipelinePrefix(db, opts.prefix);
+  const queues = openQueues(redis, keyPrefix);
   const http = new HttpFetcher();
   let browser: BrowserFetcher | null = null;
   const { registry, jobs, duration } = metricsRegistry();
@@ -70,8 +73,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     db,
     redis,
     queues,
-    politeness: new Politeness(redis, `${opts.prefix}:polite`),
-    frontier: new RedisFrontier(redis, `${opts.prefix}:run`),
+    politeness: new Politeness(redis, `${keyPrefix}:polite`),
+    frontier: new RedisFrontier(redis, `${keyPrefix}:run`),
     http,
     browser: () => (browser ??= new BrowserFetcher({ proxyUrl: opts.proxyUrl, executablePath: opts.chromiumPath, http, maxContexts: opts.browserContexts ?? 2 })),
     proxyUrl: opts.proxyUrl,
@@ -109,7 +112,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
       },
       {
         connection,
-        prefix: `${opts.prefix}:q`,
+        prefix: `${keyPrefix}:q`,
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.
         settings: { backoffStrategy: (attemptsMade: number) => 500 + backoffDelay(attemptsMade, 1000, 60_000) },
@@ -127,6 +130,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     db,
     redis,
     queues,
+    frontier: crawlDeps.frontier,
     metrics: registry,
     workers,
     async close() {
