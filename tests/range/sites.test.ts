@@ -42,6 +42,7 @@ function expectMatches(page: PageListing, t: TruthListing, html: string): void {
   expect(page.vendor).toBe(t.vendor);
   expect(page.category).toBe(t.categoryPath);
   expect(page.price).toEqual(t.price);
+  expect(page.unit).toBe(t.unit);
   expect(page.shipsFrom).toBe(countryName(t.shipsFrom));
   expect(page.shipsTo).toEqual(t.shipsTo.map(countryName));
   // Every block entity is planted, and every planted entity is on the page.
