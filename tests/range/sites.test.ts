@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countryName } from '../../range/generate/world.js';
 import { isValidOnionV3 } from '../../range/onion.js';
 import { SITE_DEFS, siteKeys } from '../../range/sites/registry.js';
+import { rangeTorSites } from '../../range/tor/index.js';
 import { startRange, type RunningRange } from '../../range/range.js';
 import type { RangeTruth, TruthListing } from '../../range/truth.js';
 import { fetchVia } from './helpers.js';
