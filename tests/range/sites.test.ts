@@ -333,6 +333,10 @@ describe('range sites through the gateway', () => {
     }
     for (const t of range.targets)
       expect(range.gateway.getRoute(t.onion)).toEqual({ host: t.host, port: t.port });
+    // The contract `darkwatch range --tor` relies on: range/tor rebuilds the same keys and finds
+    // the local server of every announced address.
+    const torSites = rangeTorSites(SEED, range.sites, (onion) => range.gateway.getRoute(onion)?.port);
+    expect(torSites.map((x) => [x.onion, x.port])).toEqual(range.targets.map((t) => [t.onion, t.port]));
   });
 
   it('refuses and counts destinations outside the range; admin endpoint exports the counters', async () => {
