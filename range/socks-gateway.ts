@@ -78,6 +78,8 @@ export interface SocksGatewayOptions {
   refusalLogSize?: number;
   /** Simultaneous client connections accepted (default 4096). */
   maxConnections?: number;
+  /** Usernames kept apart in `byUser` (default MAX_USERS). */
+  maxUsers?: number;
 }
 
 export interface UserRecord {
@@ -123,6 +125,9 @@ export interface GatewayCounters {
 
 /** Username of a no-auth session in `byUser`. */
 export const ANONYMOUS_USER = '';
+/** `byUser` keeps at most this many usernames; later ones are counted under OVERFLOW_USER. */
+export const MAX_USERS = 10_000;
+export const OVERFLOW_USER = '(other users)';
 
 function emptyCounters(): GatewayCounters {
   return {
@@ -138,7 +143,8 @@ function emptyCounters(): GatewayCounters {
     authFailures: 0,
     bytesFromClients: 0,
     bytesToClients: 0,
-    byUser: {},
+    // Null prototype: usernames are attacker-chosen ("__proto__", "constructor", …).
+    byUser: Object.create(null) as Record<string, UserRecord>,
   };
 }
 
@@ -211,10 +217,12 @@ export class SocksGateway {
   private server: net.Server;
   private routes = new Map<string, GatewayTarget>();
   private counters: GatewayCounters = emptyCounters();
+  private userCount = 0;
+  private readonly maxUsers: number;
   private sockets = new Set<net.Socket>();
   private rng: Rng;
   private readonly opts: Required<
-    Omit<SocksGatewayOptions, 'routes' | 'latency' | 'credentials' | 'maxConnections'>
+    Omit<SocksGatewayOptions, 'routes' | 'latency' | 'credentials' | 'maxConnections' | 'maxUsers'>
   > & {
     latency: LatencyOptions | null;
     credentials: Record<string, string> | null;
@@ -234,6 +242,7 @@ export class SocksGateway {
       refusalLogSize: options.refusalLogSize ?? 200,
     };
     this.rng = new Rng(this.opts.seed, 'socks-gateway');
+    this.maxUsers = options.maxUsers ?? MAX_USERS;
     for (const [onion, target] of options.routes ?? []) this.setRoute(onion, target);
     this.server = net.createServer((socket) => this.handle(socket));
     // A bound on open sockets, so a connection flood cannot exhaust file descriptors.
@@ -298,6 +307,7 @@ export class SocksGateway {
     const active = this.counters.active;
     this.counters = emptyCounters();
     this.counters.active = active;
+    this.userCount = 0;
   }
 
   async close(): Promise<void> {
@@ -308,8 +318,19 @@ export class SocksGateway {
   private userRecord(user: string): UserRecord {
     let rec = this.counters.byUser[user];
     if (!rec) {
-      rec = { sessions: 0, streams: 0, refused: 0, destinations: {} };
-      this.counters.byUser[user] = rec;
+      // Hostile clients can invent usernames without end: past the cap they share one record.
+      const key = this.userCount >= this.maxUsers ? OVERFLOW_USER : user;
+      rec = this.counters.byUser[key];
+      if (!rec) {
+        rec = {
+          sessions: 0,
+          streams: 0,
+          refused: 0,
+          destinations: Object.create(null) as Record<string, number>,
+        };
+        this.counters.byUser[key] = rec;
+        this.userCount++;
+      }
     }
     return rec;
   }
