@@ -29,7 +29,8 @@ export type SiteHandler = (req: RangeRequest) => RangeResponse | Promise<RangeRe
 const MAX_BODY = 64 * 1024;
 
 export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Null prototype: cookie names come from the client ("__proto__", "constructor", …).
+  const out = Object.create(null) as Record<string, string>;
   if (!header) return out;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');

@@ -93,3 +93,16 @@ describe('site servers under hostile HTTP', () => {
     expect(range.counters().active).toBeLessThan(5);
   });
 });
+
+describe('cookie parsing', () => {
+  it('keeps hostile cookie names as data', async () => {
+    const { parseCookies } = await import('../../range/http/site-server.js');
+    const c = parseCookies('__proto__=x; constructor=y; a=%E0%A4%A; b=1; b=2; =v; novalue');
+    expect(Object.getPrototypeOf(c)).toBeNull();
+    expect(c['__proto__']).toBe('x');
+    expect(c.constructor).toBe('y');
+    expect(c.a).toBe('%E0%A4%A');
+    expect(c.b).toBe('1');
+    expect(Object.keys(c).sort()).toEqual(['__proto__', 'a', 'b', 'constructor']);
+  });
+});
