@@ -72,7 +72,7 @@ function scopeFor(source: SourceRecord): Scope {
 }
 
 /** Create a run, admit the seeds, queue their jobs. */
-export async function startCrawlRun(deps: CrawlDeps, source: SourceRecord, trigger: RunTrigger): Promise<CrawlRun> {
+export async function startCrawlRun(deps: Pick<CrawlDeps, 'db' | 'frontier' | 'queues'>, source: SourceRecord, trigger: RunTrigger): Promise<CrawlRun> {
   const run = await createRun(deps.db, source.workspaceId, source.id, trigger);
   const scope = scopeFor(source);
   const plan = planSeeds(scope, source.policy.seeds);
