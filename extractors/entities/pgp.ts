@@ -71,3 +71,15 @@ export async function findPgpFingerprints(text: string): Promise<string[]> {
   }
   return out;
 }
+
+// A fingerprint written out (40 hex digits, often in groups of four) next to words that say what it
+// is. There is no checksum to verify, so the context is required, as for handles.
+const FINGERPRINT_MENTION =
+  /(?:fingerprint|pgp|gpg|openpgp|key|ključ|kljuc|ключ|κλειδί|çelës|celes|kulcs|anahtar|cheie)[\s\S]{0,40}?(?<![0-9A-Fa-fxX])((?:[0-9A-Fa-f]{4}[ \u00a0]?){9}[0-9A-Fa-f]{4})(?![0-9A-Fa-f])/giu;
+
+/** Upper-case fingerprints written as text after "fingerprint", "PGP", "key"… */
+export function findFingerprintMentions(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(FINGERPRINT_MENTION)) out.push(m[1]!.replace(/[ \u00a0]/g, '').toUpperCase());
+  return out;
+}

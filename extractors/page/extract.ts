@@ -24,7 +24,7 @@ import { extractGeneric, resolveUrl } from './generic.js';
 import { loadPage } from './load.js';
 import { chooseProfile, extractWithProfile, loadProfiles, type Profile } from './profile.js';
 import type { RawListing, RawPage } from './raw.js';
-import { blockText } from './text.js';
+import { blockText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
 export const EXTRACTOR_VERSION = '1.0.0';
@@ -65,7 +65,7 @@ let cachedProfiles: Profile[] | null = null;
 
 function clip(s: string | null | undefined, max = MAX_TEXT_FIELD): string | null {
   if (s === null || s === undefined) return null;
-  const t = s.trim();
+  const t = trimSpace(s);
   return t ? t.slice(0, max) : null;
 }
 
@@ -178,7 +178,8 @@ export async function extractPage(
   }
   const posts: ExtractedPost[] = [];
   for (const p of raw.posts) {
-    const body = clip(p.body);
+    // Bodies are kept as extracted (a paste's trailing newline is part of it), only bounded.
+    const body = p.body && p.body.trim() ? p.body.slice(0, MAX_TEXT_FIELD) : null;
     if (!body) continue;
     posts.push({
       threadTitle: clip(p.threadTitle, 1000),

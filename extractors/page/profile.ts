@@ -15,7 +15,7 @@ import { PAGE_TYPES } from '../../core/types.js';
 import { fieldsFromLines, resolveUrl } from './generic.js';
 import type { RawListing, RawPage, RawPost } from './raw.js';
 import { emptyListing } from './raw.js';
-import { blockText, inlineText } from './text.js';
+import { blockText, inlineText, trimSpace } from './text.js';
 
 const Field = z.union([
   z.string().min(1),
@@ -32,6 +32,8 @@ const Field = z.union([
       pattern: z.string().min(1).optional(),
       /** Take the value of a label/value pair in the scope ("Ships from"). */
       label: z.string().min(1).optional(),
+      /** Keep the text exactly as written (pastes, code): no whitespace folding. */
+      preserve: z.boolean().optional(),
     })
     .strict()
     .refine((f) => f.selector !== undefined || f.label !== undefined, 'a field needs a selector or a label'),
@@ -220,6 +222,7 @@ function readField(
         const v = el.attribs[f.attr] ?? '';
         return f.attr === 'href' || f.attr === 'src' ? (resolveUrl(v, base) ?? '') : v.trim();
       }
+      if (f.preserve) return $(el).text();
       return f.join !== undefined || f.all ? inlineText(el) : blockText(el);
     });
     if (f.join === undefined && !f.all) values = values.slice(0, 1);
@@ -234,7 +237,7 @@ function readField(
       })
       .filter(Boolean);
   }
-  values = values.map((v) => v.trim()).filter(Boolean);
+  values = values.map((v) => (f.preserve ? v : trimSpace(v))).filter((v) => v.trim() !== '');
   if (values.length === 0) return null;
   if (f.all) return values;
   if (f.join !== undefined) return values.join(f.join);
