@@ -47,9 +47,22 @@ export function reArmour(block: string): string | null {
 }
 
 /** Upper-case fingerprint of the key in an armoured block, or null when it is not a public key. */
+// The same vendor keys appear on page after page; parse and verify each once per process.
+const cache = new Map<string, string | null>();
+const CACHE_MAX = 5000;
+
 export async function fingerprintOf(block: string): Promise<string | null> {
   const armoured = reArmour(block);
   if (!armoured) return null;
+  const hit = cache.get(armoured);
+  if (hit !== undefined) return hit;
+  const fp = await parseFingerprint(armoured);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(armoured, fp);
+  return fp;
+}
+
+async function parseFingerprint(armoured: string): Promise<string | null> {
   try {
     const key = await readKey({ armoredKey: armoured });
     // A block that parses is not yet a key: its self-signatures must verify, or a corrupted copy (or

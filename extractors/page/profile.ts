@@ -97,6 +97,17 @@ export const ProfileSchema = z
   .strict();
 export type Profile = z.infer<typeof ProfileSchema>;
 
+// Compiling RE2 is costly next to matching; profiles are few and fixed, so compile each pattern once.
+const compiled = new Map<string, RE2JS>();
+function re2(pattern: string): RE2JS {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(pattern);
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 export class ProfileError extends Error {
   constructor(message: string) {
     super(message);
@@ -228,7 +239,7 @@ function readField(
     if (f.join === undefined && !f.all) values = values.slice(0, 1);
   }
   if (f.pattern) {
-    const re = RE2JS.compile(f.pattern);
+    const re = re2(f.pattern);
     values = values
       .map((v) => {
         const m = re.matcher(v);
@@ -290,7 +301,7 @@ export function extractWithProfile($: CheerioAPI, url: string, profile: Profile)
   const path = pathOf(url);
   const body = $('body').get(0)!;
   for (const rule of profile.pages) {
-    if (rule.url && !RE2JS.compile(rule.url).matcher(path).find()) continue;
+    if (rule.url && !re2(rule.url).matcher(path).find()) continue;
     if (rule.selector && safeSelect($, rule.selector).length === 0) continue;
     const lines = (): string[] => blockText(body).split('\n');
     const title = str(readField($, body, rule.threadTitle, url, lines));
