@@ -125,7 +125,7 @@ function finaliseListing(l: RawListing, base: string, classify: Classifier, rate
 }
 
 function entityText($: CheerioAPI): string {
-  const parts: string[] = [blockText($.root().get(0)!, 4_000_000)];
+  const parts: string[] = [blockText($.root().get(0)!, 4_000_000, undefined, true)];
   $('a[href]')
     .slice(0, 5000)
     .each((_, a) => {

@@ -75,14 +75,23 @@ export function blockText(
   nodes: AnyNode | AnyNode[],
   maxChars = 2_000_000,
   skip?: ReadonlySet<AnyNode>,
+  /** Put a space at every element boundary: for entity scanning, where chips rendered side by side
+   * ("@handle" + "PGP fingerprint: …") must not run into one token. */
+  separateInline = false,
 ): string {
   const parts: string[] = [];
   let size = 0;
-  const stack: Array<AnyNode | 'break'> = (Array.isArray(nodes) ? nodes : [nodes]).slice().reverse();
+  const stack: Array<AnyNode | 'break' | 'space'> = (Array.isArray(nodes) ? nodes : [nodes])
+    .slice()
+    .reverse();
   while (stack.length > 0 && size < maxChars) {
     const node = stack.pop()!;
     if (node === 'break') {
       parts.push('\n');
+      continue;
+    }
+    if (node === 'space') {
+      parts.push(' ');
       continue;
     }
     if (node.type === 'text') {
@@ -97,6 +106,9 @@ export function blockText(
       if (BLOCK.has(node.name)) {
         parts.push('\n');
         stack.push('break');
+      } else if (separateInline) {
+        parts.push(' ');
+        stack.push('space');
       }
     }
     const children = (node as Element).children;
