@@ -24,6 +24,7 @@ import { extractGeneric, resolveUrl } from './generic.js';
 import { loadPage } from './load.js';
 import { chooseProfile, extractWithProfile, loadProfiles, type Profile } from './profile.js';
 import type { RawListing, RawPage } from './raw.js';
+import { select } from './select.js';
 import { blockText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
@@ -125,17 +126,15 @@ function finaliseListing(l: RawListing, base: string, classify: Classifier, rate
 }
 
 function entityText($: CheerioAPI): string {
-  const parts: string[] = [blockText($.root().get(0)!, 4_000_000, undefined, true)];
-  $('a[href]')
-    .slice(0, 5000)
-    .each((_, a) => {
-      const href = a.attribs.href ?? '';
-      if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
-        parts.push(href.replace(/^mailto:|^tel:/i, ''));
-    });
-  $('textarea, pre').each((_, el) => {
-    parts.push($(el).text());
-  });
+  const root = $.root().get(0)!;
+  const parts: string[] = [blockText(root, 4_000_000, undefined, true)];
+  for (const a of select('a[href]', root.children).slice(0, 5000)) {
+    const href = a.attribs.href ?? '';
+    if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
+      parts.push(href.replace(/^mailto:|^tel:/i, ''));
+  }
+  // Keys and addresses sit in textareas and <pre> blocks; their text is raw, not laid out.
+  for (const el of select('textarea, pre', root.children).slice(0, 200)) parts.push($(el).text());
   return parts.join('\n');
 }
 

@@ -15,6 +15,7 @@ import { PAGE_TYPES } from '../../core/types.js';
 import { fieldsFromLines, resolveUrl } from './generic.js';
 import type { RawListing, RawPage, RawPost } from './raw.js';
 import { emptyListing } from './raw.js';
+import { select } from './select.js';
 import { blockText, inlineText, trimSpace } from './text.js';
 
 const Field = z.union([
@@ -188,9 +189,7 @@ function hostMatches(host: string, pattern: string): boolean {
 
 function safeSelect($: CheerioAPI, selector: string, root?: AnyNode): Element[] {
   try {
-    return (root ? $(root).find(selector) : $(selector))
-      .toArray()
-      .filter((n): n is Element => n.type === 'tag');
+    return select(selector, root ? ((root as Element).children ?? []) : $.root().get(0)!.children);
   } catch {
     return []; // an invalid selector in a profile matches nothing rather than failing the page
   }
