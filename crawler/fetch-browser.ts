@@ -10,7 +10,7 @@
 //    sha256 as http mode; Chromium renders what that fetch returned. Subresources (scripts, XHR,
 //    styles) are fetched by Chromium itself through the forwarder; images only when allowed.
 import { createHash } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Route } from 'playwright';
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright';
 import type { SourceSession } from '../core/types.js';
 import { FetchError, HttpFetcher, type HttpFetchOptions, type HttpFetchResult } from './fetch-http.js';
 import { parseProxyUrl } from './proxy.js';
@@ -49,6 +49,8 @@ export interface BrowserFetchOptions extends Omit<HttpFetchOptions, 'proxyUrl'> 
   renderTimeoutMs?: number;
   /** After load, wait up to this long for the network to go idle (JS pages). */
   settleMs?: number;
+  /** Idle means no request in flight for this long (default 250 ms). */
+  quietMs?: number;
   viewport?: { width: number; height: number };
   /** Screenshot height cap in CSS pixels (very tall pages are clipped). */
   maxScreenshotHeight?: number;
@@ -71,9 +73,39 @@ export interface BrowserFetchResult {
   timings: { startedAt: string; totalMs: number };
 }
 
+interface FetchState {
+  url: string;
+  options: BrowserFetchOptions;
+  allowImages: boolean;
+  requests: { subresources: number; blocked: number; failed: number };
+  document: HttpFetchResult | null;
+  error: unknown;
+  /** Documents the HTTP fetcher already fetched while following a redirect chain, by URL. */
+  prefetched: Map<string, HttpFetchResult>;
+  redirectedTo: string | null;
+  inflight: number;
+  lastActivity: number;
+}
+
+/**
+ * Wait until scripts have finished fetching: no request in flight for `quietMs`, at most `capMs`.
+ * (Playwright's `networkidle` always waits 500 ms and is unreliable on a reused page.)
+ */
+async function settle(st: FetchState, capMs: number, quietMs: number): Promise<void> {
+  const deadline = performance.now() + capMs;
+  while (performance.now() < deadline) {
+    const quietFor = performance.now() - st.lastActivity;
+    if (st.inflight === 0 && quietFor >= quietMs) return;
+    await new Promise((r) => setTimeout(r, Math.max(10, Math.min(50, quietMs - quietFor))));
+  }
+}
+
 interface PooledContext {
   key: string;
   context: BrowserContext;
+  page: Page | null;
+  /** The fetch this context is serving right now. */
+  current: FetchState | null;
   busy: boolean;
 }
 
@@ -140,7 +172,13 @@ export class BrowserFetcher {
         return idleSame;
       }
       if (this.pool.length < this.maxContexts) {
-        const slot: PooledContext = { key, context: null as unknown as BrowserContext, busy: true };
+        const slot: PooledContext = {
+          key,
+          context: null as unknown as BrowserContext,
+          page: null,
+          current: null,
+          busy: true,
+        };
         this.pool.push(slot);
         try {
           slot.context = await create();
@@ -200,88 +238,40 @@ export class BrowserFetcher {
       }
       return ctx;
     });
-    const page = await slot.context.newPage();
-    const requests = { subresources: 0, blocked: 0, failed: 0 };
-    let documentResult: HttpFetchResult | null = null;
-    let documentError: unknown = null;
-    // Documents the HTTP fetcher already fetched while following a redirect chain, by URL.
-    const prefetched = new Map<string, HttpFetchResult>();
-    let redirectedTo: string | null = null;
+    const state: FetchState = {
+      url,
+      options: o,
+      allowImages,
+      requests: { subresources: 0, blocked: 0, failed: 0 },
+      document: null,
+      error: null,
+      prefetched: new Map(),
+      redirectedTo: null,
+      inflight: 0,
+      lastActivity: performance.now(),
+    };
+    slot.current = state;
     const renderTimeout = o.renderTimeoutMs ?? 60_000;
+    let healthy = false;
     try {
-      await page.route('**/*', async (route: Route) => {
-        const req = route.request();
-        if (req.isNavigationRequest() && req.frame() === page.mainFrame()) {
-          try {
-            const target = req.url();
-            let r = prefetched.get(target);
-            if (!r) {
-              const cookies = await slot.context.cookies(target);
-              r = await this.http.fetch(target, {
-                ...o,
-                proxyUrl: this.opts.proxyUrl,
-                session: {
-                  cookies: cookies.map((c) => ({
-                    name: c.name,
-                    value: c.value,
-                    domain: c.domain,
-                    path: c.path,
-                  })),
-                },
-              });
-            }
-            if (r.finalUrl !== target) {
-              // Redirected: render at the final URL (a second navigation, served from this fetch) so
-              // relative links resolve as the site meant them. Chromium does not re-route fulfilled
-              // redirects, hence no 302 here.
-              prefetched.set(r.finalUrl, r);
-              redirectedTo = r.finalUrl;
-              return route.fulfill({ status: 200, contentType: 'text/html', body: '' });
-            }
-            documentResult = r;
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(r.headers)) {
-              if (['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k))
-                continue;
-              headers[k] = Array.isArray(v) ? v.join('\n') : v;
-            }
-            return route.fulfill({ status: r.status, headers, body: r.bodyBytes });
-          } catch (err) {
-            documentError = err;
-            return route.abort('failed');
-          }
-        }
-        const type = req.resourceType();
-        if (!allowImages && (type === 'image' || type === 'media')) {
-          requests.blocked++;
-          return route.abort('blockedbyclient');
-        }
-        if (!/^https?:/.test(req.url()) && !req.url().startsWith('data:')) {
-          requests.blocked++;
-          return route.abort('blockedbyclient');
-        }
-        requests.subresources++;
-        return route.continue();
-      });
-      page.on('requestfailed', () => requests.failed++);
+      const page = await this.pageOf(slot);
       const navigate = async (target: string): Promise<void> => {
         try {
           await page.goto(target, { waitUntil: 'load', timeout: renderTimeout });
         } catch (err) {
-          if (documentError) throw documentError;
+          if (state.error) throw state.error;
           throw new FetchError(
             'total_timeout',
             `browser navigation failed: ${(err as Error).message.split('\n')[0]}`,
             url,
           );
         }
-        if (documentError) throw documentError;
+        if (state.error) throw state.error;
       };
       await navigate(url);
-      if (redirectedTo) await navigate(redirectedTo);
-      if (o.javascript)
-        await page.waitForLoadState('networkidle', { timeout: o.settleMs ?? 3000 }).catch(() => undefined);
-      const doc = documentResult as HttpFetchResult | null;
+      if (state.redirectedTo) await navigate(state.redirectedTo);
+      if (o.javascript) await settle(state, o.settleMs ?? 3000, o.quietMs ?? 250);
+      const doc = state.document as HttpFetchResult | null;
       if (!doc) throw new FetchError('bad_response', 'browser rendered no main document', url);
       const renderedHtml = await page.content();
       const height = await page
@@ -296,7 +286,7 @@ export class BrowserFetcher {
         timeout: renderTimeout,
         ...(height > maxH ? { clip: { x: 0, y: 0, width, height: maxH } } : {}),
       });
-      return {
+      const result: BrowserFetchResult = {
         document: doc,
         renderedHtml,
         renderedSha256: createHash('sha256').update(renderedHtml).digest('hex'),
@@ -305,13 +295,97 @@ export class BrowserFetcher {
         finalUrl: page.url(),
         title: await page.title().catch(() => ''),
         proxyIdentity: o.identity,
-        requests,
+        requests: state.requests,
         timings: { startedAt: startedAt.toISOString(), totalMs: Math.round(performance.now() - t0) },
       };
+      healthy = true;
+      return result;
     } finally {
-      await page.close().catch(() => undefined);
+      slot.current = null;
+      // A page that failed mid-way may still run scripts or hold a navigation: start fresh next time.
+      if (!healthy && slot.page) {
+        await slot.page.close().catch(() => undefined);
+        slot.page = null;
+      }
       this.release(slot);
     }
+  }
+
+  /**
+   * The slot's page, created once and reused across fetches (a new page per fetch costs 100–250 ms).
+   * Its route handler serves whichever fetch is current on the slot.
+   */
+  private async pageOf(slot: PooledContext): Promise<Page> {
+    if (slot.page && !slot.page.isClosed()) return slot.page;
+    const page = await slot.context.newPage();
+    slot.page = page;
+    page.on('request', () => {
+      if (slot.current) {
+        slot.current.inflight++;
+        slot.current.lastActivity = performance.now();
+      }
+    });
+    const done = (failed: boolean) => () => {
+      if (!slot.current) return;
+      if (failed) slot.current.requests.failed++;
+      slot.current.inflight = Math.max(0, slot.current.inflight - 1);
+      slot.current.lastActivity = performance.now();
+    };
+    page.on('requestfinished', done(false));
+    page.on('requestfailed', done(true));
+    await page.route('**/*', (route) => this.routeRequest(slot, page, route));
+    return page;
+  }
+
+  private async routeRequest(slot: PooledContext, page: Page, route: Route): Promise<void> {
+    const st = slot.current;
+    const req = route.request();
+    if (!st) return route.abort('blockedbyclient'); // nothing is being captured: stray request
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame()) {
+      try {
+        const target = req.url();
+        let r = st.prefetched.get(target);
+        if (!r) {
+          const cookies = await slot.context.cookies(target);
+          r = await this.http.fetch(target, {
+            ...st.options,
+            proxyUrl: this.opts.proxyUrl,
+            session: {
+              cookies: cookies.map((c) => ({ name: c.name, value: c.value, domain: c.domain, path: c.path })),
+            },
+          });
+        }
+        if (r.finalUrl !== target) {
+          // Redirected: render at the final URL (a second navigation, served from this fetch) so
+          // relative links resolve as the site meant them. Chromium does not re-route fulfilled
+          // redirects, hence no 302 here.
+          st.prefetched.set(r.finalUrl, r);
+          st.redirectedTo = r.finalUrl;
+          return route.fulfill({ status: 200, contentType: 'text/html', body: '' });
+        }
+        st.document = r;
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(r.headers)) {
+          if (['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)) continue;
+          headers[k] = Array.isArray(v) ? v.join('\n') : v;
+        }
+        return route.fulfill({ status: r.status, headers, body: r.bodyBytes });
+      } catch (err) {
+        st.error = err;
+        return route.abort('failed');
+      }
+    }
+    const type = req.resourceType();
+    if (!st.allowImages && (type === 'image' || type === 'media')) {
+      st.requests.blocked++;
+      return route.abort('blockedbyclient');
+    }
+    if (!/^https?:/.test(req.url())) {
+      st.requests.blocked++;
+      return route.abort('blockedbyclient');
+    }
+    st.requests.subresources++;
+    return route.continue();
   }
 
   async close(): Promise<void> {

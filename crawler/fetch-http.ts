@@ -259,11 +259,21 @@ interface OneResponse {
 export class HttpFetcher {
   private readonly agents = new Map<string, SocksProxyAgent>();
 
+  /**
+   * keepAlive: reuse SOCKS streams across requests of one identity (default). Off, every request
+   * opens a new stream, as a fresh Tor stream would (used by the benchmark's latency bound).
+   */
+  constructor(private readonly options: { keepAlive?: boolean; maxSocketsPerIdentity?: number } = {}) {}
+
   private agentFor(proxyUrl: string, identity: string, connectMs: number): SocksProxyAgent {
     const url = isolatedProxyUrl(proxyUrl, identity);
     let agent = this.agents.get(url);
     if (!agent) {
-      agent = new SocksProxyAgent(url, { timeout: connectMs, keepAlive: true, maxSockets: 64 });
+      agent = new SocksProxyAgent(url, {
+        timeout: connectMs,
+        keepAlive: this.options.keepAlive ?? true,
+        maxSockets: this.options.maxSocketsPerIdentity ?? 64,
+      });
       this.agents.set(url, agent);
     }
     return agent;

@@ -186,3 +186,24 @@ export async function withFailover<T>(
   }
   throw lastErr ?? new Error('no mirror answered');
 }
+
+export type MirrorRefresh = MirrorListVerdict | { status: 'unavailable'; reason: string };
+
+/**
+ * Fetch `<origin>/mirrors.txt` with the caller's fetcher (through the proxy, as the source) and verify
+ * it. A missing list is "unavailable", not phishing: many sites publish none.
+ */
+export async function fetchMirrorList(
+  fetchText: (url: string) => Promise<{ status: number; body: string }>,
+  origin: string,
+  pinnedArmoredKey: string,
+): Promise<MirrorRefresh> {
+  let res: { status: number; body: string };
+  try {
+    res = await fetchText(new URL(MIRRORS_PATH, origin).toString());
+  } catch (err) {
+    return { status: 'unavailable', reason: (err as Error).message };
+  }
+  if (res.status !== 200) return { status: 'unavailable', reason: `HTTP ${res.status}` };
+  return verifyMirrorList(res.body, pinnedArmoredKey);
+}

@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { STATUS_CODES } from 'node:http';
 import { unlink } from 'node:fs/promises';
 import { WARCParser, WARCRecord, WARCSerializer } from 'warcio';
 
@@ -18,7 +19,17 @@ export interface CaptureForWarc {
   /** ISO 8601 capture time. */
   capturedAt: string;
   request: { method: string; url: string; headers: Record<string, string> };
-  response: { status: number; statusText: string; httpVersion: string; rawHeaders: string[] };
+  /**
+   * Response head. `rawHeaders` (name/value list as received) is preferred; a stored snapshot's
+   * header record works too (`headers`, repeated values as arrays).
+   */
+  response: {
+    status: number;
+    statusText?: string;
+    httpVersion?: string;
+    rawHeaders?: string[];
+    headers?: Record<string, string | string[]>;
+  };
   rawBytes: Uint8Array;
   /** sha256 (hex) of rawBytes as stored. */
   sha256: string;
@@ -35,6 +46,14 @@ export interface WarcWriteOptions {
 }
 
 const HOP_BY_HOP = new Set(['transfer-encoding']);
+
+function flatHeaders(r: CaptureForWarc['response']): string[] {
+  if (r.rawHeaders) return r.rawHeaders;
+  const flat: string[] = [];
+  for (const [k, v] of Object.entries(r.headers ?? {}))
+    for (const one of Array.isArray(v) ? v : [v]) flat.push(k, one);
+  return flat;
+}
 
 function responseHeaderPairs(rawHeaders: string[]): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -83,8 +102,8 @@ export async function captureRecords(c: CaptureForWarc, opts: WarcWriteOptions =
       type: 'response',
       warcVersion: 'WARC/1.1',
       statusline:
-        `HTTP/${c.response.httpVersion || '1.1'} ${c.response.status} ${c.response.statusText}`.trim(),
-      httpHeaders: responseHeaderPairs(c.response.rawHeaders),
+        `HTTP/${c.response.httpVersion || '1.1'} ${c.response.status} ${c.response.statusText ?? STATUS_CODES[c.response.status] ?? ''}`.trim(),
+      httpHeaders: responseHeaderPairs(flatHeaders(c.response)),
       warcHeaders: extra,
       keepHeadersCase: true,
     },

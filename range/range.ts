@@ -65,6 +65,11 @@ export interface RunningRange {
   obstacles: readonly ObstacleName[];
   /** The generated content (pure data) the sites render. */
   world: World;
+  /**
+   * Every onion address (primary and mirrors) with the loopback HTTP server behind it — what a
+   * real onion service's `HiddenServicePort 80 127.0.0.1:<port>` points at (see range/tor/).
+   */
+  targets: Array<{ site: string; onion: string; host: string; port: number }>;
   /** Ground truth at the current epoch (or the given one). */
   truth(epoch?: number): RangeTruth;
   stop(): Promise<void>;
@@ -104,6 +109,7 @@ export async function startRange(options: RangeOptions = {}): Promise<RunningRan
   const enabled = new Set(obstacles);
   const servers: RunningSiteServer[] = [];
   const sites: RangeSiteInfo[] = [];
+  const targets: RunningRange['targets'] = [];
   try {
     for (const def of SITE_DEFS) {
       const addrs = world.addresses.get(def.name)!;
@@ -129,6 +135,7 @@ export async function startRange(options: RangeOptions = {}): Promise<RunningRan
         const server = await startSiteServer(handler);
         servers.push(server);
         gateway.setRoute(onion, { host: '127.0.0.1', port: server.port });
+        targets.push({ site: def.name, onion, host: '127.0.0.1', port: server.port });
       }
       sites.push({
         name: def.name,
@@ -153,6 +160,9 @@ export async function startRange(options: RangeOptions = {}): Promise<RunningRan
     setEpoch: (e) => clock.set(e),
     sites: () => sites,
     truth: () => buildTruth(world, clock.epoch),
+    setLatency: (medianMs, sigma) =>
+      gateway.setLatency(medianMs > 0 ? { medianMs, sigma: sigma ?? undefined } : null),
+    setFailureRate: (rate) => gateway.setFailureRate(rate),
   });
   let stopped = false;
   return {
@@ -166,6 +176,7 @@ export async function startRange(options: RangeOptions = {}): Promise<RunningRan
     clock,
     obstacles,
     world,
+    targets,
     truth: (epoch?: number) => buildTruth(world, epoch ?? clock.epoch),
     stop: async () => {
       if (stopped) return;

@@ -264,6 +264,12 @@ export class SocksGateway {
     this.routes.set(key, target);
   }
 
+  /** Where a range onion is routed (null when it is not part of the range). */
+  getRoute(onion: string): GatewayTarget | null {
+    const key = canonicalOnion(onion);
+    return (key && this.routes.get(key)) || null;
+  }
+
   removeRoute(onion: string): void {
     const key = canonicalOnion(onion);
     if (key) this.routes.delete(key);

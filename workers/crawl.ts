@@ -72,7 +72,7 @@ function scopeFor(source: SourceRecord): Scope {
 }
 
 /** Create a run, admit the seeds, queue their jobs. */
-export async function startCrawlRun(deps: CrawlDeps, source: SourceRecord, trigger: RunTrigger): Promise<CrawlRun> {
+export async function startCrawlRun(deps: Pick<CrawlDeps, 'db' | 'frontier' | 'queues'>, source: SourceRecord, trigger: RunTrigger): Promise<CrawlRun> {
   const run = await createRun(deps.db, source.workspaceId, source.id, trigger);
   const scope = scopeFor(source);
   const plan = planSeeds(scope, source.policy.seeds);
@@ -187,13 +187,15 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
     return 'blocked';
   }
 
+  if (status < 400) {
+    // Children are in the frontier before this page is closed, so the run can never look finished
+    // while a page is still adding links.
+    await admitLinks(deps, source, scope, run, job, html, fetched.rendered?.finalUrl ?? fetched.http.finalUrl);
+    await addExtractJob(deps.queues, { snapshotId: snapshot.id });
+  }
   await setUrlStatus(deps.db, run.id, job.url, 'fetched', { snapshotId: snapshot.id });
   await deps.frontier.done(String(run.id), job.url, 'fetched');
   await recordSourceHealth(deps.db, source.id, true);
-  if (status < 400) {
-    await addExtractJob(deps.queues, { snapshotId: snapshot.id });
-    await admitLinks(deps, source, scope, run, job, html, fetched.rendered?.finalUrl ?? fetched.http.finalUrl);
-  }
   await finishIfDone(deps, run.id);
   return 'fetched';
 }

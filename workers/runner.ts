@@ -88,7 +88,10 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
       processMatchJob({ db, redis, prefix: opts.prefix, rules: ruleCache, log: opts.log.child({ stage: 'match' }) }, job.data),
   };
 
+  const workerConnections: Redis[] = [];
   const workers = names.map((name) => {
+    const connection = redis.duplicate();
+    workerConnections.push(connection);
     const worker = new Worker(
       name,
       async (job) => {
@@ -105,7 +108,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
         }
       },
       {
-        connection: redis.duplicate(),
+        connection,
         prefix: `${opts.prefix}:q`,
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.
@@ -131,6 +134,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
       await queues.close();
       http.close();
       if (browser) await (browser as BrowserFetcher).close();
+      for (const c of workerConnections) c.disconnect();
       redis.disconnect();
       await db.end();
     },

@@ -118,3 +118,19 @@ describe('WARC export and verification', () => {
     expect(v.ok).toBe(false);
   });
 });
+
+describe('WARC from stored snapshot fields', () => {
+  it('accepts a header record instead of raw headers and fills the status text', async () => {
+    const body = Buffer.from('<html>stored</html>');
+    const c: CaptureForWarc = {
+      ...capture('s1', body),
+      response: { status: 404, headers: { 'content-type': 'text/html', 'set-cookie': ['a=1', 'b=2'] } },
+    };
+    const file = path.join(dir, 'snap.warc');
+    await writeWarc(file, [c]);
+    const text = readFileSync(file, 'latin1');
+    expect(text).toContain('HTTP/1.1 404 Not Found');
+    expect(text).toContain('set-cookie: a=1\r\nset-cookie: b=2');
+    expect((await verifyWarc(file, new Map([['s1', c.sha256]]))).ok).toBe(true);
+  });
+});

@@ -13,9 +13,13 @@ const BIN = new URL('../../bin/darkwatch.js', import.meta.url).pathname;
 
 describe('darkwatch range CLI', () => {
   it('serves the range, works with curl --socks5-hostname, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'range', '--seed', '8', '--size', '60', '--socks-port', '0', '--obstacles', 'traps'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'range', '--seed', '8', '--size', '60', '--socks-port', '0', '--obstacles', 'traps'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       const lines: Record<string, unknown>[] = [];
       const rl = createInterface({ input: child.stdout });
@@ -31,18 +35,44 @@ describe('darkwatch range CLI', () => {
         child.on('exit', (code) => reject(new Error(`exited early with ${code}`)));
       });
       const sites = lines.slice(0, -1);
-      expect(sites.map((s) => s.name)).toEqual(['ironbazaar', 'nocturne', 'balkanboard', 'blackforge', 'stashbin', 'ironbazaar-clone']);
+      expect(sites.map((s) => s.name)).toEqual([
+        'ironbazaar',
+        'nocturne',
+        'balkanboard',
+        'blackforge',
+        'stashbin',
+        'ironbazaar-clone',
+      ]);
       for (const s of sites) expect(Object.keys(s)).toEqual(['name', 'kind', 'onion', 'mirrors']);
       const socks = String(lines.at(-1)!.socks);
       expect(socks).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
       const port = socks.split(':').at(-1)!;
       const paste = sites.find((s) => s.name === 'stashbin')!;
-      const { stdout } = await run('curl', ['-s', '--max-time', '20', '--socks5-hostname', `127.0.0.1:${port}`, `http://${String(paste.onion)}/`]);
+      const { stdout } = await run('curl', [
+        '-s',
+        '--max-time',
+        '20',
+        '--socks5-hostname',
+        `127.0.0.1:${port}`,
+        `http://${String(paste.onion)}/`,
+      ]);
       expect(stdout).toContain('StashBin');
       // curl with local resolution cannot reach an onion at all; a clearnet name is refused.
-      await expect(run('curl', ['-s', '--max-time', '20', '--socks5-hostname', `127.0.0.1:${port}`, 'http://example.com/'])).rejects.toThrow();
+      await expect(
+        run('curl', [
+          '-s',
+          '--max-time',
+          '20',
+          '--socks5-hostname',
+          `127.0.0.1:${port}`,
+          'http://example.com/',
+        ]),
+      ).rejects.toThrow();
       const admin = String(lines.at(-1)!.admin);
-      const counters = (await (await fetch(`${admin}/counters`)).json()) as { streams: number; refused: number };
+      const counters = (await (await fetch(`${admin}/counters`)).json()) as {
+        streams: number;
+        refused: number;
+      };
       expect(counters.streams).toBe(1);
       expect(counters.refused).toBe(1);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -54,9 +84,13 @@ describe('darkwatch range CLI', () => {
   }, 90_000);
 
   it('prints the ground truth as JSON', async () => {
-    const { stdout } = await run(process.execPath, [BIN, 'range', 'truth', '--seed', '8', '--size', '60', '--epoch', '2', '--json'], {
-      maxBuffer: 1 << 26,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [BIN, 'range', 'truth', '--seed', '8', '--size', '60', '--epoch', '2', '--json'],
+      {
+        maxBuffer: 1 << 26,
+      },
+    );
     const printed = JSON.parse(stdout) as ReturnType<typeof buildTruth>;
     expect(printed).toEqual(JSON.parse(JSON.stringify(buildTruth(generateWorld({ seed: 8, size: 60 }), 2))));
     expect(printed.epoch).toBe(2);

@@ -5,6 +5,7 @@ import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countryName } from '../../range/generate/world.js';
 import { isValidOnionV3 } from '../../range/onion.js';
+import { SITE_DEFS, siteKeys } from '../../range/sites/registry.js';
 import { startRange, type RunningRange } from '../../range/range.js';
 import type { RangeTruth, TruthListing } from '../../range/truth.js';
 import { fetchVia } from './helpers.js';
@@ -267,6 +268,34 @@ describe('range sites through the gateway', () => {
     expect(range.clock.epoch).toBe(0);
     const bad = await fetch(`${range.adminUrl}/clock/set?epoch=-3`, { method: 'POST' });
     expect(bad.status).toBe(400);
+  });
+
+  it('admin endpoint switches latency and failure injection at run time', async () => {
+    const post = (path: string) => fetch(`${range.adminUrl}${path}`, { method: 'POST' });
+    expect((await post('/gateway/latency?medianMs=150&sigma=0')).status).toBe(200);
+    const t0 = performance.now();
+    await get(site('stashbin').url);
+    expect(performance.now() - t0).toBeGreaterThan(280);
+    expect((await post('/gateway/latency?medianMs=0')).status).toBe(200);
+    expect((await post('/gateway/failures?rate=1')).status).toBe(200);
+    await expect(get(site('stashbin').url)).rejects.toThrow();
+    expect(range.counters().injectedFailures).toBeGreaterThan(0);
+    expect((await post('/gateway/failures?rate=0')).status).toBe(200);
+    expect((await get(site('stashbin').url)).status).toBe(200);
+    expect((await post('/gateway/failures?rate=7')).status).toBe(400);
+    expect((await post('/gateway/latency?medianMs=abc')).status).toBe(400);
+    expect((await fetch(`${range.adminUrl}/nope`)).status).toBe(404);
+  });
+
+  it('exposes the loopback target and derivable key of every address', () => {
+    expect(range.targets.length).toBe(range.sites.reduce((n, s) => n + 1 + s.mirrors.length, 0));
+    for (const def of SITE_DEFS) {
+      const keys = siteKeys(SEED, def);
+      const info = site(def.name);
+      expect(keys.map((k) => k.onion)).toEqual([info.onion, ...info.mirrors]);
+    }
+    for (const t of range.targets)
+      expect(range.gateway.getRoute(t.onion)).toEqual({ host: t.host, port: t.port });
   });
 
   it('refuses and counts destinations outside the range; admin endpoint exports the counters', async () => {

@@ -17,7 +17,11 @@ export interface HostileSite {
 const PAGE = (body: string) =>
   `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`;
 
-export async function startHostileSite(range: RunningRange, name = 'hostile'): Promise<HostileSite> {
+export async function startHostileSite(
+  range: RunningRange,
+  name = 'hostile',
+  files: Record<string, { type: string; body: string }> = {},
+): Promise<HostileSite> {
   const onion = deriveSiteKey(424242, name).onion;
   const otherOnion = deriveSiteKey(424242, `${name}-other`).onion;
   const bomb = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024)); // 16 MiB of zeros → ~16 KiB on the wire
@@ -28,6 +32,8 @@ export async function startHostileSite(range: RunningRange, name = 'hostile'): P
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     const htmlHead = { 'content-type': 'text/html; charset=utf-8' };
+    const file = files[`${req.headers.host ?? ''}${path}`] ?? files[path];
+    if (file) return res.writeHead(200, { 'content-type': file.type }).end(file.body);
     switch (path.split('?')[0]) {
       case '/':
         return res.writeHead(200, htmlHead).end(PAGE('<a href="/a">a</a> hello'));
