@@ -28,7 +28,7 @@ import { select } from './select.js';
 import { blockText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
-export const EXTRACTOR_VERSION = '1.0.0';
+export const EXTRACTOR_VERSION = '1.1.0';
 
 export type Classifier = (title: string, description: string | null) => Classification | null;
 const noClassifier: Classifier = () => null;
