@@ -6,7 +6,7 @@ import { findEthereumAddresses } from './ethereum.js';
 import { findAddresses, findSessionIds, findTelegramHandles, findWickrHandles } from './messaging.js';
 import { findMoneroAddresses } from './monero.js';
 import { findOnions } from './onion.js';
-import { findPgpFingerprints } from './pgp.js';
+import { findFingerprintMentions, findPgpFingerprints } from './pgp.js';
 import { findPhoneNumbers } from './phone.js';
 
 export interface EntityOptions {
@@ -42,6 +42,7 @@ export function extractEntitiesSync(text: string, opts: EntityOptions = {}): Ext
   add('xmr', findMoneroAddresses(clean));
   add('eth', findEthereumAddresses(clean));
   add('onion', findOnions(clean));
+  add('pgp', findFingerprintMentions(clean));
   for (const a of findAddresses(clean)) found.push(a);
   add('telegram', findTelegramHandles(clean));
   add('session', findSessionIds(clean));

@@ -53,6 +53,19 @@ function windowBefore(text: string, index: number): string {
   return text.slice(Math.max(0, index - CONTEXT_WINDOW), index);
 }
 
+const EMAIL_CONTEXT = /(?:e-?mail|mail|пошта|поща|е-пошта|имейл|email-i|posta|e-posta|courriel)/gi;
+const JABBER_CONTEXT_G = new RegExp(JABBER_CONTEXT.source, 'gi');
+
+/** Jabber when the nearest preceding contact word is a Jabber word ("Jabber: a@x  E-mail: b@y"). */
+function closerContext(window: string): boolean {
+  let lastJabber = -1;
+  for (const m of window.matchAll(JABBER_CONTEXT_G)) lastJabber = m.index;
+  if (lastJabber < 0) return false;
+  let lastEmail = -1;
+  for (const m of window.matchAll(EMAIL_CONTEXT)) lastEmail = m.index;
+  return lastJabber > lastEmail;
+}
+
 export interface AddressHit {
   type: 'email' | 'jabber';
   value: string;
@@ -67,7 +80,7 @@ export function findAddresses(text: string): AddressHit[] {
     const tld = domain.slice(domain.lastIndexOf('.') + 1);
     if (NOT_A_TLD.has(tld)) continue;
     if (value.includes('..')) continue;
-    const jabber = XMPP_DOMAINS.test(domain) || JABBER_CONTEXT.test(windowBefore(text, m.index));
+    const jabber = XMPP_DOMAINS.test(domain) || closerContext(windowBefore(text, m.index));
     out.push({ type: jabber ? 'jabber' : 'email', value });
   }
   return out;

@@ -47,9 +47,22 @@ export function reArmour(block: string): string | null {
 }
 
 /** Upper-case fingerprint of the key in an armoured block, or null when it is not a public key. */
+// The same vendor keys appear on page after page; parse and verify each once per process.
+const cache = new Map<string, string | null>();
+const CACHE_MAX = 5000;
+
 export async function fingerprintOf(block: string): Promise<string | null> {
   const armoured = reArmour(block);
   if (!armoured) return null;
+  const hit = cache.get(armoured);
+  if (hit !== undefined) return hit;
+  const fp = await parseFingerprint(armoured);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(armoured, fp);
+  return fp;
+}
+
+async function parseFingerprint(armoured: string): Promise<string | null> {
   try {
     const key = await readKey({ armoredKey: armoured });
     // A block that parses is not yet a key: its self-signatures must verify, or a corrupted copy (or
@@ -69,5 +82,17 @@ export async function findPgpFingerprints(text: string): Promise<string[]> {
     const fp = await fingerprintOf(block);
     if (fp) out.push(fp);
   }
+  return out;
+}
+
+// A fingerprint written out (40 hex digits, often in groups of four) next to words that say what it
+// is. There is no checksum to verify, so the context is required, as for handles.
+const FINGERPRINT_MENTION =
+  /(?:fingerprint|pgp|gpg|openpgp|key|ključ|kljuc|ключ|κλειδί|çelës|celes|kulcs|anahtar|cheie)[\s\S]{0,40}?(?<![0-9A-Fa-fxX])((?:[0-9A-Fa-f]{4}[ \u00a0]?){9}[0-9A-Fa-f]{4})(?![0-9A-Fa-f])/giu;
+
+/** Upper-case fingerprints written as text after "fingerprint", "PGP", "key"… */
+export function findFingerprintMentions(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(FINGERPRINT_MENTION)) out.push(m[1]!.replace(/[ \u00a0]/g, '').toUpperCase());
   return out;
 }

@@ -6,34 +6,49 @@ import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
 const PHONE_CONTEXT =
   /(?:tel|phone|call|mob|cell|whats ?app|signal|viber|sms|telefon|телефон|тел|τηλ|numri|broj|număr|numar|szám|gsm|kontakt|contact)/i;
 const CONTEXT_WINDOW = 32;
-/** Text size we hand to libphonenumber in one piece (it is linear, but keep its working set small). */
-const CHUNK = 64 * 1024;
 
-/** E.164 numbers found in `text`. `regions` are ISO codes to try for national-format numbers. */
+/** Where an international number may start: "+3…" or "003…" followed by enough digits. */
+const INTERNATIONAL_HINT = /(?:\+|(?<![\d+])00)\s?[1-9](?:[\d\s().\-/]{6,22})/g;
+const PHONE_CONTEXT_G = new RegExp(PHONE_CONTEXT.source, 'gi');
+const SNIPPET = 48;
+
+/**
+ * E.164 numbers found in `text`. `regions` are ISO codes to try for national-format numbers.
+ * libphonenumber is thorough but slow on long text, so it only reads short snippets around the
+ * places a number can be: after "+"/"00", or after a phone word when reading national numbers.
+ */
 export function findPhoneNumbers(text: string, regions: readonly string[] = []): string[] {
   const out: string[] = [];
-  const hints = regions.map((r) => r.toUpperCase() as CountryCode);
-  for (let off = 0; off < text.length; off += CHUNK) {
-    const part = text.slice(off, off + CHUNK + 64);
-    const seen = new Set<number>();
-    const international = part.replace(/(?<![\d+])00(?=\s?[1-9]\d)/g, '+');
-    for (const f of findPhoneNumbersInText(international)) {
-      if (!f.number.isValid()) continue;
-      out.push(f.number.number);
-      seen.add(f.startsAt);
+  const seen = new Set<string>();
+  const push = (n: string): void => {
+    if (!seen.has(n)) {
+      seen.add(n);
+      out.push(n);
     }
+  };
+  const hints = regions.map((r) => r.toUpperCase() as CountryCode);
+  let count = 0;
+  for (const m of text.matchAll(INTERNATIONAL_HINT)) {
+    if (++count > 2000) break;
+    const snippet = m[0].replace(/^00\s?/, '+');
+    for (const f of findPhoneNumbersInText(snippet)) if (f.number.isValid()) push(f.number.number);
+  }
+  if (hints.length === 0) return out;
+  count = 0;
+  for (const m of text.matchAll(PHONE_CONTEXT_G)) {
+    if (++count > 2000) break;
+    const start = m.index + m[0].length;
+    const snippet = text.slice(start, start + SNIPPET);
+    if (/^[^\d]*\+/.test(snippet)) continue; // international: done above
     for (const region of hints) {
       let found;
       try {
-        found = findPhoneNumbersInText(part, { defaultCountry: region });
+        found = findPhoneNumbersInText(snippet, { defaultCountry: region });
       } catch {
         continue; // unknown region code: no hint
       }
-      for (const f of found) {
-        if (seen.has(f.startsAt) || !f.number.isValid()) continue;
-        if (!PHONE_CONTEXT.test(part.slice(Math.max(0, f.startsAt - CONTEXT_WINDOW), f.startsAt))) continue;
-        out.push(f.number.number);
-      }
+      // The number must follow the phone word closely ("tel: 069…", not a number a sentence later).
+      for (const f of found) if (f.startsAt <= CONTEXT_WINDOW && f.number.isValid()) push(f.number.number);
     }
   }
   return out;

@@ -227,6 +227,34 @@ const ALIASES: Record<string, string[]> = {
   BO: ['bolivia'],
   EC: ['ecuador', 'ekvadora'],
   IN: ['india', 'indije'],
+  // Not countries, but what "ships to" says; the range's ground truth uses these codes too.
+  WW: [
+    'worldwide',
+    'world wide',
+    'world',
+    'anywhere',
+    'international',
+    'cijeli svijet',
+    'ceo svet',
+    'në të gjithë botën',
+    'цял свят',
+    'παγκοσμίως',
+    'világszerte',
+    'dünya geneli',
+    'în toată lumea',
+  ],
+  EU: [
+    'european union',
+    'eu',
+    'evropska unija',
+    'europska unija',
+    'bashkimi evropian',
+    'европейски съюз',
+    'ευρωπαϊκή ένωση',
+    'európai unió',
+    'avrupa birliği',
+    'uniunea europeană',
+  ],
 };
 
 let names: Map<string, string> | null = null;
@@ -344,15 +372,24 @@ export function countryCode(text: string): string | null {
 
 /** Several countries in one value ("Serbia, Bosnia & Montenegro"); unknown parts are kept as written. */
 export function countryList(text: string): string[] {
-  const parts = text
-    .split(/\s*(?:[,;/|+&]|\band\b|\bi\b|\bdhe\b|\bés\b|\bve\b|\bși\b|\bsi\b|\bκαι\b|\bи\b)\s*/u)
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
   const out: string[] = [];
-  for (const p of parts) {
-    const code = countryCode(p);
-    const v = code ?? p;
-    if (!out.includes(v)) out.push(v);
+  const add = (v: string): void => {
+    if (v && !out.includes(v)) out.push(v);
+  };
+  for (const part of text.split(/\s*[,;/|+]\s*/u)) {
+    const p = part.trim();
+    if (!p) continue;
+    const whole = countryCode(p);
+    if (whole) {
+      add(whole); // "Bosnia and Herzegovina" is one country
+      continue;
+    }
+    const pieces = p
+      .split(/\s*(?:&|\band\b|\bi\b|\bdhe\b|\bés\b|\bve\b|\bși\b|\bsi\b|\bκαι\b|\bи\b)\s*/u)
+      .filter(Boolean);
+    const codes = pieces.map((x) => countryCode(x));
+    if (pieces.length > 1 && codes.every((c) => c !== null)) for (const c of codes) add(c!);
+    else add(p);
   }
   return out;
 }

@@ -24,10 +24,11 @@ import { extractGeneric, resolveUrl } from './generic.js';
 import { loadPage } from './load.js';
 import { chooseProfile, extractWithProfile, loadProfiles, type Profile } from './profile.js';
 import type { RawListing, RawPage } from './raw.js';
-import { blockText } from './text.js';
+import { select } from './select.js';
+import { blockText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
-export const EXTRACTOR_VERSION = '1.0.0';
+export const EXTRACTOR_VERSION = '1.1.0';
 
 export type Classifier = (title: string, description: string | null) => Classification | null;
 const noClassifier: Classifier = () => null;
@@ -65,7 +66,7 @@ let cachedProfiles: Profile[] | null = null;
 
 function clip(s: string | null | undefined, max = MAX_TEXT_FIELD): string | null {
   if (s === null || s === undefined) return null;
-  const t = s.trim();
+  const t = trimSpace(s);
   return t ? t.slice(0, max) : null;
 }
 
@@ -125,17 +126,15 @@ function finaliseListing(l: RawListing, base: string, classify: Classifier, rate
 }
 
 function entityText($: CheerioAPI): string {
-  const parts: string[] = [blockText($.root().get(0)!, 4_000_000)];
-  $('a[href]')
-    .slice(0, 5000)
-    .each((_, a) => {
-      const href = a.attribs.href ?? '';
-      if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
-        parts.push(href.replace(/^mailto:|^tel:/i, ''));
-    });
-  $('textarea, pre').each((_, el) => {
-    parts.push($(el).text());
-  });
+  const root = $.root().get(0)!;
+  const parts: string[] = [blockText(root, 4_000_000, undefined, true)];
+  for (const a of select('a[href]', root.children).slice(0, 5000)) {
+    const href = a.attribs.href ?? '';
+    if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
+      parts.push(href.replace(/^mailto:|^tel:/i, ''));
+  }
+  // Keys and addresses sit in textareas and <pre> blocks; their text is raw, not laid out.
+  for (const el of select('textarea, pre', root.children).slice(0, 200)) parts.push($(el).text());
   return parts.join('\n');
 }
 
@@ -178,7 +177,8 @@ export async function extractPage(
   }
   const posts: ExtractedPost[] = [];
   for (const p of raw.posts) {
-    const body = clip(p.body);
+    // Bodies are kept as extracted (a paste's trailing newline is part of it), only bounded.
+    const body = p.body && p.body.trim() ? p.body.slice(0, MAX_TEXT_FIELD) : null;
     if (!body) continue;
     posts.push({
       threadTitle: clip(p.threadTitle, 1000),

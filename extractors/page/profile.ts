@@ -15,7 +15,8 @@ import { PAGE_TYPES } from '../../core/types.js';
 import { fieldsFromLines, resolveUrl } from './generic.js';
 import type { RawListing, RawPage, RawPost } from './raw.js';
 import { emptyListing } from './raw.js';
-import { blockText, inlineText } from './text.js';
+import { select } from './select.js';
+import { blockText, inlineText, trimSpace } from './text.js';
 
 const Field = z.union([
   z.string().min(1),
@@ -32,6 +33,8 @@ const Field = z.union([
       pattern: z.string().min(1).optional(),
       /** Take the value of a label/value pair in the scope ("Ships from"). */
       label: z.string().min(1).optional(),
+      /** Keep the text exactly as written (pastes, code): no whitespace folding. */
+      preserve: z.boolean().optional(),
     })
     .strict()
     .refine((f) => f.selector !== undefined || f.label !== undefined, 'a field needs a selector or a label'),
@@ -94,6 +97,17 @@ export const ProfileSchema = z
   })
   .strict();
 export type Profile = z.infer<typeof ProfileSchema>;
+
+// Compiling RE2 is costly next to matching; profiles are few and fixed, so compile each pattern once.
+const compiled = new Map<string, RE2JS>();
+function re2(pattern: string): RE2JS {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(pattern);
+    compiled.set(pattern, re);
+  }
+  return re;
+}
 
 export class ProfileError extends Error {
   constructor(message: string) {
@@ -175,9 +189,7 @@ function hostMatches(host: string, pattern: string): boolean {
 
 function safeSelect($: CheerioAPI, selector: string, root?: AnyNode): Element[] {
   try {
-    return (root ? $(root).find(selector) : $(selector))
-      .toArray()
-      .filter((n): n is Element => n.type === 'tag');
+    return select(selector, root ? ((root as Element).children ?? []) : $.root().get(0)!.children);
   } catch {
     return []; // an invalid selector in a profile matches nothing rather than failing the page
   }
@@ -220,12 +232,13 @@ function readField(
         const v = el.attribs[f.attr] ?? '';
         return f.attr === 'href' || f.attr === 'src' ? (resolveUrl(v, base) ?? '') : v.trim();
       }
+      if (f.preserve) return $(el).text();
       return f.join !== undefined || f.all ? inlineText(el) : blockText(el);
     });
     if (f.join === undefined && !f.all) values = values.slice(0, 1);
   }
   if (f.pattern) {
-    const re = RE2JS.compile(f.pattern);
+    const re = re2(f.pattern);
     values = values
       .map((v) => {
         const m = re.matcher(v);
@@ -234,7 +247,7 @@ function readField(
       })
       .filter(Boolean);
   }
-  values = values.map((v) => v.trim()).filter(Boolean);
+  values = values.map((v) => (f.preserve ? v : trimSpace(v))).filter((v) => v.trim() !== '');
   if (values.length === 0) return null;
   if (f.all) return values;
   if (f.join !== undefined) return values.join(f.join);
@@ -287,7 +300,7 @@ export function extractWithProfile($: CheerioAPI, url: string, profile: Profile)
   const path = pathOf(url);
   const body = $('body').get(0)!;
   for (const rule of profile.pages) {
-    if (rule.url && !RE2JS.compile(rule.url).matcher(path).find()) continue;
+    if (rule.url && !re2(rule.url).matcher(path).find()) continue;
     if (rule.selector && safeSelect($, rule.selector).length === 0) continue;
     const lines = (): string[] => blockText(body).split('\n');
     const title = str(readField($, body, rule.threadTitle, url, lines));

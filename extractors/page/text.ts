@@ -75,14 +75,23 @@ export function blockText(
   nodes: AnyNode | AnyNode[],
   maxChars = 2_000_000,
   skip?: ReadonlySet<AnyNode>,
+  /** Put a space at every element boundary: for entity scanning, where chips rendered side by side
+   * ("@handle" + "PGP fingerprint: …") must not run into one token. */
+  separateInline = false,
 ): string {
   const parts: string[] = [];
   let size = 0;
-  const stack: Array<AnyNode | 'break'> = (Array.isArray(nodes) ? nodes : [nodes]).slice().reverse();
+  const stack: Array<AnyNode | 'break' | 'space'> = (Array.isArray(nodes) ? nodes : [nodes])
+    .slice()
+    .reverse();
   while (stack.length > 0 && size < maxChars) {
     const node = stack.pop()!;
     if (node === 'break') {
       parts.push('\n');
+      continue;
+    }
+    if (node === 'space') {
+      parts.push(' ');
       continue;
     }
     if (node.type === 'text') {
@@ -97,6 +106,9 @@ export function blockText(
       if (BLOCK.has(node.name)) {
         parts.push('\n');
         stack.push('break');
+      } else if (separateInline) {
+        parts.push(' ');
+        stack.push('space');
       }
     }
     const children = (node as Element).children;
@@ -105,16 +117,27 @@ export function blockText(
   return tidyLines(parts.join(''));
 }
 
+// Whitespace, but not U+FEFF: JavaScript's \s and trim() count the zero-width no-break space as
+// space, and obfuscated titles hide it inside words — extracted text must keep it as the site wrote it.
+const SPACES = /[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+const EDGES =
+  /^[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+/** String.prototype.trim without eating U+FEFF. */
+export function trimSpace(text: string): string {
+  return text.replace(EDGES, '');
+}
+
 /** Collapse spaces inside lines, drop empty lines. */
 export function tidyLines(text: string): string {
   return text
     .split('\n')
-    .map((l) => l.replace(/[\s\u00a0]+/g, ' ').trim())
+    .map((l) => trimSpace(l.replace(SPACES, ' ')))
     .filter((l) => l.length > 0)
     .join('\n');
 }
 
 /** Text on one line. */
 export function inlineText(nodes: AnyNode | AnyNode[], maxChars = 200_000): string {
-  return blockText(nodes, maxChars).replace(/\n/g, ' ').trim();
+  return trimSpace(blockText(nodes, maxChars).replace(/\n/g, ' '));
 }
