@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.darkwatch/', 'web/public/vendor/'] },
+  { ignores: ['node_modules/', 'dist/', '.darkwatch/', 'scratch/', 'web/public/vendor/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

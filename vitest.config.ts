@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    testTimeout: 30_000,
+    globalSetup: ['tests/setup/global.ts'],
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     pool: 'forks',
   },

@@ -1,0 +1,30 @@
+// Versioned SQL migrations in migrations/, applied by node-pg-migrate. All pending migrations run
+// in one transaction, so a failing one leaves the database exactly as it was.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+
+export interface MigrateOptions {
+  dir?: string;
+  direction?: 'up' | 'down';
+  count?: number;
+  log?: (message: string) => void;
+}
+
+/** Apply pending migrations; returns the names of those applied. */
+export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl,
+    dir: options.dir ?? MIGRATIONS_DIR,
+    direction: options.direction ?? 'up',
+    count: options.count ?? Infinity,
+    migrationsTable: 'pgmigrations',
+    singleTransaction: true,
+    checkOrder: true,
+    advisoryLockMode: 'wait',
+    log: options.log ?? (() => undefined),
+  });
+  return applied.map((m) => m.name);
+}
