@@ -253,8 +253,13 @@ export class CompiledRuleSet {
         return { k: 'fuzzy', atom, mask, term, view };
       }
       case 'regex': {
-        const lits = p.regex.literals?.map((t) => this.atom({ kind: 'substr', text: t, view })) ?? null;
-        return { k: 'regex', id: this.regexCount++, re: p.regex.re, literals: lits, mask, term, view };
+        // Regexes always read the plain view: the translit view's phonetic skeleton (ck → k,
+        // doubled letters…) would silently change what a hand-written pattern sees.
+        const plain = VIEW_INDEX.plain;
+        this.viewsUsed.add(plain);
+        const lits =
+          p.regex.literals?.map((t) => this.atom({ kind: 'substr', text: t, view: plain })) ?? null;
+        return { k: 'regex', id: this.regexCount++, re: p.regex.re, literals: lits, mask, term, view: plain };
       }
     }
   }

@@ -39,6 +39,13 @@ describe('matching on normalised text', () => {
     expect(fires({ query, transliterate: true }, listing({ title }))).toBe(true);
   });
 
+  it('regexes read the plain view even in transliterating rules', () => {
+    expect(fires({ query: '/glock\\s?\\d+/', transliterate: true }, listing({ title: 'Glock 19' }))).toBe(
+      true,
+    );
+    expect(fires({ query: '/beretta/', transliterate: true }, listing({ title: 'beretta' }))).toBe(true);
+  });
+
   it('transliterate: true still matches Latin text', () => {
     expect(fires({ query: 'glock', transliterate: true }, listing({ title: 'Glock 17' }))).toBe(true);
     expect(fires({ query: 'glock', transliterate: true }, listing({ title: 'glockenspiel' }))).toBe(false);
