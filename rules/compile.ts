@@ -18,7 +18,7 @@ import { boundedDamerau } from './distance.js';
 import { isLeaf, QUERY_FIELDS, type QueryNode, type LeafNode } from './query/ast.js';
 import { printQuery } from './query/printer.js';
 import { prepareLeaf } from './leaves.js';
-import { buildView, originalRange, type TextView, type ViewKind } from './text.js';
+import { buildView, originalRange, translitFromPlain, type TextView, type ViewKind } from './text.js';
 import type {
   ChangeCondition,
   HitField,
@@ -627,7 +627,8 @@ export class PreparedListing {
   view(v: number, f: number): TextView {
     let view = this.views[v]![f];
     if (!view) {
-      view = buildView(this.texts[f]!, VIEWS[v]!);
+      if (v === VIEW_INDEX.translit) view = translitFromPlain(this.view(VIEW_INDEX.plain, f)) ?? undefined;
+      view ??= buildView(this.texts[f]!, VIEWS[v]!);
       this.views[v]![f] = view;
     }
     return view;
