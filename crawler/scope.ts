@@ -3,6 +3,7 @@
 // depth/page budgets, and trap detection. Pure; the run-level trap counters live in a TrapTracker the
 // caller owns (one per crawl run).
 import { RE2JS } from 're2js';
+import type { CrawlPolicy } from '../core/types.js';
 import { normalizeUrl, UrlError } from './url.js';
 
 export class PatternError extends Error {
@@ -316,4 +317,20 @@ export class Scope {
     if (trap) return { ok: false, url, why: { kind: 'trap', trap } };
     return { ok: true, url };
   }
+}
+
+/** The scope of a stored source (core/types.ts Source): its base URLs and crawl policy. */
+export function scopeForSource(
+  source: { baseUrls: string[]; policy: CrawlPolicy },
+  traps?: Partial<TrapLimits>,
+): Scope {
+  return new Scope({
+    baseUrls: source.baseUrls,
+    include: source.policy.include,
+    exclude: source.policy.exclude,
+    maxDepth: source.policy.maxDepth,
+    pageBudget: source.policy.pageBudget,
+    allowImages: source.policy.allowImages,
+    traps,
+  });
 }

@@ -124,3 +124,17 @@ describe('traps', () => {
     expect(results[14]).toBe('query_explosion');
   });
 });
+
+describe('scopeForSource', () => {
+  it('builds a scope from a stored source policy', async () => {
+    const { DEFAULT_CRAWL_POLICY } = await import('../../core/types.js');
+    const { scopeForSource } = await import('../../crawler/scope.js');
+    const s = scopeForSource({
+      baseUrls: [P, M],
+      policy: { ...DEFAULT_CRAWL_POLICY, exclude: ['/logout'], maxDepth: 1 },
+    });
+    expect(s.decide(`${M}/a`, 1)).toEqual({ ok: true, url: `${P}/a` });
+    expect(s.decide(`${P}/logout`, 1).ok).toBe(false);
+    expect(s.decide(`${P}/a`, 2).ok).toBe(false);
+  });
+});
