@@ -28,9 +28,9 @@ if (process.argv.includes('--range-child')) {
 }
 
 const opts = new Command()
-  .option('--latency-ms <n>', 'median injected delay (applied twice per page)', '50')
+  .option('--latency-ms <n>', 'median injected delay (applied twice per page)', '250')
   .option('--concurrency <n>', 'concurrent http fetches', '16')
-  .option('--pages <n>', 'http pages per measurement', '400')
+  .option('--pages <n>', 'http pages per measurement', '320')
   .option('--browser-pages <n>', 'browser pages', '24')
   .option('--contexts <n>', 'browser contexts', '4')
   .parse()
