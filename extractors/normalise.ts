@@ -43,6 +43,38 @@ const SPACE = /[\s\p{Z}]/u;
 const HANGUL_JAMO_VT = /[\u1160-\u11ff\ud7b0-\ud7ff]/u;
 const HANGUL = /\p{Script=Hangul}/u;
 
+// Hot-path predicates: ASCII answers without a Unicode-property regex (most text is mostly ASCII).
+function isLetter(cp: string): boolean {
+  const c = cp.charCodeAt(0);
+  if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  return LETTER.test(cp);
+}
+function isMark(cp: string): boolean {
+  return cp.charCodeAt(0) >= 0x300 && MARK.test(cp);
+}
+function isInvisible(cp: string): boolean {
+  return cp.charCodeAt(0) >= 0xad && INVISIBLE.test(cp);
+}
+function isSpaceOrControl(cp: string): boolean {
+  const c = cp.charCodeAt(0);
+  if (c < 0x80) return c <= 0x20 || c === 0x7f;
+  return SPACE.test(cp) || CONTROL.test(cp);
+}
+function isWordChar(cp: string): boolean {
+  const c = cp.charCodeAt(0);
+  if (c < 0x80)
+    return (
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x40 ||
+      c === 0x24 ||
+      c === 0x21
+    );
+  return WORD_CHAR.test(cp);
+}
+const scriptCache = new Map<string, Script>();
+
 // ---------------------------------------------------------------------------------------------
 // Tables
 
@@ -351,9 +383,17 @@ function bySegment(u: Units, fn: (segment: string) => string): Units {
   const out: Units = { cps: [], src: [] };
   let i = 0;
   while (i < u.cps.length) {
+    const cp = u.cps[i]!;
+    if (cp.charCodeAt(0) < 0x80 && (i + 1 === u.cps.length || u.cps[i + 1]!.charCodeAt(0) < 0x300)) {
+      // ASCII with no combining mark after it: every per-segment step leaves it alone.
+      out.cps.push(cp);
+      out.src.push(u.src[i]!);
+      i++;
+      continue;
+    }
     let j = i + 1;
     const hangul = HANGUL.test(u.cps[i]!);
-    while (j < u.cps.length && (MARK.test(u.cps[j]!) || (hangul && HANGUL_JAMO_VT.test(u.cps[j]!)))) j++;
+    while (j < u.cps.length && (isMark(u.cps[j]!) || (hangul && HANGUL_JAMO_VT.test(u.cps[j]!)))) j++;
     const segment = j === i + 1 ? u.cps[i]! : u.cps.slice(i, j).join('');
     push(out, fn(segment), u.src[i]!);
     i = j;
@@ -365,23 +405,23 @@ function bySegment(u: Units, fn: (segment: string) => string): Units {
  * NFKC per segment, then drop invisibles, controls and combining marks that sit on no letter
  * (they would otherwise hide separators or glue obfuscations together), and collapse whitespace.
  */
-function cleanUp(u: Units): Units {
-  const nfkc = bySegment(u, (s) => s.normalize('NFKC'));
+function cleanUp(u: Units, nfkcStable: boolean): Units {
+  const nfkc = nfkcStable ? u : bySegment(u, (s) => s.normalize('NFKC'));
   const out: Units = { cps: [], src: [] };
   let prevLetter = false;
   let pendingSpace = -1;
   for (let i = 0; i < nfkc.cps.length; i++) {
     const cp = nfkc.cps[i]!;
-    if (INVISIBLE.test(cp)) continue;
-    if (SPACE.test(cp) || CONTROL.test(cp)) {
+    if (isInvisible(cp)) continue;
+    if (isSpaceOrControl(cp)) {
       if (pendingSpace < 0) pendingSpace = nfkc.src[i]!;
       prevLetter = false;
       continue;
     }
-    if (MARK.test(cp)) {
+    if (isMark(cp)) {
       if (!prevLetter) continue;
     } else {
-      prevLetter = LETTER.test(cp);
+      prevLetter = isLetter(cp);
     }
     if (pendingSpace >= 0) {
       if (out.cps.length > 0) push(out, ' ', pendingSpace);
@@ -394,7 +434,7 @@ function cleanUp(u: Units): Units {
 }
 
 function isPieceChar(cp: string): boolean {
-  return LETTER.test(cp) || cp in LEET;
+  return isLetter(cp) || cp in LEET;
 }
 
 /**
@@ -408,14 +448,14 @@ function joinSeparated(u: Units): Units {
   // piece start index → end index (exclusive) including its combining marks
   const pieceEnd = (i: number): number => {
     let j = i + 1;
-    while (j < n && MARK.test(u.cps[j]!)) j++;
+    while (j < n && isMark(u.cps[j]!)) j++;
     return j;
   };
   const isPieceAt = (i: number): boolean => i < n && isPieceChar(u.cps[i]!);
   let i = 0;
   while (i < n) {
     const prev = i > 0 ? u.cps[i - 1]! : '';
-    if (!isPieceAt(i) || (i > 0 && (isPieceChar(prev) || MARK.test(prev)))) {
+    if (!isPieceAt(i) || (i > 0 && (isPieceChar(prev) || isMark(prev)))) {
       i++;
       continue;
     }
@@ -438,7 +478,7 @@ function joinSeparated(u: Units): Units {
       pieces.push([g, pe]);
       end = pe;
     }
-    const letters = pieces.filter(([s]) => LETTER.test(u.cps[s]!)).length;
+    const letters = pieces.filter(([s]) => isLetter(u.cps[s]!)).length;
     const ok = punctGap
       ? pieces.length >= 3 && letters >= 2
       : pieces.length >= 4 && letters === pieces.length;
@@ -456,10 +496,14 @@ function joinSeparated(u: Units): Units {
 
 type Script = 'latin' | 'cyrillic' | 'greek' | 'other';
 function scriptOf(cp: string): Script {
-  if (LATIN.test(cp)) return 'latin';
-  if (CYRILLIC.test(cp)) return 'cyrillic';
-  if (GREEK.test(cp)) return 'greek';
-  return 'other';
+  const c = cp.charCodeAt(0);
+  if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? 'latin' : 'other';
+  let sc = scriptCache.get(cp);
+  if (sc === undefined) {
+    sc = LATIN.test(cp) ? 'latin' : CYRILLIC.test(cp) ? 'cyrillic' : GREEK.test(cp) ? 'greek' : 'other';
+    if (scriptCache.size < 10_000) scriptCache.set(cp, sc);
+  }
+  return sc;
 }
 
 const WORD_CHAR = /[\p{L}\p{M}\p{N}@$!]/u;
@@ -469,12 +513,12 @@ function forEachWord(u: Units, fn: (start: number, end: number) => void): void {
   let i = 0;
   const n = u.cps.length;
   while (i < n) {
-    if (!WORD_CHAR.test(u.cps[i]!)) {
+    if (!isWordChar(u.cps[i]!)) {
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < n && WORD_CHAR.test(u.cps[j]!)) j++;
+    while (j < n && isWordChar(u.cps[j]!)) j++;
     fn(i, j);
     i = j;
   }
@@ -487,17 +531,18 @@ function forEachWord(u: Units, fn: (start: number, end: number) => void): void {
  * cannot be made single-script is left alone.
  */
 function foldHomoglyphs(u: Units, translit: boolean): Units {
+  if (!u.cps.some((cp) => cp.charCodeAt(0) >= 0x370)) return u; // no Greek or Cyrillic: nothing to fold
   const cps = u.cps.slice();
   forEachWord(u, (s, e) => {
     const counts = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
-    for (let k = s; k < e; k++) if (LETTER.test(cps[k]!)) counts[scriptOf(cps[k]!)]++;
+    for (let k = s; k < e; k++) if (isLetter(cps[k]!)) counts[scriptOf(cps[k]!)]++;
     const scripts = (['latin', 'cyrillic', 'greek'] as const).filter((x) => counts[x] > 0);
     if (scripts.length < 2) return;
     // When transliterating, a word keeping a Cyrillic/Greek letter we cannot spell in Latin stays
     // mixed whatever we do; folding it would not be stable under a second pass, so leave it.
     if (translit) {
       for (let k = s; k < e; k++) {
-        const sc = LETTER.test(cps[k]!) ? scriptOf(cps[k]!) : 'other';
+        const sc = isLetter(cps[k]!) ? scriptOf(cps[k]!) : 'other';
         const lower = cps[k]!.toLowerCase();
         if (sc === 'cyrillic' && !(lower in CYRILLIC_LATIN)) return;
         if (sc === 'greek' && !(lower in GREEK_LATIN)) return;
@@ -505,18 +550,18 @@ function foldHomoglyphs(u: Units, translit: boolean): Units {
     }
     const foreignAllLatinLike = (() => {
       for (let k = s; k < e; k++) {
-        const sc = LETTER.test(cps[k]!) ? scriptOf(cps[k]!) : 'latin';
+        const sc = isLetter(cps[k]!) ? scriptOf(cps[k]!) : 'latin';
         if ((sc === 'cyrillic' || sc === 'greek') && !(cps[k]! in TO_LATIN)) return false;
       }
       return true;
     })();
     if (foreignAllLatinLike) {
       for (let k = s; k < e; k++) {
-        const sc = LETTER.test(cps[k]!) ? scriptOf(cps[k]!) : 'latin';
+        const sc = isLetter(cps[k]!) ? scriptOf(cps[k]!) : 'latin';
         if (sc === 'cyrillic' || sc === 'greek') {
           cps[k] = TO_LATIN[cps[k]!]!;
           // Its marks go too: on a Latin letter they would be diacritics, which are folded away.
-          for (let m = k + 1; m < e && MARK.test(cps[m]!); m++) cps[m] = '';
+          for (let m = k + 1; m < e && isMark(cps[m]!); m++) cps[m] = '';
         }
       }
       return;
@@ -524,12 +569,12 @@ function foldHomoglyphs(u: Units, translit: boolean): Units {
     const target: 'cyrillic' | 'greek' = counts.cyrillic >= counts.greek ? 'cyrillic' : 'greek';
     const table = target === 'cyrillic' ? LATIN_TO_CYRILLIC : LATIN_TO_GREEK;
     for (let k = s; k < e; k++) {
-      if (!LETTER.test(cps[k]!)) continue;
+      if (!isLetter(cps[k]!)) continue;
       const sc = scriptOf(cps[k]!);
       if (sc !== target && sc !== 'other' && !(sc === 'latin' && cps[k]! in table)) return;
     }
     for (let k = s; k < e; k++)
-      if (LETTER.test(cps[k]!) && scriptOf(cps[k]!) === 'latin') cps[k] = table[cps[k]!]!;
+      if (isLetter(cps[k]!) && scriptOf(cps[k]!) === 'latin') cps[k] = table[cps[k]!]!;
   });
   if (!cps.includes('')) return { cps, src: u.src };
   const out: Units = { cps: [], src: [] };
@@ -544,7 +589,13 @@ function foldHomoglyphs(u: Units, translit: boolean): Units {
 function lowerCase(u: Units): Units {
   const out: Units = { cps: [], src: [] };
   for (let i = 0; i < u.cps.length; i++) {
-    let lower = u.cps[i]!.toLowerCase();
+    const cp = u.cps[i]!;
+    if (cp.charCodeAt(0) < 0x80) {
+      out.cps.push(cp.toLowerCase());
+      out.src.push(u.src[i]!);
+      continue;
+    }
+    let lower = cp.toLowerCase();
     // İ lower-cases to i + combining dot: the dot is a diacritic like any other.
     if (lower.length > 1 && scriptOf(lower.charAt(0)) === 'latin') lower = lower.replace(/\p{M}/gu, '');
     lower = LATIN_SPECIAL[lower] ?? lower; // Ƒ → ƒ → f, where only the small letter has an entry
@@ -558,7 +609,15 @@ function lowerCase(u: Units): Units {
  * such as й, ѓ, ќ keep theirs, they are distinct letters that transliteration spells out).
  */
 function foldDiacritics(u: Units): Units {
+  let plain = true;
+  for (const cp of u.cps)
+    if (cp.charCodeAt(0) >= 0xc0) {
+      plain = false;
+      break;
+    }
+  if (plain) return u;
   return bySegment(u, (segment) => {
+    if (segment.length === 1 && segment.charCodeAt(0) < 0xc0) return segment;
     const base = segment.normalize('NFD');
     const first = String.fromCodePoint(base.codePointAt(0)!);
     const sc = scriptOf(first);
@@ -576,10 +635,15 @@ function transliterateUnits(u: Units): Units {
   let dropMarks = false;
   for (let i = 0; i < n; i++) {
     const cp = u.cps[i]!;
-    if (dropMarks && MARK.test(cp)) continue; // a mark on a letter now spelled in Latin
+    if (dropMarks && isMark(cp)) continue; // a mark on a letter now spelled in Latin
     dropMarks = false;
-    const pair = i + 1 < n ? cp + u.cps[i + 1]! : '';
-    const di = GREEK_DIGRAPHS[pair];
+    const code = cp.charCodeAt(0);
+    if (code < 0x370) {
+      out.cps.push(cp);
+      out.src.push(u.src[i]!);
+      continue;
+    }
+    const di = code < 0x400 && i + 1 < n ? GREEK_DIGRAPHS[cp + u.cps[i + 1]!] : undefined;
     if (di) {
       push(out, di, u.src[i]!);
       i++;
@@ -607,7 +671,7 @@ function foldFinalSigma(u: Units): Units {
 function foldLeet(u: Units): Units {
   const cps = u.cps.slice();
   const isLatinLetter = (cp: string | undefined): boolean =>
-    cp !== undefined && LETTER.test(cp) && LATIN.test(cp);
+    cp !== undefined && isLetter(cp) && LATIN.test(cp);
   forEachWord(u, (s, e) => {
     const runs: Array<[number, number]> = [];
     for (let k = s; k < e;) {
@@ -656,7 +720,7 @@ function toResult(u: Units): Normalised {
 /** Normalise text for matching and keep, for every output unit, where it came from. */
 export function normaliseForMatch(text: string, opts: NormaliseOptions = {}): Normalised {
   const { transliterate: translit = true, leet = true, separators = true } = opts;
-  let u = cleanUp(toUnits(text));
+  let u = cleanUp(toUnits(text), text === text.normalize('NFKC'));
   if (separators) u = joinSeparated(u);
   u = foldDiacritics(u);
   u = foldHomoglyphs(u, translit);
@@ -689,7 +753,7 @@ export function originalRange(
   end += cp !== undefined && cp > 0xffff ? 2 : 1;
   while (end < original.length) {
     const next = String.fromCodePoint(original.codePointAt(end)!);
-    if (!MARK.test(next) && !INVISIBLE.test(next)) break;
+    if (!isMark(next) && !isInvisible(next)) break;
     end += next.length;
   }
   return [start, Math.min(end, original.length)];

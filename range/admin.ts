@@ -17,6 +17,9 @@ export interface AdminBackend {
   setEpoch(epoch: number): number;
   sites(): unknown;
   truth(): unknown;
+  /** Change injected latency (median 0 = off) and failure rate while the range runs. */
+  setLatency(medianMs: number, sigma: number | null): void;
+  setFailureRate(rate: number): void;
 }
 
 export function adminHandler(backend: AdminBackend) {
@@ -33,6 +36,8 @@ export function adminHandler(backend: AdminBackend) {
             'POST /clock/set?epoch=N',
             'GET /sites',
             'GET /truth',
+            'POST /gateway/latency?medianMs=800&sigma=0.6',
+            'POST /gateway/failures?rate=0.1',
           ],
         });
       case 'GET /counters':
@@ -59,6 +64,23 @@ export function adminHandler(backend: AdminBackend) {
         return json(backend.sites());
       case 'GET /truth':
         return json(backend.truth());
+      case 'POST /gateway/latency': {
+        const median = Number(req.query.get('medianMs'));
+        const sigmaRaw = req.query.get('sigma');
+        const sigma = sigmaRaw === null ? null : Number(sigmaRaw);
+        if (!Number.isFinite(median) || median < 0 || median > 60_000)
+          return json({ error: 'medianMs must be 0..60000' }, 400);
+        if (sigma !== null && (!Number.isFinite(sigma) || sigma < 0 || sigma > 3))
+          return json({ error: 'sigma must be 0..3' }, 400);
+        backend.setLatency(median, sigma);
+        return json({ medianMs: median, sigma });
+      }
+      case 'POST /gateway/failures': {
+        const rate = Number(req.query.get('rate'));
+        if (!Number.isFinite(rate) || rate < 0 || rate > 1) return json({ error: 'rate must be 0..1' }, 400);
+        backend.setFailureRate(rate);
+        return json({ rate });
+      }
       default:
         return json({ error: 'not found' }, 404);
     }

@@ -28,9 +28,19 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
-  /** An independent stream for a sub-task: same parent state + label → same child. */
+  /**
+   * An independent stream for a sub-task: same parent state + label → same child. Cheap (no
+   * hashing of the state), because the generator forks once per listing, post and paste.
+   */
   fork(label: string): Rng {
-    return new Rng(`${this.a}:${this.b}:${this.c}:${this.d}`, label);
+    const child = Object.create(Rng.prototype) as Rng;
+    const h = hash32(label);
+    child.a = (this.a ^ h) | 0;
+    child.b = (this.b ^ Math.imul(h, 0x9e3779b1)) | 0;
+    child.c = (this.c ^ hash32(`${label}#`)) | 0;
+    child.d = (this.d ^ 0x5bd1e995) | 0;
+    for (let i = 0; i < 16; i++) child.nextUint32();
+    return child;
   }
 
   nextUint32(): number {

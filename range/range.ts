@@ -4,12 +4,17 @@ import type { SourceKind } from '../core/types.js';
 import { startAdminServer } from './admin.js';
 import { RangeClock } from './clock.js';
 import { startSiteServer, type RunningSiteServer } from './http/site-server.js';
+import { generateWorld, type World } from './generate/world.js';
+import { OBSTACLES, type ObstacleName } from './obstacles.js';
 import { buildSiteHandler } from './sites/index.js';
-import { SITE_DEFS, siteAddresses, type SiteTemplate } from './sites/registry.js';
+import { SITE_DEFS, type SiteTemplate } from './sites/registry.js';
 import { SocksGateway, type GatewayCounters, type LatencyOptions } from './socks-gateway.js';
+import { buildTruth, type RangeTruth } from './truth.js';
 
-export const OBSTACLES = ['login', 'captcha', 'ratelimit', 'errors', 'traps', 'malformed'] as const;
-export type ObstacleName = (typeof OBSTACLES)[number];
+export { OBSTACLES, type ObstacleName } from './obstacles.js';
+
+/** Default number of listings (markets + shop). */
+export const DEFAULT_SIZE = 600;
 
 export interface RangeOptions {
   seed?: number;
@@ -22,8 +27,15 @@ export interface RangeOptions {
   failureRate?: number;
   obstacles?: readonly ObstacleName[];
   epoch?: number;
-  /** Approximate number of listings across the markets and the shop. */
+  /** Approximate number of listings across the markets and the shop (default 600). */
   size?: number;
+  /** `ratelimit` obstacle: allowed requests per second per client key, and burst. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** `errors` obstacle: share of requests answered 5xx (default 0.05) and stalled (0.02). */
+  errorRate?: number;
+  stallRate?: number;
+  /** How long a stalled response is held (default 20000 ms). */
+  stallMs?: number;
   /** Require these SOCKS credentials (default: any username/password or none, like Tor). */
   socksCredentials?: Record<string, string> | null;
 }
@@ -51,6 +63,15 @@ export interface RunningRange {
   counters(): GatewayCounters;
   clock: RangeClock;
   obstacles: readonly ObstacleName[];
+  /** The generated content (pure data) the sites render. */
+  world: World;
+  /**
+   * Every onion address (primary and mirrors) with the loopback HTTP server behind it — what a
+   * real onion service's `HiddenServicePort 80 127.0.0.1:<port>` points at (see range/tor/).
+   */
+  targets: Array<{ site: string; onion: string; host: string; port: number }>;
+  /** Ground truth at the current epoch (or the given one). */
+  truth(epoch?: number): RangeTruth;
   stop(): Promise<void>;
 }
 
@@ -84,16 +105,37 @@ export async function startRange(options: RangeOptions = {}): Promise<RunningRan
     seed,
     credentials: options.socksCredentials ?? null,
   });
+  const world = generateWorld({ seed, size: options.size ?? DEFAULT_SIZE });
+  const enabled = new Set(obstacles);
   const servers: RunningSiteServer[] = [];
   const sites: RangeSiteInfo[] = [];
+  const targets: RunningRange['targets'] = [];
   try {
     for (const def of SITE_DEFS) {
-      const addrs = siteAddresses(seed, def);
-      const handler = buildSiteHandler({ def, epoch: () => clock.epoch });
+      const addrs = world.addresses.get(def.name)!;
+      const handler = buildSiteHandler(
+        {
+          def,
+          world,
+          epoch: () => clock.epoch,
+          onion: addrs.onion,
+          mirrors: addrs.mirrors,
+          obstacles: enabled,
+        },
+        {
+          seed,
+          enabled,
+          rateLimit: options.rateLimit ?? { perSecond: 5, burst: 10 },
+          errorRate: options.errorRate ?? 0.05,
+          stallRate: options.stallRate ?? 0.02,
+          stallMs: options.stallMs ?? 20_000,
+        },
+      );
       for (const onion of [addrs.onion, ...addrs.mirrors]) {
         const server = await startSiteServer(handler);
         servers.push(server);
         gateway.setRoute(onion, { host: '127.0.0.1', port: server.port });
+        targets.push({ site: def.name, onion, host: '127.0.0.1', port: server.port });
       }
       sites.push({
         name: def.name,
@@ -117,7 +159,10 @@ export async function startRange(options: RangeOptions = {}): Promise<RunningRan
     epoch: () => clock.epoch,
     setEpoch: (e) => clock.set(e),
     sites: () => sites,
-    truth: () => ({ seed, epoch: clock.epoch }),
+    truth: () => buildTruth(world, clock.epoch),
+    setLatency: (medianMs, sigma) =>
+      gateway.setLatency(medianMs > 0 ? { medianMs, sigma: sigma ?? undefined } : null),
+    setFailureRate: (rate) => gateway.setFailureRate(rate),
   });
   let stopped = false;
   return {
@@ -130,6 +175,9 @@ export async function startRange(options: RangeOptions = {}): Promise<RunningRan
     counters: () => gateway.getCounters(),
     clock,
     obstacles,
+    world,
+    targets,
+    truth: (epoch?: number) => buildTruth(world, epoch ?? clock.epoch),
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -76,6 +76,8 @@ export interface SocksGatewayOptions {
   handshakeTimeoutMs?: number;
   /** How many refused destinations to keep in the counters' log. */
   refusalLogSize?: number;
+  /** Simultaneous client connections accepted (default 4096). */
+  maxConnections?: number;
 }
 
 export interface UserRecord {
@@ -211,7 +213,9 @@ export class SocksGateway {
   private counters: GatewayCounters = emptyCounters();
   private sockets = new Set<net.Socket>();
   private rng: Rng;
-  private readonly opts: Required<Omit<SocksGatewayOptions, 'routes' | 'latency' | 'credentials'>> & {
+  private readonly opts: Required<
+    Omit<SocksGatewayOptions, 'routes' | 'latency' | 'credentials' | 'maxConnections'>
+  > & {
     latency: LatencyOptions | null;
     credentials: Record<string, string> | null;
   };
@@ -232,6 +236,8 @@ export class SocksGateway {
     this.rng = new Rng(this.opts.seed, 'socks-gateway');
     for (const [onion, target] of options.routes ?? []) this.setRoute(onion, target);
     this.server = net.createServer((socket) => this.handle(socket));
+    // A bound on open sockets, so a connection flood cannot exhaust file descriptors.
+    this.server.maxConnections = options.maxConnections ?? 4096;
     // A listening-socket error after start must never take the range down.
     this.server.on('error', () => undefined);
   }
@@ -262,6 +268,12 @@ export class SocksGateway {
     const key = canonicalOnion(onion);
     if (!key) throw new Error(`not a valid v3 onion address: ${onion}`);
     this.routes.set(key, target);
+  }
+
+  /** Where a range onion is routed (null when it is not part of the range). */
+  getRoute(onion: string): GatewayTarget | null {
+    const key = canonicalOnion(onion);
+    return (key && this.routes.get(key)) || null;
   }
 
   removeRoute(onion: string): void {

@@ -19,12 +19,22 @@ import { isLeaf, QUERY_FIELDS, type QueryNode, type LeafNode } from './query/ast
 import { printQuery } from './query/printer.js';
 import { prepareLeaf } from './leaves.js';
 import { buildView, originalRange, type TextView, type ViewKind } from './text.js';
-import type { ChangeCondition, HitField, ListingHistory, RuleDefinition, RuleMatch, TermHit, Watchlists } from './types.js';
+import type {
+  ChangeCondition,
+  HitField,
+  ListingHistory,
+  RuleDefinition,
+  RuleMatch,
+  TermHit,
+  Watchlists,
+} from './types.js';
 import { canonicalVendor } from './watchlist.js';
 
 /** Longer fields are matched on their first MAX_FIELD_CHARS characters. */
 export const MAX_FIELD_CHARS = 1_000_000;
 const MAX_SPANS = 1_000;
+/** text length × regex program size above which a regex hit is not located precisely. */
+const REGEX_EXEC_BUDGET = 2_000_000;
 const MAX_HITS_PER_TERM = 20;
 const FIELDS = QUERY_FIELDS; // index 0 = title, 1 = description
 const VIEW_INDEX: Record<ViewKind, number> = { plain: 0, translit: 1 };
@@ -100,6 +110,7 @@ export class CompiledRuleSet {
   /** per view: deletion variant → fuzzy atoms; and the largest distance used. */
   private fuzzyIndex: Array<Map<string, number[]>> = [new Map(), new Map()];
   private fuzzyMaxK = [-1, -1];
+  private readonly fuzzyCache: Array<Map<string, number[]>> = [new Map(), new Map()];
   private stamp: Uint32Array;
   private epoch = 0;
 
@@ -124,12 +135,12 @@ export class CompiledRuleSet {
     };
   }
 
-  match(listing: MatchableListing, history?: ListingHistory): RuleMatch[] {
+  match(listing: MatchableListing | PreparedListing, history?: ListingHistory): RuleMatch[] {
     return this.matchDetailed(listing, history).matches;
   }
 
-  matchDetailed(listing: MatchableListing, history?: ListingHistory): MatchDetail {
-    const scan = new RecordScan(this, listing);
+  matchDetailed(listing: MatchableListing | PreparedListing, history?: ListingHistory): MatchDetail {
+    const scan = new RecordScan(this, prepared(listing));
     const candidates = this.candidates(scan);
     this.stats.records++;
     this.stats.candidates += candidates.length;
@@ -137,8 +148,8 @@ export class CompiledRuleSet {
   }
 
   /** Baseline: every rule, terms found by scanning tokens (no automaton, no index). */
-  matchNaive(listing: MatchableListing, history?: ListingHistory): RuleMatch[] {
-    const scan = new RecordScan(this, listing);
+  matchNaive(listing: MatchableListing | PreparedListing, history?: ListingHistory): RuleMatch[] {
+    const scan = new RecordScan(this, prepared(listing));
     scan.naive = true;
     return this.evaluate(
       scan,
@@ -161,11 +172,22 @@ export class CompiledRuleSet {
     if (def.watchlists) {
       const w = def.watchlists;
       watch = {
-        sets: { addresses: new Set(w.addresses), pgp: new Set(w.pgp), handles: new Set(w.handles), vendors: new Set(w.vendors) },
+        sets: {
+          addresses: new Set(w.addresses),
+          pgp: new Set(w.pgp),
+          handles: new Set(w.handles),
+          vendors: new Set(w.vendors),
+        },
         pgp: w.pgp,
       };
     }
-    const rule: CompiledRule = { index, def, expr, watch, change: def.on ? createChangeCondition(def.on, def.watchlists) : null };
+    const rule: CompiledRule = {
+      index,
+      def,
+      expr,
+      watch,
+      change: def.on ? createChangeCondition(def.on, def.watchlists) : null,
+    };
     this.rules.push(rule);
     const req = expr ? this.required(expr) : null;
     if (req) {
@@ -178,7 +200,12 @@ export class CompiledRuleSet {
   }
 
   private atom(a: Atom): number {
-    const key = a.kind === 'fuzzy' ? `f|${a.view}|${a.k}|${a.text}` : a.kind === 'word' ? `w|${a.view}|${a.prefix ? 1 : 0}|${a.text}` : `s|${a.view}|${a.text}`;
+    const key =
+      a.kind === 'fuzzy'
+        ? `f|${a.view}|${a.k}|${a.text}`
+        : a.kind === 'word'
+          ? `w|${a.view}|${a.prefix ? 1 : 0}|${a.text}`
+          : `s|${a.view}|${a.text}`;
     let id = this.atomIds.get(key);
     if (id === undefined) {
       id = this.atoms.length;
@@ -197,7 +224,12 @@ export class CompiledRuleSet {
       case 'not':
         return { k: 'not', c: this.compileExpr(n.child, view, mask) };
       case 'near':
-        return { k: 'near', l: this.compileExpr(n.left, view, mask), r: this.compileExpr(n.right, view, mask), d: n.distance };
+        return {
+          k: 'near',
+          l: this.compileExpr(n.left, view, mask),
+          r: this.compileExpr(n.right, view, mask),
+          d: n.distance,
+        };
     }
   }
 
@@ -208,7 +240,14 @@ export class CompiledRuleSet {
     const term = n.type === 'phrase' && n.slop === null ? n.text.trim() : printQuery({ ...n, field: null });
     switch (p.kind) {
       case 'words':
-        return { k: 'words', atoms: p.words.map((w) => this.atom({ kind: 'word', text: w.text, prefix: w.prefix, view })), slop: p.slop, mask, term, view };
+        return {
+          k: 'words',
+          atoms: p.words.map((w) => this.atom({ kind: 'word', text: w.text, prefix: w.prefix, view })),
+          slop: p.slop,
+          mask,
+          term,
+          view,
+        };
       case 'fuzzy': {
         const atom = this.atom({ kind: 'fuzzy', text: p.text, k: p.distance, view });
         return { k: 'fuzzy', atom, mask, term, view };
@@ -261,7 +300,10 @@ export class CompiledRuleSet {
     let min = Infinity;
     for (const a of set) {
       const atom = this.atoms[a]!;
-      const len = atom.text.length - (atom.kind === 'fuzzy' ? 2 * atom.k : 0) - (atom.kind === 'word' && atom.prefix ? 1 : 0);
+      const len =
+        atom.text.length -
+        (atom.kind === 'fuzzy' ? 2 * atom.k : 0) -
+        (atom.kind === 'word' && atom.prefix ? 1 : 0);
       min = Math.min(min, len);
     }
     return min - Math.log2(set.length) / 4;
@@ -313,31 +355,47 @@ export class CompiledRuleSet {
         else {
           pos = view.tokenStartingAt[m.start]!;
           if (pos < 0) continue;
-          if (atom.prefix ? view.tokenContaining[m.end - 1] !== pos : view.tokenEndingAt[m.end] !== pos) continue;
+          if (atom.prefix ? view.tokenContaining[m.end - 1] !== pos : view.tokenEndingAt[m.end] !== pos)
+            continue;
         }
         // A prefix highlights the whole word it starts.
         const end = atom.kind === 'word' && atom.prefix ? view.tokens[pos]!.end : m.end;
         scan.addOcc(a, { field: f, pos, start: m.start, end });
       }
     }
-    const maxK = this.fuzzyMaxK[v]!;
-    if (maxK >= 0) {
-      const index = this.fuzzyIndex[v]!;
+    if (this.fuzzyMaxK[v]! >= 0)
       view.tokens.forEach((t, pos) => {
-        if (t.text.length > 64) return;
-        const seen = new Set<number>();
-        for (const d of deletions(t.text, maxK)) {
-          const atoms = index.get(d);
-          if (!atoms) continue;
-          for (const a of atoms) {
-            if (seen.has(a)) continue;
-            seen.add(a);
-            const atom = this.atoms[a] as Extract<Atom, { kind: 'fuzzy' }>;
-            if (boundedDamerau(t.text, atom.text, atom.k) <= atom.k) scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
-          }
-        }
+        for (const a of this.fuzzyHits(v, t.text))
+          scan.addOcc(a, { field: f, pos, start: t.start, end: t.end });
       });
+  }
+
+  /**
+   * Fuzzy atoms within distance of a token: SymSpell deletion candidates, verified with the
+   * bounded distance. Tokens repeat a lot across listings, so answers are cached per token.
+   */
+  private fuzzyHits(v: number, token: string): number[] {
+    const cache = this.fuzzyCache[v]!;
+    let hits = cache.get(token);
+    if (hits) return hits;
+    hits = [];
+    if (token.length <= 64) {
+      const index = this.fuzzyIndex[v]!;
+      const seen = new Set<number>();
+      for (const d of deletions(token, this.fuzzyMaxK[v]!)) {
+        const atoms = index.get(d);
+        if (!atoms) continue;
+        for (const a of atoms) {
+          if (seen.has(a)) continue;
+          seen.add(a);
+          const atom = this.atoms[a] as Extract<Atom, { kind: 'fuzzy' }>;
+          if (boundedDamerau(token, atom.text, atom.k) <= atom.k) hits.push(a);
+        }
+      }
     }
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(token, hits);
+    return hits;
   }
 
   private evaluate(scan: RecordScan, candidates: number[], history: ListingHistory | undefined): MatchDetail {
@@ -359,7 +417,12 @@ export class CompiledRuleSet {
         if (!rule.change.test(scan.listing, history)) continue;
       }
       const termHits = [...this.toTermHits(scan, hits), ...extra];
-      matches.push({ listingId: scan.listing.id, rule: rule.def, terms: [...new Set(termHits.map((h) => h.term))], hits: termHits });
+      matches.push({
+        listingId: scan.listing.id,
+        rule: rule.def,
+        terms: [...new Set(termHits.map((h) => h.term))],
+        hits: termHits,
+      });
     }
     return { matches, awaitingHistory };
   }
@@ -373,7 +436,13 @@ export class CompiledRuleSet {
       const key = `${h.term}|${h.field}|${r.start}|${r.end}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ term: h.term, field: FIELDS[h.field]!, start: r.start, end: r.end, text: view.original.slice(r.start, r.end) });
+      out.push({
+        term: h.term,
+        field: FIELDS[h.field]!,
+        start: r.start,
+        end: r.end,
+        text: view.original.slice(r.start, r.end),
+      });
     }
     return out;
   }
@@ -404,12 +473,10 @@ export class CompiledRuleSet {
       case 'regex': {
         let any = false;
         for (let f = 0; f < FIELDS.length; f++) {
-          if (!(e.mask & (1 << f))) continue;
-          const m = scan.regex(e, f);
-          if (!m) continue;
+          if (!(e.mask & (1 << f)) || !scan.regexTest(e, f)) continue;
           any = true;
           if (!out) break;
-          out.push({ term: e.term, field: f, view: e.view, start: m.start, end: m.end });
+          out.push({ term: e.term, field: f, view: e.view, ...scan.regexSpan(e, f) });
         }
         return any;
       }
@@ -442,7 +509,12 @@ export class CompiledRuleSet {
           .occurrences(e.atom)
           .filter((o) => e.mask & (1 << o.field))
           .slice(0, MAX_SPANS)
-          .map((o) => ({ field: o.field, first: o.pos, last: o.pos, hits: [{ term: e.term, field: o.field, view: e.view, start: o.start, end: o.end }] }));
+          .map((o) => ({
+            field: o.field,
+            first: o.pos,
+            last: o.pos,
+            hits: [{ term: e.term, field: o.field, view: e.view, start: o.start, end: o.end }],
+          }));
       case 'words':
         return this.phraseSpans(e, scan);
       case 'or':
@@ -461,7 +533,12 @@ export class CompiledRuleSet {
             const [x, y] = a.first <= b.first ? [a, b] : [b, a];
             if (y.first <= x.last) continue; // overlapping: the same words, not two things near each other
             if (y.first - x.last - 1 > e.d) continue;
-            out.push({ field: a.field, first: x.first, last: Math.max(x.last, y.last), hits: [...a.hits, ...b.hits] });
+            out.push({
+              field: a.field,
+              first: x.first,
+              last: Math.max(x.last, y.last),
+              hits: [...a.hits, ...b.hits],
+            });
             if (out.length >= MAX_SPANS) return out;
           }
         return out.sort((a, b) => a.field - b.field || a.first - b.first);
@@ -486,7 +563,13 @@ export class CompiledRuleSet {
         prev = next;
       }
       if (parts.length !== n) continue;
-      const hits = parts.map((o) => ({ term: e.term, field: o.field, view: e.view, start: o.start, end: o.end }));
+      const hits = parts.map((o) => ({
+        term: e.term,
+        field: o.field,
+        view: e.view,
+        start: o.start,
+        end: o.end,
+      }));
       if (e.slop === 0 && n > 1) {
         // An adjacent phrase highlights as one range.
         hits.splice(0, n, { term: e.term, field: o0.field, view: e.view, start: o0.start, end: prev.end });
@@ -521,22 +604,19 @@ export class CompiledRuleSet {
   }
 }
 
-/** State for matching one record: views built once, occurrences, regex results. */
-class RecordScan {
-  naive = false;
-  readonly occ = new Map<number, Occ[]>();
+/**
+ * A listing with its normalised views, built lazily and kept: the views do not depend on the
+ * rules, so a caller matching one listing against several rule sets (or re-matching after a
+ * recompile) normalises it once.
+ */
+export class PreparedListing {
   private readonly views: Array<Array<TextView | undefined>> = [[], []];
-  private readonly naiveCache = new Map<number, Occ[]>();
-  private readonly regexCache = new Map<string, { start: number; end: number } | null>();
-  private vendorCanon: string | undefined;
-  private iso: { from: string | null; to: string[] } | undefined;
   private readonly texts: string[];
 
-  constructor(
-    private readonly set: CompiledRuleSet,
-    readonly listing: MatchableListing,
-  ) {
-    this.texts = [listing.title ?? '', listing.description ?? ''].map((t) => (t.length > MAX_FIELD_CHARS ? t.slice(0, MAX_FIELD_CHARS) : t));
+  constructor(readonly listing: MatchableListing) {
+    this.texts = [listing.title ?? '', listing.description ?? ''].map((t) =>
+      t.length > MAX_FIELD_CHARS ? t.slice(0, MAX_FIELD_CHARS) : t,
+    );
   }
 
   view(v: number, f: number): TextView {
@@ -546,6 +626,32 @@ class RecordScan {
       this.views[v]![f] = view;
     }
     return view;
+  }
+}
+
+export function prepareListing(listing: MatchableListing): PreparedListing {
+  return new PreparedListing(listing);
+}
+
+/** State for matching one record against one rule set: occurrences, regex results. */
+class RecordScan {
+  naive = false;
+  readonly occ = new Map<number, Occ[]>();
+  readonly listing: MatchableListing;
+  private readonly naiveCache = new Map<number, Occ[]>();
+  private readonly regexTests = new Map<number, boolean>();
+  private vendorCanon: string | undefined;
+  private iso: { from: string | null; to: string[] } | undefined;
+
+  constructor(
+    private readonly set: CompiledRuleSet,
+    private readonly prepared: PreparedListing,
+  ) {
+    this.listing = prepared.listing;
+  }
+
+  view(v: number, f: number): TextView {
+    return this.prepared.view(v, f);
   }
 
   addOcc(a: number, o: Occ): void {
@@ -564,16 +670,28 @@ class RecordScan {
     return list;
   }
 
-  regex(e: Extract<CExpr, { k: 'regex' }>, f: number): { start: number; end: number } | null {
-    const key = `${e.id}|${f}`;
-    let r = this.regexCache.get(key);
+  /** Does the regex match field f? DFA-only (`test`), the cheap question. */
+  regexTest(e: Extract<CExpr, { k: 'regex' }>, f: number): boolean {
+    const key = e.id * 2 + f;
+    let r = this.regexTests.get(key);
     if (r === undefined) {
       const view = this.view(e.view, f);
-      const m = view.text.length > 0 ? (e.re.exec(view.text) as (string[] & { index: number }) | null) : null;
-      r = m ? { start: m.index, end: m.index + m[0]!.length } : null;
-      this.regexCache.set(key, r);
+      r = view.text.length > 0 && e.re.test(view.text);
+      this.regexTests.set(key, r);
     }
     return r;
+  }
+
+  /**
+   * Where the regex matches in field f (normalised offsets), for highlighting. Finding the
+   * position needs re2js's capture engine, linear but with a larger constant; past a work
+   * budget the whole field is reported instead, so hostile patterns cannot stall a worker.
+   */
+  regexSpan(e: Extract<CExpr, { k: 'regex' }>, f: number): { start: number; end: number } {
+    const view = this.view(e.view, f);
+    if (view.text.length * e.re.programSize() > REGEX_EXEC_BUDGET) return { start: 0, end: view.text.length };
+    const m = e.re.exec(view.text) as (string[] & { index: number }) | null;
+    return m ? { start: m.index, end: m.index + m[0]!.length } : { start: 0, end: view.text.length };
   }
 
   vendor(): string {
@@ -612,7 +730,13 @@ class RecordScan {
 /** Keys under which a rule without required text is indexed; null = check on every record. */
 function fieldKeys(def: RuleDefinition): string[] | null {
   const w = def.watchlists;
-  if (w) return [...w.addresses.map((a) => 'addresses:' + a), ...w.pgp.map((p) => 'pgp:' + p), ...w.handles.map((h) => 'handles:' + h), ...w.vendors.map((v) => 'v:' + v)];
+  if (w)
+    return [
+      ...w.addresses.map((a) => 'addresses:' + a),
+      ...w.pgp.map((p) => 'pgp:' + p),
+      ...w.handles.map((h) => 'handles:' + h),
+      ...w.vendors.map((v) => 'v:' + v),
+    ];
   if (def.vendor) return def.vendor.map((v) => 'v:' + v);
   if (def.site) return def.site.map((s) => 's:' + s);
   if (def.category) return def.category.map((c) => 'c:' + c);
@@ -659,9 +783,14 @@ function locate(l: MatchableListing, value: string): TermHit {
   for (const [field, text] of fields) {
     let i = text.indexOf(value);
     if (i < 0) i = text.toLowerCase().indexOf(value.toLowerCase());
-    if (i >= 0) return { term: value, field, start: i, end: i + value.length, text: text.slice(i, i + value.length) };
+    if (i >= 0)
+      return { term: value, field, start: i, end: i + value.length, text: text.slice(i, i + value.length) };
   }
   return { term: value, field: 'entities', start: 0, end: 0, text: value };
+}
+
+function prepared(l: MatchableListing | PreparedListing): PreparedListing {
+  return l instanceof PreparedListing ? l : new PreparedListing(l);
 }
 
 function firstAfter(list: Occ[], field: number, pos: number): Occ | null {

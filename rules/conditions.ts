@@ -3,7 +3,13 @@
 // other conditions already passed (CompiledRuleSet.matchDetailed reports those).
 import type { MatchableListing } from '../core/types.js';
 import type { ChangeCondition, ChangeConditionSpec, ListingHistory, Watchlists } from './types.js';
-import { canonicalAddress, canonicalHandle, canonicalPgp, canonicalVendor, watchKindOfEntity } from './watchlist.js';
+import {
+  canonicalAddress,
+  canonicalHandle,
+  canonicalPgp,
+  canonicalVendor,
+  watchKindOfEntity,
+} from './watchlist.js';
 
 /** Key of an entity in ListingHistory.entitySites. */
 export function entityKey(type: string, value: string): string {
@@ -56,7 +62,9 @@ export function createChangeCondition(spec: ChangeConditionSpec, watch: Watchlis
           const here = site(l);
           for (const e of l.entities ?? []) {
             if (e.type === 'phone' || e.type === 'onion') continue;
-            const sites = new Set((h.entitySites[entityKey(e.type, e.value)] ?? []).map((s) => s.trim().toLowerCase()));
+            const sites = new Set(
+              (h.entitySites[entityKey(e.type, e.value)] ?? []).map((s) => s.trim().toLowerCase()),
+            );
             if (here) sites.add(here);
             if (sites.size >= spec.min) return true;
           }

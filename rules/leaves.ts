@@ -43,10 +43,18 @@ export function prepareLeaf(leaf: LeafNode, view: ViewKind): PreparedLeaf {
     case 'fuzzy': {
       const w = termWords(leaf.text, view);
       if (w.length !== 1)
-        throw new QueryError(`fuzzy term "${leaf.text}" must be a single word`, at, 'use a phrase with ~N for several words');
+        throw new QueryError(
+          `fuzzy term "${leaf.text}" must be a single word`,
+          at,
+          'use a phrase with ~N for several words',
+        );
       const min = 3 + leaf.distance;
       if (w[0]!.length < min)
-        throw new QueryError(`fuzzy term "${leaf.text}" is too short for ~${leaf.distance}: it would match almost anything`, at, `use ~${leaf.distance} on words of ${min}+ letters`);
+        throw new QueryError(
+          `fuzzy term "${leaf.text}" is too short for ~${leaf.distance}: it would match almost anything`,
+          at,
+          `use ~${leaf.distance} on words of ${min}+ letters`,
+        );
       if (w[0]!.length > LEAF_LIMITS.maxWordLength) throw new QueryError('word is too long', at);
       return { kind: 'fuzzy', text: w[0]!, distance: leaf.distance };
     }
@@ -57,10 +65,19 @@ export function prepareLeaf(leaf: LeafNode, view: ViewKind): PreparedLeaf {
   function words(text: string, offset: number, prefix: boolean): WordPattern[] {
     const ws = termWords(text, view);
     if (ws.length === 0)
-      throw new QueryError(`"${text}" has no letters or digits to match`, offset, 'use a /regex/ to match punctuation');
-    if (ws.some((w) => w.length > LEAF_LIMITS.maxWordLength)) throw new QueryError('word is too long', offset);
+      throw new QueryError(
+        `"${text}" has no letters or digits to match`,
+        offset,
+        'use a /regex/ to match punctuation',
+      );
+    if (ws.some((w) => w.length > LEAF_LIMITS.maxWordLength))
+      throw new QueryError('word is too long', offset);
     if (prefix && ws[ws.length - 1]!.length < LEAF_LIMITS.minPrefix)
-      throw new QueryError(`prefix "${text}*" is too short`, offset, `a prefix needs at least ${LEAF_LIMITS.minPrefix} letters`);
+      throw new QueryError(
+        `prefix "${text}*" is too short`,
+        offset,
+        `a prefix needs at least ${LEAF_LIMITS.minPrefix} letters`,
+      );
     return ws.map((w, i) => ({ text: w, prefix: prefix && i === ws.length - 1 }));
   }
 }

@@ -8,7 +8,10 @@ export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 export type InputLine = { line: number; text: string } | { line: number; error: string };
 
 /** Lines of a byte stream; a line over maxBytes becomes an error and is skipped, not buffered. */
-export async function* readJsonLines(stream: AsyncIterable<Buffer | string>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<InputLine> {
+export async function* readJsonLines(
+  stream: AsyncIterable<Buffer | string>,
+  maxBytes = MAX_LINE_BYTES,
+): AsyncGenerator<InputLine> {
   let parts: Buffer[] = [];
   let size = 0;
   let line = 1;
@@ -52,7 +55,8 @@ export async function* readJsonLines(stream: AsyncIterable<Buffer | string>, max
 }
 
 const strOrNull = (v: unknown) => v === null || v === undefined || typeof v === 'string';
-const numOrNull = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isFinite(v));
+const numOrNull = (v: unknown) =>
+  v === null || v === undefined || (typeof v === 'number' && Number.isFinite(v));
 
 /** A listing object from one JSON line, or the reason it is not one. */
 export function parseListing(text: string): MatchableListing | string {
@@ -62,28 +66,51 @@ export function parseListing(text: string): MatchableListing | string {
   } catch (e) {
     return `not valid JSON (${e instanceof Error ? e.message : String(e)})`;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'expected a JSON object (one listing per line)';
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return 'expected a JSON object (one listing per line)';
   const o = v as Record<string, unknown>;
-  if (!(typeof o.id === 'string' && o.id !== '') && !(typeof o.id === 'number' && Number.isFinite(o.id))) return '"id" is missing (a string or number)';
-  for (const f of ['title', 'description', 'vendor', 'category', 'shipsFrom', 'url', 'site', 'language', 'currency'])
+  if (!(typeof o.id === 'string' && o.id !== '') && !(typeof o.id === 'number' && Number.isFinite(o.id)))
+    return '"id" is missing (a string or number)';
+  for (const f of [
+    'title',
+    'description',
+    'vendor',
+    'category',
+    'shipsFrom',
+    'url',
+    'site',
+    'language',
+    'currency',
+  ])
     if (!strOrNull(o[f])) return `"${f}" must be a string or null`;
   if (!numOrNull(o.priceEur)) return '"priceEur" must be a number or null';
   if (o.price !== null && o.price !== undefined) {
     const p = o.price as Record<string, unknown>;
-    if (typeof p !== 'object' || !numOrNull(p.amount) || !strOrNull(p.currency)) return '"price" must be { "amount", "currency" } or null';
+    if (typeof p !== 'object' || !numOrNull(p.amount) || !strOrNull(p.currency))
+      return '"price" must be { "amount", "currency" } or null';
   }
-  if (o.shipsTo !== null && o.shipsTo !== undefined && !(Array.isArray(o.shipsTo) && o.shipsTo.every((s) => typeof s === 'string')))
+  if (
+    o.shipsTo !== null &&
+    o.shipsTo !== undefined &&
+    !(Array.isArray(o.shipsTo) && o.shipsTo.every((s) => typeof s === 'string'))
+  )
     return '"shipsTo" must be a list of strings or null';
   if (o.classification !== null && o.classification !== undefined) {
     const c = o.classification as Record<string, unknown>;
-    if (typeof c !== 'object' || typeof c.label !== 'string' || !numOrNull(c.confidence)) return '"classification" must be { "label", "confidence" } or null';
+    if (typeof c !== 'object' || typeof c.label !== 'string' || !numOrNull(c.confidence))
+      return '"classification" must be { "label", "confidence" } or null';
   }
   let entities: ExtractedEntity[] = [];
   if (o.entities !== null && o.entities !== undefined) {
     if (!Array.isArray(o.entities)) return '"entities" must be a list';
     for (const e of o.entities as unknown[]) {
       const r = e as Record<string, unknown>;
-      if (typeof r !== 'object' || r === null || typeof r.value !== 'string' || !(ENTITY_TYPES as readonly unknown[]).includes(r.type))
+      if (
+        typeof r !== 'object' ||
+        r === null ||
+        typeof r.value !== 'string' ||
+        !(ENTITY_TYPES as readonly unknown[]).includes(r.type)
+      )
         return '"entities" items must be { "type", "value" } with a known type';
     }
     entities = o.entities as ExtractedEntity[];

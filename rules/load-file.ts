@@ -9,7 +9,8 @@ export const MAX_RULE_FILE_BYTES = 8 * 1024 * 1024;
 
 function readText(path: string, maxBytes: number, what: string): string {
   const size = statSync(path).size;
-  if (size > maxBytes) throw new Error(`${what} is ${(size / 1048576).toFixed(1)} MB; the limit is ${maxBytes / 1048576} MB`);
+  if (size > maxBytes)
+    throw new Error(`${what} is ${(size / 1048576).toFixed(1)} MB; the limit is ${maxBytes / 1048576} MB`);
   const bytes = readFileSync(path);
   if (bytes.includes(0)) throw new Error(`${what} is binary (contains NUL bytes), not text`);
   try {
@@ -24,7 +25,10 @@ export function loadRuleFile(path: string): LoadResult {
   try {
     src = readText(path, MAX_RULE_FILE_BYTES, 'rule file');
   } catch (e) {
-    return { rules: [], problems: [{ message: e instanceof Error ? e.message : String(e), line: 1, column: 1 }] };
+    return {
+      rules: [],
+      problems: [{ message: e instanceof Error ? e.message : String(e), line: 1, column: 1 }],
+    };
   }
   const dir = dirname(resolve(path));
   return loadRulesSafely(src, {

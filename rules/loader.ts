@@ -3,7 +3,19 @@
 // shell. The YAML tree is walked node by node (never converted wholesale to JS), so positions
 // survive and alias bombs cannot expand: each alias is resolved once, where it is used, and
 // the number of visited nodes is capped.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type Scalar,
+} from 'yaml';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../core/types.js';
 import { suggest } from './distance.js';
 import { QueryError, type RuleProblem } from './errors.js';
@@ -11,25 +23,73 @@ import { countrySuggestions, normaliseCountry } from './countries.js';
 import { QUERY_FIELDS, type QueryField, type QueryNode } from './query/ast.js';
 import { parseQuery } from './query/parser.js';
 import { prepareQuery } from './leaves.js';
-import { CHANGE_KINDS, type ChangeConditionSpec, type PriceRange, type RuleDefinition, type Watchlists } from './types.js';
+import {
+  CHANGE_KINDS,
+  type ChangeConditionSpec,
+  type PriceRange,
+  type RuleDefinition,
+  type Watchlists,
+} from './types.js';
 import { CANONICAL, parseWatchlistCsv, type WatchKind } from './watchlist.js';
 
 export const RULE_FIELDS = [
-  'id', 'name', 'owner', 'severity', 'description', 'workspace', 'enabled', 'query', 'fields', 'category',
-  'minConfidence', 'priceEur', 'currency', 'shipsFrom', 'shipsTo', 'site', 'vendor', 'language', 'transliterate',
-  'watchlists', 'on',
+  'id',
+  'name',
+  'owner',
+  'severity',
+  'description',
+  'workspace',
+  'enabled',
+  'query',
+  'fields',
+  'category',
+  'minConfidence',
+  'priceEur',
+  'currency',
+  'shipsFrom',
+  'shipsTo',
+  'site',
+  'vendor',
+  'language',
+  'transliterate',
+  'watchlists',
+  'on',
 ] as const;
-const TOP_FIELDS = ['rules'];
+// `shared:` holds YAML anchors for lists that several rules reuse (&balkans [RS, BA, …]).
+const TOP_FIELDS = ['rules', 'shared'];
 const WATCHLIST_FIELDS = ['addresses', 'pgp', 'handles', 'vendors', 'files'];
 const PRICE_FIELDS = ['min', 'max'];
 
 export const LOADER_LIMITS = { maxNodes: 2_000_000, maxRules: 100_000, maxFlowDepth: 200 };
 
 const LANGUAGES: Record<string, string> = {
-  english: 'en', albanian: 'sq', shqip: 'sq', bosnian: 'bs', bosanski: 'bs', croatian: 'hr', hrvatski: 'hr',
-  serbian: 'sr', srpski: 'sr', montenegrin: 'cnr', crnogorski: 'cnr', bulgarian: 'bg', greek: 'el', hungarian: 'hu',
-  magyar: 'hu', macedonian: 'mk', romanian: 'ro', turkish: 'tr', turkce: 'tr', russian: 'ru', ukrainian: 'uk',
-  german: 'de', italian: 'it', french: 'fr', spanish: 'es', dutch: 'nl', polish: 'pl',
+  english: 'en',
+  albanian: 'sq',
+  shqip: 'sq',
+  bosnian: 'bs',
+  bosanski: 'bs',
+  croatian: 'hr',
+  hrvatski: 'hr',
+  serbian: 'sr',
+  srpski: 'sr',
+  montenegrin: 'cnr',
+  crnogorski: 'cnr',
+  bulgarian: 'bg',
+  greek: 'el',
+  hungarian: 'hu',
+  magyar: 'hu',
+  macedonian: 'mk',
+  romanian: 'ro',
+  turkish: 'tr',
+  turkce: 'tr',
+  russian: 'ru',
+  ukrainian: 'uk',
+  german: 'de',
+  italian: 'it',
+  french: 'fr',
+  spanish: 'es',
+  dutch: 'nl',
+  polish: 'pl',
 };
 
 export interface LoadOptions {
@@ -53,6 +113,7 @@ class Loader {
   private doc!: Document;
   private readonly problems: RuleProblem[] = [];
   private nodes = 0;
+  private readonly anchors = new Map<string, Node[]>();
   private currentRule: string | undefined;
 
   constructor(
@@ -66,14 +127,22 @@ class Loader {
       const before = this.src.slice(0, deep);
       const line = before.split('\n').length;
       const column = deep - before.lastIndexOf('\n');
-      return { rules: [], problems: [{ message: `YAML nested deeper than ${LOADER_LIMITS.maxFlowDepth} levels`, line, column }] };
+      return {
+        rules: [],
+        problems: [{ message: `YAML nested deeper than ${LOADER_LIMITS.maxFlowDepth} levels`, line, column }],
+      };
     }
     this.doc = parseDocument(this.src, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     for (const e of this.doc.errors) {
-      const lp = e.linePos?.[0] ?? { line: 1, col: 1 };
+      const lp = this.lines.linePos(e.pos[0]);
       this.problems.push({ message: `YAML: ${e.message.split('\n')[0]}`, line: lp.line, column: lp.col });
     }
     if (this.problems.length > 0) return { rules: [], problems: this.problems };
+    // yaml's Alias.resolve searches the whole document on every call; index anchors once.
+    visit(this.doc, (_key, node) => {
+      const n = node as Node & { anchor?: string };
+      if (n.anchor) (this.anchors.get(n.anchor) ?? this.anchors.set(n.anchor, []).get(n.anchor)!).push(n);
+    });
     const root = this.doc.contents;
     if (!isMap(root)) {
       this.problem(root, 'a rule file is a mapping with a "rules:" list', 'start the file with "rules:"');
@@ -103,7 +172,12 @@ class Loader {
       if (!rule) continue;
       const line = seen.get(rule.id);
       if (line !== undefined)
-        this.problems.push({ message: `duplicate rule "${rule.id}" (first defined on line ${line})`, line: rule.source!.line, column: rule.source!.column, suggestion: 'rule names must be unique in a file' });
+        this.problems.push({
+          message: `duplicate rule "${rule.id}" (first defined on line ${line})`,
+          line: rule.source!.line,
+          column: rule.source!.column,
+          suggestion: 'rule names must be unique in a file',
+        });
       else seen.set(rule.id, rule.source!.line);
       rules.push(rule);
     }
@@ -119,6 +193,19 @@ class Loader {
       return null;
     }
     const before = this.problems.length;
+    // Name first, so that every problem of this rule can say which rule it is in.
+    for (const pair of node.items) {
+      const k = this.deref(pair.key as Node | null);
+      const v = this.deref(pair.value as Node | null);
+      if (
+        isScalar(k) &&
+        (k.value === 'name' || k.value === 'id') &&
+        isScalar(v) &&
+        v.value !== null &&
+        this.currentRule === undefined
+      )
+        this.currentRule = String(v.value);
+    }
     const fields = new Map<string, Node | null>();
     const keyNodes = new Map<string, Node>();
     for (const pair of node.items) {
@@ -133,27 +220,47 @@ class Loader {
     this.currentRule = id ?? name ?? undefined;
     if (!name && !id) this.problem(node, 'rule has no name', 'add "name: …"');
     const pos = this.pos(node);
-    const transliterate = fields.has('transliterate') ? this.bool(fields.get('transliterate')!, 'transliterate') : false;
+    const transliterate = fields.has('transliterate')
+      ? this.bool(fields.get('transliterate')!, 'transliterate')
+      : false;
     const def: RuleDefinition = {
       id: id ?? name ?? '',
       name: name ?? id ?? '',
       owner: this.optStr(fields, 'owner'),
-      severity: fields.has('severity') ? this.oneOf(fields.get('severity')!, 'severity', SEVERITIES) ?? 'medium' : 'medium',
+      severity: fields.has('severity')
+        ? (this.oneOf(fields.get('severity')!, 'severity', SEVERITIES) ?? 'medium')
+        : 'medium',
       description: this.optStr(fields, 'description'),
       workspace: this.optStr(fields, 'workspace'),
       enabled: fields.has('enabled') ? this.bool(fields.get('enabled')!, 'enabled') : true,
       query: null,
       queryText: null,
       fields: fields.has('fields') ? this.queryFields(fields.get('fields')!) : [...QUERY_FIELDS],
-      category: fields.has('category') ? this.list(fields.get('category')!, 'category', (s, n) => this.enumValue(s, n, 'category', CATEGORIES)) as Category[] : null,
-      minConfidence: fields.has('minConfidence') ? this.num(fields.get('minConfidence')!, 'minConfidence', 0, 1) : null,
+      category: fields.has('category')
+        ? (this.list(fields.get('category')!, 'category', (s, n) =>
+            this.enumValue(s, n, 'category', CATEGORIES),
+          ) as Category[])
+        : null,
+      minConfidence: fields.has('minConfidence')
+        ? this.num(fields.get('minConfidence')!, 'minConfidence', 0, 1)
+        : null,
       priceEur: fields.has('priceEur') ? this.price(fields.get('priceEur')!) : null,
-      currency: fields.has('currency') ? this.list(fields.get('currency')!, 'currency', (s, n) => this.currency(s, n)) : null,
-      shipsFrom: fields.has('shipsFrom') ? this.list(fields.get('shipsFrom')!, 'shipsFrom', (s, n) => this.country(s, n)) : null,
-      shipsTo: fields.has('shipsTo') ? this.list(fields.get('shipsTo')!, 'shipsTo', (s, n) => this.country(s, n)) : null,
+      currency: fields.has('currency')
+        ? this.list(fields.get('currency')!, 'currency', (s, n) => this.currency(s, n))
+        : null,
+      shipsFrom: fields.has('shipsFrom')
+        ? this.list(fields.get('shipsFrom')!, 'shipsFrom', (s, n) => this.country(s, n))
+        : null,
+      shipsTo: fields.has('shipsTo')
+        ? this.list(fields.get('shipsTo')!, 'shipsTo', (s, n) => this.country(s, n))
+        : null,
       site: fields.has('site') ? this.list(fields.get('site')!, 'site', (s) => s.trim().toLowerCase()) : null,
-      vendor: fields.has('vendor') ? this.list(fields.get('vendor')!, 'vendor', (s) => CANONICAL.vendors(s)) : null,
-      language: fields.has('language') ? this.list(fields.get('language')!, 'language', (s, n) => this.language(s, n)) : null,
+      vendor: fields.has('vendor')
+        ? this.list(fields.get('vendor')!, 'vendor', (s) => CANONICAL.vendors(s))
+        : null,
+      language: fields.has('language')
+        ? this.list(fields.get('language')!, 'language', (s, n) => this.language(s, n))
+        : null,
       transliterate,
       watchlists: fields.has('watchlists') ? this.watchlists(fields.get('watchlists')!) : null,
       on: fields.has('on') ? this.change(fields.get('on')!) : null,
@@ -167,12 +274,44 @@ class Loader {
       }
     }
     if (def.minConfidence !== null && !def.category)
-      this.problem(keyNodes.get('minConfidence')!, 'minConfidence applies to a category', 'add "category: …"');
-    if (!fields.has('query') && !def.category && !def.priceEur && !def.currency && !def.shipsFrom && !def.shipsTo && !def.site && !def.vendor && !def.language && !def.watchlists && !def.on)
-      this.problem(node, 'rule has no condition, so it would fire on every listing', 'add a "query:" or a filter');
-    if (def.on?.kind === 'watched_vendor_new_site' && !(def.watchlists && (def.watchlists.vendors.length > 0 || def.watchlists.pgp.length > 0)))
-      this.problem(keyNodes.get('on')!, 'watched_vendor_new_site needs vendors or PGP keys to watch', 'add "watchlists: { vendors: [...] }"');
-    if (def.watchlists && Object.values(def.watchlists).every((l) => l.length === 0))
+      this.problem(
+        keyNodes.get('minConfidence')!,
+        'minConfidence applies to a category',
+        'add "category: …"',
+      );
+    if (
+      this.problems.length === before &&
+      !fields.has('query') &&
+      !def.category &&
+      !def.priceEur &&
+      !def.currency &&
+      !def.shipsFrom &&
+      !def.shipsTo &&
+      !def.site &&
+      !def.vendor &&
+      !def.language &&
+      !def.watchlists &&
+      !def.on
+    )
+      this.problem(
+        node,
+        'rule has no condition, so it would fire on every listing',
+        'add a "query:" or a filter',
+      );
+    if (
+      def.on?.kind === 'watched_vendor_new_site' &&
+      !(def.watchlists && (def.watchlists.vendors.length > 0 || def.watchlists.pgp.length > 0))
+    )
+      this.problem(
+        keyNodes.get('on')!,
+        'watched_vendor_new_site needs vendors or PGP keys to watch',
+        'add "watchlists: { vendors: [...] }"',
+      );
+    if (
+      def.watchlists &&
+      Object.values(def.watchlists).every((l) => l.length === 0) &&
+      this.problems.length === before
+    )
       this.problem(keyNodes.get('watchlists')!, 'watchlists are empty');
     this.currentRule = undefined;
     return this.problems.length > before ? null : def;
@@ -191,7 +330,13 @@ class Loader {
     } catch (e) {
       if (!(e instanceof QueryError)) throw e;
       const at = this.lines.linePos(this.scalarOffset(node, e.offset));
-      this.problems.push({ message: `query: ${e.message}`, line: at.line, column: at.col, suggestion: e.suggestion, rule: this.currentRule });
+      this.problems.push({
+        message: `query: ${e.message}`,
+        line: at.line,
+        column: at.col,
+        suggestion: e.suggestion,
+        rule: this.currentRule,
+      });
       return null;
     }
   }
@@ -237,7 +382,8 @@ class Loader {
       if (k === 'min' || k === 'max') r[k] = this.num(this.value(pair), `priceEur.${k}`, 0, 1e12);
     }
     if (r.min === null && r.max === null) this.problem(node, 'priceEur needs min or max');
-    if (r.min !== null && r.max !== null && r.min > r.max) this.problem(node, `priceEur min (${r.min}) is above max (${r.max})`, 'swap them');
+    if (r.min !== null && r.max !== null && r.min > r.max)
+      this.problem(node, `priceEur min (${r.min}) is above max (${r.max})`, 'swap them');
     return r;
   }
 
@@ -273,7 +419,10 @@ class Loader {
     try {
       text = this.opts.readCsv(path);
     } catch (e) {
-      this.problem(node, `cannot read watchlist file "${path}": ${e instanceof Error ? e.message : String(e)}`);
+      this.problem(
+        node,
+        `cannot read watchlist file "${path}": ${e instanceof Error ? e.message : String(e)}`,
+      );
       return;
     }
     const { entries, problems } = parseWatchlistCsv(text);
@@ -296,14 +445,17 @@ class Loader {
     if (!kind) return null;
     const param = (name: string, min: number, max: number, def: number | null): number | null => {
       if (params === null || (isScalar(params) && params.value === null)) {
-        if (def === null) this.problem(kindNode, `${kind} needs ${name}`, `write on: { ${kind}: { ${name}: N } }`);
+        if (def === null)
+          this.problem(kindNode, `${kind} needs ${name}`, `write on: { ${kind}: { ${name}: N } }`);
         return def;
       }
       if (isScalar(params)) return this.num(params, `${kind}.${name}`, min, max);
       if (isMap(params)) {
         let v: number | null = def;
-        for (const pair of params.items) if (this.key(pair, [name]) === name) v = this.num(this.value(pair), `${kind}.${name}`, min, max);
-        if (v === null && def === null) this.problem(params, `${kind} needs ${name}`, `write on: { ${kind}: { ${name}: N } }`);
+        for (const pair of params.items)
+          if (this.key(pair, [name]) === name) v = this.num(this.value(pair), `${kind}.${name}`, min, max);
+        if (v === null && def === null)
+          this.problem(params, `${kind} needs ${name}`, `write on: { ${kind}: { ${name}: N } }`);
         return v;
       }
       this.problem(params, `${kind} takes { ${name}: N }`);
@@ -319,7 +471,8 @@ class Loader {
         return min === null ? null : { kind, min };
       }
       default:
-        if (params !== null && !(isScalar(params) && params.value === null)) this.problem(params, `${kind} takes no parameters`);
+        if (params !== null && !(isScalar(params) && params.value === null))
+          this.problem(params, `${kind} takes no parameters`);
         return { kind };
     }
   }
@@ -328,7 +481,11 @@ class Loader {
     const c = normaliseCountry(s);
     if (c) return c;
     const sug = s.trim().length > 3 ? suggest(s, countrySuggestions()) : null;
-    this.problem(n, `unknown country "${s}"`, sug ? `did you mean "${sug}"? (ISO codes like RS, BA, AL)` : 'use ISO 3166 codes like RS, BA, AL');
+    this.problem(
+      n,
+      `unknown country "${s}"`,
+      sug ? `did you mean "${sug}"? (ISO codes like RS, BA, AL)` : 'use ISO 3166 codes like RS, BA, AL',
+    );
     return null;
   }
 
@@ -344,7 +501,11 @@ class Loader {
     if (/^[a-z]{2,3}$/.test(v)) return v;
     if (LANGUAGES[v]) return LANGUAGES[v];
     const sug = suggest(v, Object.keys(LANGUAGES));
-    this.problem(n, `unknown language "${s}"`, sug ? `did you mean "${sug}" (${LANGUAGES[sug]})?` : 'use ISO 639-1 codes like sr, sq, bg');
+    this.problem(
+      n,
+      `unknown language "${s}"`,
+      sug ? `did you mean "${sug}" (${LANGUAGES[sug]})?` : 'use ISO 639-1 codes like sr, sq, bg',
+    );
     return null;
   }
 
@@ -352,7 +513,11 @@ class Loader {
     const v = s.trim().toLowerCase();
     if ((allowed as readonly string[]).includes(v)) return v as T;
     const sug = suggest(v, allowed);
-    this.problem(n, `${field} "${s}" is not one of ${allowed.join(', ')}`, sug ? `did you mean "${sug}"?` : undefined);
+    this.problem(
+      n,
+      `${field} "${s}" is not one of ${allowed.join(', ')}`,
+      sug ? `did you mean "${sug}"?` : undefined,
+    );
     return null;
   }
 
@@ -360,14 +525,21 @@ class Loader {
 
   private key(pair: Pair, allowed: readonly string[]): string | null {
     const k = this.deref(pair.key as Node | null);
-    if (!isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number' && typeof k.value !== 'boolean')) {
+    if (
+      !isScalar(k) ||
+      (typeof k.value !== 'string' && typeof k.value !== 'number' && typeof k.value !== 'boolean')
+    ) {
       this.problem(k, 'keys must be plain names');
       return null;
     }
     const name = String(k.value);
     if (allowed.includes(name)) return name;
     const sug = suggest(name, allowed);
-    this.problem(k, `unknown field "${name}"`, sug ? `did you mean "${sug}"?` : `fields: ${allowed.join(', ')}`);
+    this.problem(
+      k,
+      `unknown field "${name}"`,
+      sug ? `did you mean "${sug}"?` : `fields: ${allowed.join(', ')}`,
+    );
     return null;
   }
 
@@ -378,9 +550,12 @@ class Loader {
   private deref(node: Node | null): Node | null {
     if (++this.nodes > LOADER_LIMITS.maxNodes) throw new TooBig();
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      // The latest definition of the anchor before the alias (anchors may be redefined).
+      const at = node.range?.[0] ?? 0;
+      let target: Node | null = null;
+      for (const n of this.anchors.get(node.source) ?? []) if ((n.range?.[0] ?? 0) < at) target = n;
       if (!target) this.problem(node, `unknown alias *${node.source}`);
-      return (target as Node | undefined) ?? null;
+      return target;
     }
     return node;
   }
@@ -423,7 +598,11 @@ class Loader {
     const items = isSeq(node) ? node.items.map((i) => this.deref(i as Node)) : [node];
     const out: Array<[string, Node]> = [];
     for (const item of items) {
-      if (isScalar(item) && (typeof item.value === 'string' || typeof item.value === 'number') && String(item.value).trim() !== '')
+      if (
+        isScalar(item) &&
+        (typeof item.value === 'string' || typeof item.value === 'number') &&
+        String(item.value).trim() !== ''
+      )
         out.push([String(item.value), item]);
       else this.problem(item, `${field} entries must be strings`);
     }
@@ -488,7 +667,16 @@ export function loadRulesSafely(src: string, opts: LoadOptions): LoadResult {
     return loadRules(src, opts);
   } catch (e) {
     if (e instanceof TooBig)
-      return { rules: [], problems: [{ message: `rule file expands to more than ${LOADER_LIMITS.maxNodes} YAML nodes (alias bomb?)`, line: 1, column: 1 }] };
+      return {
+        rules: [],
+        problems: [
+          {
+            message: `rule file expands to more than ${LOADER_LIMITS.maxNodes} YAML nodes (alias bomb?)`,
+            line: 1,
+            column: 1,
+          },
+        ],
+      };
     throw e;
   }
 }

@@ -21,9 +21,9 @@ export interface TextView {
   original: string;
   text: string;
   /** origStart[i]: offset in `original` of the character behind text[i]. */
-  origStart: number[];
+  origStart: Int32Array;
   /** origEnd[i]: offset in `original` just past the character behind text[i]. */
-  origEnd: number[];
+  origEnd: Int32Array;
   tokens: Token[];
   /** tokenStartingAt[i] = index of the token starting at text offset i, else -1. */
   tokenStartingAt: Int32Array;
@@ -33,21 +33,37 @@ export interface TextView {
   tokenContaining: Int32Array;
 }
 
+const NON_ASCII_LETTER = /[\p{L}\p{M}]/u;
+const NON_ASCII_DIGIT = /\p{N}/u;
+
+// Per UTF-16 unit: a surrogate half counts as a letter, so astral letters (𝐠) stay in words.
 function isLetter(c: string): boolean {
   const code = c.charCodeAt(0);
   if (code < 0x80) return (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
-  return /\p{L}/u.test(c);
+  if (code >= 0xd800 && code <= 0xdfff) return true;
+  return NON_ASCII_LETTER.test(c);
 }
 
 function isDigit(c: string): boolean {
   const code = c.charCodeAt(0);
   if (code < 0x80) return code >= 48 && code <= 57;
-  return /\p{N}/u.test(c);
+  return NON_ASCII_DIGIT.test(c);
 }
 
 const SKELETON_PAIRS: Record<string, string> = {
-  ck: 'k', sh: 's', ch: 'c', zh: 'z', kh: 'h', ph: 'f', th: 't', lj: 'l', nj: 'n', dj: 'd', dz: 'z',
-  gj: 'g', kj: 'k',
+  ck: 'k',
+  sh: 's',
+  ch: 'c',
+  zh: 'z',
+  kh: 'h',
+  ph: 'f',
+  th: 't',
+  lj: 'l',
+  nj: 'n',
+  dj: 'd',
+  dz: 'z',
+  gj: 'g',
+  kj: 'k',
 };
 const SKELETON_SINGLE: Record<string, string> = { w: 'v', q: 'k', y: 'i', j: 'i' };
 
@@ -88,65 +104,61 @@ interface Mapped {
 
 export function buildView(original: string, kind: ViewKind): TextView {
   const n = normaliseForMatch(original, { transliterate: kind === 'translit' });
-  let m: Mapped = { chars: [], starts: [], ends: [] };
-  // Per code point of the normalised text; the normaliser's map is per UTF-16 unit.
-  for (let u = 0; u < n.text.length; ) {
-    const cp = n.text.codePointAt(u)!;
-    const w = cp > 0xffff ? 2 : 1;
-    m.chars.push(n.text.slice(u, u + w));
-    m.starts.push(n.map[u] ?? original.length);
-    u += w;
-  }
-  // A character's original end: where the next original character begins (so accents and
+  let text = n.text;
+  let origStart = n.map;
+  // A unit's original end: where the next original character begins (so accents and
   // zero-width characters dropped by the normaliser stay inside the highlight).
+  let origEnd = new Array<number>(origStart.length);
   let next = original.length;
-  m.ends = new Array<number>(m.starts.length);
-  for (let i = m.starts.length - 1; i >= 0; i--) {
-    const s = m.starts[i]!;
-    if (i + 1 < m.starts.length && m.starts[i + 1]! > s) next = m.starts[i + 1]!;
-    m.ends[i] = Math.max(next, s);
+  for (let i = origStart.length - 1; i >= 0; i--) {
+    const st = origStart[i]!;
+    if (i + 1 < origStart.length && origStart[i + 1]! > st) next = origStart[i + 1]!;
+    origEnd[i] = next > st ? next : st;
   }
   if (kind === 'translit') {
     const out: Mapped = { chars: [], starts: [], ends: [] };
-    for (let i = 0; i < m.chars.length; ) {
-      if (!isLetter(m.chars[i]!)) {
-        out.chars.push(m.chars[i]!);
-        out.starts.push(m.starts[i]!);
-        out.ends.push(m.ends[i]!);
+    for (let i = 0; i < text.length;) {
+      if (!isLetter(text[i]!)) {
+        out.chars.push(text[i]!);
+        out.starts.push(origStart[i]!);
+        out.ends.push(origEnd[i]!);
         i++;
         continue;
       }
       let j = i;
-      while (j < m.chars.length && isLetter(m.chars[j]!)) j++;
-      const s = skeleton(m.chars.slice(i, j), m.starts.slice(i, j), m.ends.slice(i, j));
-      for (let k = 0; k < s.chars.length; k++) {
-        out.chars.push(s.chars[k]!);
-        out.starts.push(s.starts[k]!);
-        out.ends.push(s.ends[k]!);
+      while (j < text.length && isLetter(text[j]!)) j++;
+      const sk = skeleton(text.slice(i, j).split(''), origStart.slice(i, j), origEnd.slice(i, j));
+      for (let k = 0; k < sk.chars.length; k++) {
+        out.chars.push(sk.chars[k]!);
+        out.starts.push(sk.starts[k]!);
+        out.ends.push(sk.ends[k]!);
       }
       i = j;
     }
-    m = out;
+    text = out.chars.join('');
+    origStart = out.starts;
+    origEnd = out.ends;
   }
-  // Flatten to UTF-16 so every offset below is a JavaScript string offset.
-  const origStart: number[] = [];
-  const origEnd: number[] = [];
-  for (let i = 0; i < m.chars.length; i++)
-    for (let k = 0; k < m.chars[i]!.length; k++) {
-      origStart.push(m.starts[i]!);
-      origEnd.push(m.ends[i]!);
-    }
-  const text = m.chars.join('');
   const tokens = tokenizeNormalised(text);
   const tokenStartingAt = new Int32Array(text.length + 1).fill(-1);
   const tokenEndingAt = new Int32Array(text.length + 1).fill(-1);
   const tokenContaining = new Int32Array(text.length + 1).fill(-1);
-  tokens.forEach((t, i) => {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     tokenStartingAt[t.start] = i;
     tokenEndingAt[t.end] = i;
     tokenContaining.fill(i, t.start, t.end);
-  });
-  return { original, text, origStart, origEnd, tokens, tokenStartingAt, tokenEndingAt, tokenContaining };
+  }
+  return {
+    original,
+    text,
+    origStart: Int32Array.from(origStart),
+    origEnd: Int32Array.from(origEnd),
+    tokens,
+    tokenStartingAt,
+    tokenEndingAt,
+    tokenContaining,
+  };
 }
 
 /** Words of normalised text: runs of letters or runs of digits ("glock19" → glock, 19). */
@@ -177,7 +189,16 @@ export function originalRange(view: TextView, start: number, end: number): { sta
   return { start: view.origStart[start]!, end: view.origEnd[end - 1]! };
 }
 
-/** The words a query term stands for, in a given view. */
+const termCache = new Map<string, string[]>();
+
+/** The words a query term stands for, in a given view (cached: rule sets repeat terms). */
 export function termWords(term: string, kind: ViewKind): string[] {
-  return buildView(term, kind).tokens.map((t) => t.text);
+  const key = kind + '\u0000' + term;
+  let words = termCache.get(key);
+  if (!words) {
+    words = buildView(term, kind).tokens.map((t) => t.text);
+    if (termCache.size >= 200_000) termCache.clear();
+    termCache.set(key, words);
+  }
+  return words;
 }

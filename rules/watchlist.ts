@@ -54,11 +54,24 @@ export function watchKindOfEntity(type: EntityType): WatchKind | null {
 }
 
 const CSV_TYPES: Record<string, WatchKind> = {
-  address: 'addresses', addresses: 'addresses', btc: 'addresses', xmr: 'addresses', eth: 'addresses', ltc: 'addresses',
-  pgp: 'pgp', fingerprint: 'pgp', key: 'pgp',
-  handle: 'handles', handles: 'handles', telegram: 'handles', session: 'handles', wickr: 'handles', jabber: 'handles',
+  address: 'addresses',
+  addresses: 'addresses',
+  btc: 'addresses',
+  xmr: 'addresses',
+  eth: 'addresses',
+  ltc: 'addresses',
+  pgp: 'pgp',
+  fingerprint: 'pgp',
+  key: 'pgp',
+  handle: 'handles',
+  handles: 'handles',
+  telegram: 'handles',
+  session: 'handles',
+  wickr: 'handles',
+  jabber: 'handles',
   email: 'handles',
-  vendor: 'vendors', vendors: 'vendors',
+  vendor: 'vendors',
+  vendors: 'vendors',
 };
 export const CSV_TYPE_NAMES = Object.keys(CSV_TYPES);
 
@@ -73,11 +86,16 @@ export interface CsvProblem {
  * Reads a watchlist CSV: rows `type,value[,note…]`, an optional header row `type,value`,
  * RFC 4180 quoting, blank lines and `#` comment lines ignored.
  */
-export function parseWatchlistCsv(text: string): { entries: Array<{ kind: WatchKind; value: string }>; problems: CsvProblem[] } {
+export function parseWatchlistCsv(text: string): {
+  entries: Array<{ kind: WatchKind; value: string }>;
+  problems: CsvProblem[];
+} {
   const entries: Array<{ kind: WatchKind; value: string }> = [];
   const problems: CsvProblem[] = [];
-  if (text.length > CSV_LIMITS.maxBytes) return { entries, problems: [{ line: 1, message: `file is larger than ${CSV_LIMITS.maxBytes} bytes` }] };
-  if (text.includes('\u0000')) return { entries, problems: [{ line: 1, message: 'file is binary (contains NUL bytes), not CSV' }] };
+  if (text.length > CSV_LIMITS.maxBytes)
+    return { entries, problems: [{ line: 1, message: `file is larger than ${CSV_LIMITS.maxBytes} bytes` }] };
+  if (text.includes('\u0000'))
+    return { entries, problems: [{ line: 1, message: 'file is binary (contains NUL bytes), not CSV' }] };
   const rows = csvRows(text);
   let rowCount = 0;
   for (const { line, cells, error } of rows) {
@@ -95,7 +113,8 @@ export function parseWatchlistCsv(text: string): { entries: Array<{ kind: WatchK
     if (rowCount === 1 && type === 'type') continue;
     const kind = CSV_TYPES[type];
     const value = (cells[1] ?? '').trim();
-    if (!kind) problems.push({ line, message: `unknown type "${cells[0]}" (types: ${CSV_TYPE_NAMES.join(', ')})` });
+    if (!kind)
+      problems.push({ line, message: `unknown type "${cells[0]}" (types: ${CSV_TYPE_NAMES.join(', ')})` });
     else if (value === '') problems.push({ line, message: 'missing value in the second column' });
     else entries.push({ kind, value: CANONICAL[kind](value) });
   }
@@ -154,7 +173,8 @@ function csvRows(text: string): Array<{ line: number; cells: string[]; error?: s
       cell += c;
       i++;
     }
-    if (!(i > text.length && cells.length === 1 && cells[0] === '' && out.length > 0 && startLine === line)) out.push({ line: startLine, cells, error });
+    if (!(i > text.length && cells.length === 1 && cells[0] === '' && out.length > 0 && startLine === line))
+      out.push({ line: startLine, cells, error });
   }
   return out;
 }

@@ -97,13 +97,16 @@ export interface AlertRow {
   sightings: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
+  /** last_seen_at with full microsecond precision (a JS Date keeps only ms): the keyset cursor key. */
+  lastSeenKey: string;
 }
 
 const ALERT_SELECT = `select a.id, a.workspace_id as "workspaceId", a.rule_id as "ruleId", r.name as "ruleName", v.version as "ruleVersion",
     a.subject_type as "subjectType", a.subject_id as "subjectId", a.severity, a.status, a.dismiss_reason as "dismissReason",
     a.assignee_id as "assigneeId", u.username as assignee, a.case_id as "caseId", a.title, a.matched_terms as "matchedTerms",
     a.snapshot_id as "snapshotId", a.source_id as "sourceId", s.name as "sourceName", a.category, a.sightings,
-    a.first_seen_at as "firstSeenAt", a.last_seen_at as "lastSeenAt"
+    a.first_seen_at as "firstSeenAt", a.last_seen_at as "lastSeenAt",
+    to_char(a.last_seen_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "lastSeenKey"
   from alerts a
   join rules r on r.id = a.rule_id
   join rule_versions v on v.id = a.rule_version_id
@@ -122,6 +125,36 @@ export interface AlertFilter {
   limit?: number;
   /** Keyset paging: alerts strictly older than this (last_seen_at, id). */
   before?: { lastSeenAt: Date; id: number };
+  /** Source (site) by name. */
+  sourceName?: string;
+  /** Vendor name of the listing or vendor the alert is about (case-insensitive). */
+  vendor?: string;
+  unassigned?: boolean;
+  sort?: AlertSort;
+  /** Keyset paging for any sort: the last row of the previous page. */
+  after?: AlertCursor;
+}
+
+export const ALERT_SORTS = ['newest', 'oldest', 'severity'] as const;
+export type AlertSort = (typeof ALERT_SORTS)[number];
+export interface AlertCursor {
+  /** A Date, or the exact ISO text of AlertRow.lastSeenKey (microseconds). */
+  lastSeenAt: Date | string;
+  id: number;
+  /** 1 (low) … 4 (critical); only for the severity sort. */
+  severityRank?: number;
+}
+const SEVERITY_RANK = `array_position(array['low','medium','high','critical']::text[], a.severity)`;
+
+export function severityRank(s: Severity): number {
+  return ['low', 'medium', 'high', 'critical'].indexOf(s) + 1;
+}
+
+/** The cursor that continues after `row` in the given sort. */
+export function alertCursor(row: AlertRow, sort: AlertSort = 'newest'): AlertCursor {
+  return sort === 'severity'
+    ? { lastSeenAt: row.lastSeenKey, id: row.id, severityRank: severityRank(row.severity) }
+    : { lastSeenAt: row.lastSeenKey, id: row.id };
 }
 
 /** The triage queue: newest first, filtered, keyset-paged (stable under inserts). */
@@ -140,13 +173,40 @@ export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFil
   if (f.assigneeId !== undefined) add('a.assignee_id = ?', f.assigneeId);
   if (f.since) add('a.last_seen_at >= ?', f.since);
   if (f.until) add('a.last_seen_at < ?', f.until);
+  if (f.sourceName) add('s.name = ?', f.sourceName);
+  if (f.unassigned) where.push('a.assignee_id is null');
+  if (f.vendor) {
+    add(
+      `exists (select 1 from listings l left join vendors vv on vv.id = l.vendor_id
+                where a.subject_type = 'listing' and l.id = a.subject_id and l.workspace_id = a.workspace_id
+                  and lower(coalesce(vv.name, l.vendor_name)) = lower(?))`,
+      f.vendor,
+    );
+  }
   if (f.before) {
     params.push(f.before.lastSeenAt, f.before.id);
     where.push(`(a.last_seen_at, a.id) < ($${params.length - 1}, $${params.length})`);
   }
+  const sort = f.sort ?? 'newest';
+  if (f.after) {
+    params.push(f.after.lastSeenAt, f.after.id);
+    const [t, i] = [`$${params.length - 1}::timestamptz`, `$${params.length}`];
+    if (sort === 'oldest') where.push(`(a.last_seen_at, a.id) > (${t}, ${i})`);
+    else if (sort === 'newest') where.push(`(a.last_seen_at, a.id) < (${t}, ${i})`);
+    else {
+      params.push(f.after.severityRank ?? 5);
+      where.push(`(${SEVERITY_RANK}, a.last_seen_at, a.id) < ($${params.length}, ${t}, ${i})`);
+    }
+  }
+  const order =
+    sort === 'oldest'
+      ? 'a.last_seen_at asc, a.id asc'
+      : sort === 'severity'
+        ? `${SEVERITY_RANK} desc, a.last_seen_at desc, a.id desc`
+        : 'a.last_seen_at desc, a.id desc';
   params.push(Math.min(Math.max(f.limit ?? 50, 1), 500));
   const { rows } = await db.query<AlertRow>(
-    `${ALERT_SELECT} where ${where.join(' and ')} order by a.last_seen_at desc, a.id desc limit $${params.length}`,
+    `${ALERT_SELECT} where ${where.join(' and ')} order by ${order} limit $${params.length}`,
     params,
   );
   return rows;
@@ -260,4 +320,23 @@ export async function addAlertNote(tx: Queryable, workspaceId: number, alertId: 
   ]);
   await appendAudit(tx, { actor, workspaceId, action: 'alert.note', entityType: 'alert', entityId: alertId, after: { body } });
   return rows[0]!.id;
+}
+
+export interface AlertNote {
+  id: number;
+  authorId: number | null;
+  author: string | null;
+  body: string;
+  createdAt: Date;
+}
+
+/** Notes on one alert (scoped to the workspace), oldest first. */
+export async function alertNotes(db: Queryable, workspaceId: number, alertId: number): Promise<AlertNote[]> {
+  const { rows } = await db.query<AlertNote>(
+    `select n.id, n.author_id as "authorId", u.username as author, n.body, n.created_at as "createdAt"
+       from alert_notes n join alerts a on a.id = n.alert_id left join users u on u.id = n.author_id
+      where a.workspace_id = $1 and n.alert_id = $2 order by n.id`,
+    [workspaceId, alertId],
+  );
+  return rows;
 }

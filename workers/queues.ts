@@ -21,6 +21,9 @@ export interface ExtractJob {
 
 export interface MatchJob {
   snapshotId: number;
+  workspaceId: number;
+  /** Listings seen on the snapshot, with what changed since their previous sighting. */
+  listings: Array<{ id: number; isNew: boolean; relisted: boolean; changed: string[] }>;
 }
 
 export interface JobData {

@@ -10,7 +10,9 @@ export function loadCompiled(file: string): CompiledRuleSet {
   const { rules, problems } = loadRuleFile(file);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(formatProblem(file, p) + '\n');
-    throw new UserError(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the rules; nothing matched`);
+    throw new UserError(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the rules; nothing matched`,
+    );
   }
   return compileRules(rules);
 }
@@ -23,6 +25,11 @@ export function register(program: Command): void {
     .option('--json', 'JSON lines output: { "id", "rule", "terms" }')
     .action(async (opts: { rules: string; json?: boolean }) => {
       const set = loadCompiled(opts.rules);
+      // A closed pipe (`| head`) ends the run quietly instead of crashing on EPIPE.
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+        throw e;
+      });
       let bad = 0;
       let historyNeeded = 0;
       for await (const input of readJsonLines(process.stdin)) {
@@ -42,7 +49,9 @@ export function register(program: Command): void {
         }
       }
       if (historyNeeded > 0)
-        process.stderr.write(`darkwatch: ${historyNeeded} potential hit(s) of change/correlation rules need stored history and were not reported (offline match)\n`);
+        process.stderr.write(
+          `darkwatch: ${historyNeeded} potential hit(s) of change/correlation rules need stored history and were not reported (offline match)\n`,
+        );
       if (bad > 0) throw new UserError(`${bad} input line${bad === 1 ? ' was' : 's were'} malformed`);
     });
 }

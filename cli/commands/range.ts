@@ -1,7 +1,9 @@
 // `darkwatch range` — serve the training range until stopped — and `darkwatch range truth`.
 import type { Command } from 'commander';
 import { UserError, errorMessage } from '../../core/errors.js';
-import { parseObstacles, startRange, type RangeOptions } from '../../range/range.js';
+import { generateWorld } from '../../range/generate/world.js';
+import { DEFAULT_SIZE, parseObstacles, startRange, type RangeOptions } from '../../range/range.js';
+import { buildTruth } from '../../range/truth.js';
 
 function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -37,7 +39,14 @@ interface ServeFlags {
 export function register(program: Command): void {
   const range = program
     .command('range')
-    .description('serve the training range (simulated onion sites) behind a SOCKS5 gateway until stopped')
+    .description(
+      'training range: simulated onion sites behind a SOCKS5 gateway (`range truth` for the ground truth)',
+    );
+  // `darkwatch range [options]` runs the default subcommand `serve`; keeping serve's options off
+  // the parent lets `range truth --seed N` own its --seed.
+  range
+    .command('serve', { isDefault: true })
+    .description('serve the training range until SIGINT/SIGTERM')
     .option('--seed <n>', 'content and address seed', intOption('seed', 0, 2 ** 31 - 1), 1)
     .option(
       '--socks-port <port>',
@@ -107,5 +116,30 @@ export function register(program: Command): void {
         process.on('SIGTERM', stop);
       });
     });
-  void range;
+  range
+    .command('truth')
+    .description('print the ground truth of a range: every planted listing, post, vendor and entity')
+    .option('--seed <n>', 'content and address seed', intOption('seed', 0, 2 ** 31 - 1), 1)
+    .option('--epoch <n>', 'range clock', intOption('epoch', 0, 10_000), 0)
+    .option(
+      '--size <n>',
+      'approximate number of listings (as given to `darkwatch range`)',
+      intOption('size', 10, 200_000),
+    )
+    .option('--json', 'print the truth as one JSON document')
+    .action((flags: { seed: number; epoch: number; size?: number; json?: boolean }) => {
+      const world = generateWorld({ seed: flags.seed, size: flags.size ?? DEFAULT_SIZE });
+      const truth = buildTruth(world, flags.epoch);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(truth)}\n`);
+        return;
+      }
+      const lines = [
+        `seed ${truth.seed}, size ${truth.size}, epoch ${truth.epoch}`,
+        ...truth.sites.map((s) => `  ${s.name.padEnd(18)} ${s.kind.padEnd(7)} ${s.onion}`),
+        `listings ${truth.listings.length}, posts ${truth.posts.length}, vendors ${truth.vendors.length}, entities ${truth.entities.length}, events ${truth.events.length}`,
+        '(use --json for everything)',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
 }

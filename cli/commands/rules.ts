@@ -16,9 +16,12 @@ export function register(program: Command): void {
     .action((file: string) => {
       const { rules: defs, problems } = loadRuleFile(file);
       for (const p of problems) process.stdout.write(formatProblem(file, p) + '\n');
-      if (problems.length > 0) throw new UserError(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+      if (problems.length > 0)
+        throw new UserError(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
       const disabled = defs.filter((d) => !d.enabled).length;
-      process.stdout.write(`${file}: ${defs.length} rule${defs.length === 1 ? '' : 's'} OK${disabled ? ` (${disabled} disabled)` : ''}\n`);
+      process.stdout.write(
+        `${file}: ${defs.length} rule${defs.length === 1 ? '' : 's'} OK${disabled ? ` (${disabled} disabled)` : ''}\n`,
+      );
     });
 
   rules
@@ -55,13 +58,16 @@ export function register(program: Command): void {
           }
         }
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code) throw new UserError(`cannot read ${opts.listings}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code)
+          throw new UserError(`cannot read ${opts.listings}: ${(e as Error).message}`);
         throw e;
       }
       if (!opts.json) {
         process.stdout.write(`\n${listings} listing(s):\n`);
         for (const [rule, n] of counts)
-          process.stdout.write(`  ${rule}: ${n} hit(s)${waiting.get(rule) ? `, ${waiting.get(rule)} more would need stored history` : ''}\n`);
+          process.stdout.write(
+            `  ${rule}: ${n} hit(s)${waiting.get(rule) ? `, ${waiting.get(rule)} more would need stored history` : ''}\n`,
+          );
       }
       if (bad > 0) throw new UserError(`${bad} listing line${bad === 1 ? ' was' : 's were'} malformed`);
     });

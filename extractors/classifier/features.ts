@@ -7,10 +7,14 @@
 import { normaliseText, unleet } from './normalise.js';
 import { NGrams, PorterStemmer, RegexpTokenizer } from './natural.js';
 
+/** Bump when tokenisation or features change: the shipped model.json records the version it was built with. */
+export const FEATURE_VERSION = 1;
+
 /** Caps keep hostile input (a 1 MB title) cheap: a listing's class is clear from its first lines. */
 export const MAX_TITLE_CHARS = 500;
 export const MAX_DESCRIPTION_CHARS = 4000;
 const MAX_TOKENS = 600;
+const MAX_CHAR_NGRAM = 5;
 
 const tokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}]+/u });
 
@@ -44,7 +48,7 @@ const ASCII_WORD = /^[a-z]+$/;
 const TOKEN_CACHE_LIMIT = 50_000;
 const tokenCache = new Map<string, string[]>();
 
-function tokenFeatures(tok: string): string[] {
+export function tokenFeatures(tok: string): string[] {
   let feats = tokenCache.get(tok);
   if (feats) return feats;
   feats = [`w:${tok}`];
@@ -53,7 +57,7 @@ function tokenFeatures(tok: string): string[] {
   if (tok.length > 3 && ASCII_WORD.test(tok)) feats.push(`s:${PorterStemmer.stem(tok)}`);
   if (!numeric) {
     const padded = ` ${tok} `;
-    for (let n = 3; n <= 5; n++) {
+    for (let n = 3; n <= MAX_CHAR_NGRAM; n++) {
       for (let i = 0; i + n <= padded.length; i++) feats.push(`c:${padded.slice(i, i + n)}`);
     }
   }
@@ -62,15 +66,31 @@ function tokenFeatures(tok: string): string[] {
   return feats;
 }
 
+export interface ListingTokens {
+  title: string[];
+  /** Title then description tokens. */
+  all: string[];
+}
+
+export function listingTokens(title: string, description: string | null): ListingTokens {
+  const titleTokens = tokenize(capText(String(title ?? ''), MAX_TITLE_CHARS));
+  const descTokens = description == null ? [] : tokenize(capText(String(description), MAX_DESCRIPTION_CHARS));
+  return { title: titleTokens, all: titleTokens.concat(descTokens) };
+}
+
+/**
+ * Features of the listing as a whole: title words again under their own prefix (the title names the
+ * product; the description often talks about shipping and payment) and word bigrams.
+ */
+export function listingFeatures(tokens: ListingTokens): string[] {
+  const out = tokens.title.map((tok) => `t:${tok}`);
+  for (const [a, b] of NGrams.bigrams(tokens.all) as Array<[string, string]>) out.push(`b:${a}_${b}`);
+  return out;
+}
+
 export function featurize(title: string, description: string | null): string[] {
-  const titleTokens = tokenize(capText(title, MAX_TITLE_CHARS));
-  const descTokens = description ? tokenize(capText(description, MAX_DESCRIPTION_CHARS)) : [];
-  const feats = new Set<string>();
-  // Title words again under their own prefix: the title names the product, the description often
-  // talks about shipping and payment.
-  for (const tok of titleTokens) feats.add(`t:${tok}`);
-  const all = titleTokens.concat(descTokens);
-  for (const tok of all) for (const f of tokenFeatures(tok)) feats.add(f);
-  for (const [a, b] of NGrams.bigrams(all) as Array<[string, string]>) feats.add(`b:${a}_${b}`);
+  const tokens = listingTokens(title, description);
+  const feats = new Set<string>(listingFeatures(tokens));
+  for (const tok of tokens.all) for (const f of tokenFeatures(tok)) feats.add(f);
   return [...feats];
 }

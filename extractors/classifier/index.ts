@@ -1,9 +1,11 @@
 // Listing classifier (SPEC §3): firearms / drugs / documents / other with a confidence in [0,1].
-// The model is trained from the shipped corpus the first time it is needed (≈1 s, deterministic) and
-// kept for the life of the process; there is no model artefact that could drift from the corpus.
+// The production model is trained on the whole shipped corpus; it is loaded once per process from
+// model.json (artefact.ts), or — if that file does not match the corpus on disk — trained at first use
+// (≈1 s on an idle core, deterministic).
 import type { Category, Classification } from '../../core/types.js';
-import { loadCorpus, type CorpusRow } from './corpus.js';
-import { featurize } from './features.js';
+import { loadShippedModel, trainProductionModel } from './artefact.js';
+import type { CorpusRow } from './corpus.js';
+import { featurize, listingFeatures, listingTokens, tokenFeatures } from './features.js';
 import { LABELS, SoftmaxModel, trainSoftmax, type TrainOptions } from './model.js';
 
 /**
@@ -23,11 +25,50 @@ function round(n: number): number {
 }
 
 export function createClassifier(model: SoftmaxModel, threshold = FALLBACK_THRESHOLD): ListingClassifier {
+  // Token → the model's feature ids for that token, so classifying touches each known word once
+  // instead of hashing its ~20 feature strings. Bounded like the feature cache.
+  const idCache = new Map<string, Int32Array>();
+  const tokenIds = (tok: string): Int32Array => {
+    let ids = idCache.get(tok);
+    if (!ids) {
+      ids = Int32Array.from(
+        tokenFeatures(tok)
+          .map((f) => model.vocab.get(f) ?? -1)
+          .filter((i) => i >= 0),
+      );
+      if (idCache.size >= 50_000) idCache.clear();
+      idCache.set(tok, ids);
+    }
+    return ids;
+  };
+  // Features seen in this listing, deduplicated with an epoch stamp per feature instead of a Set.
+  const seen = new Uint32Array(model.vocab.size);
+  let epoch = 0;
   const probabilities = (title: string, description: string | null): Record<Category, number> => {
-    const p = model.probabilities(
-      featurize(String(title ?? ''), description == null ? null : String(description)),
-    );
-    return Object.fromEntries(LABELS.map((l, i) => [l, p[i]!])) as Record<Category, number>;
+    if (++epoch === 0xffffffff) {
+      seen.fill(0);
+      epoch = 1;
+    }
+    const ids: number[] = [];
+    const add = (id: number): void => {
+      if (seen[id] !== epoch) {
+        seen[id] = epoch;
+        ids.push(id);
+      }
+    };
+    const tokens = listingTokens(title, description);
+    for (const tok of tokens.all) {
+      const tokIds = tokenIds(tok);
+      for (let i = 0; i < tokIds.length; i++) add(tokIds[i]!);
+    }
+    for (const f of listingFeatures(tokens)) {
+      const id = model.vocab.get(f);
+      if (id !== undefined) add(id);
+    }
+    const p = model.probabilitiesOfIds(ids);
+    const out = {} as Record<Category, number>;
+    LABELS.forEach((label, i) => (out[label] = p[i]!));
+    return out;
   };
   return {
     model,
@@ -52,9 +93,9 @@ export function trainClassifier(rows: CorpusRow[], options?: TrainOptions): List
 
 let shared: ListingClassifier | null = null;
 
-/** The production classifier: trained on the whole shipped corpus (train + held-out), once. */
+/** The production classifier: trained on the whole shipped corpus (train + held-out splits). */
 export function defaultClassifier(): ListingClassifier {
-  shared ??= trainClassifier(loadCorpus());
+  shared ??= createClassifier(loadShippedModel() ?? trainProductionModel());
   return shared;
 }
 

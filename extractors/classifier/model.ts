@@ -20,6 +20,7 @@ export interface TrainOptions {
 }
 
 const LABELS = CATEGORIES;
+export const DEFAULT_TEMPERATURE = 0.6;
 const K = LABELS.length;
 
 export class SoftmaxModel {
@@ -28,22 +29,34 @@ export class SoftmaxModel {
     /** Row-major [feature][label]. */
     readonly weights: Float32Array,
     readonly bias: Float64Array,
+    /**
+     * Softmax temperature. L2 regularisation leaves the raw probabilities under-confident (mean
+     * confidence 0.81 at 0.905 accuracy on held-out); 0.6 brings the expected calibration error
+     * from 0.093 to 0.023 (docs/classifier.md).
+     */
+    readonly temperature = DEFAULT_TEMPERATURE,
   ) {}
 
   /** Class probabilities in CATEGORIES order. */
   probabilities(features: string[]): number[] {
-    const scores = Array.from(this.bias);
-    const ids: number[] = [];
+    const ids = new Set<number>();
     for (const f of features) {
       const id = this.vocab.get(f);
-      if (id !== undefined) ids.push(id);
+      if (id !== undefined) ids.add(id);
     }
+    return this.probabilitiesOfIds([...ids]);
+  }
+
+  /** The same from distinct feature ids (the classifier caches ids per token). */
+  probabilitiesOfIds(ids: readonly number[]): number[] {
+    const scores = Array.from(this.bias);
     const x = ids.length ? 1 / Math.sqrt(ids.length) : 0;
-    for (const id of ids) {
-      const base = id * K;
-      for (let k = 0; k < K; k++) scores[k]! += (this.weights[base + k] as number) * x;
+    const w = this.weights;
+    for (let i = 0; i < ids.length; i++) {
+      const base = ids[i]! * K;
+      for (let k = 0; k < K; k++) scores[k]! += w[base + k]! * x;
     }
-    return softmax(scores);
+    return softmax(scores.map((v) => v / this.temperature));
   }
 
   get featureCount(): number {
@@ -71,7 +84,7 @@ function prng(seed: number): () => number {
 
 /** Deterministic for a given corpus and options (seeded shuffle, no Math.random). */
 export function trainSoftmax(docs: TrainingDoc[], options: TrainOptions = {}): SoftmaxModel {
-  const { epochs = 10, learningRate = 0.5, l2 = 1e-4, minDocFreq = 2, seed = 1 } = options;
+  const { epochs = 20, learningRate = 0.2, l2 = 1e-4, minDocFreq = 2, seed = 1 } = options;
   const df = new Map<string, number>();
   for (const d of docs) for (const f of d.features) df.set(f, (df.get(f) ?? 0) + 1);
   const vocab = new Map<string, number>();

@@ -46,11 +46,18 @@ function mapChar(ch: string): string {
 }
 
 export function normaliseText(input: string): string {
-  let s = input.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase();
-  // Decompose first so accented Greek (ό) and Cyrillic (ѝ) map through their base letter.
-  s = s.normalize('NFD').replace(MARKS, '');
-  s = s.replace(SCRIPT_CHARS, mapChar);
-  s = s.replace(LETTER_SYMBOLS, (m) => m.replaceAll('$', 's').replaceAll('@', 'a'));
+  let s = input;
+  // Pure ASCII (most English listings) has nothing to compose, decompose or transliterate.
+  if (!/^[\x00-\x7f]*$/.test(s)) {
+    s = s.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase();
+    // Macedonian ѓ/ќ would otherwise lose their accent to NFD and become plain г/к.
+    s = s.replace(/[ѓќ]/gu, mapChar);
+    // Decompose first so accented Greek (ό) and Cyrillic (ѝ) map through their base letter.
+    s = s.normalize('NFD').replace(MARKS, '');
+    s = s.replace(SCRIPT_CHARS, mapChar);
+  } else s = s.toLowerCase();
+  if (s.includes('$') || s.includes('@'))
+    s = s.replace(LETTER_SYMBOLS, (m) => m.replaceAll('$', 's').replaceAll('@', 'a'));
   s = s.replace(SPACED_PUNCT, (m) => m.replace(/[^\p{L}\p{N}]/gu, ''));
   s = s.replace(SPACED_BLANK, (m) => m.replaceAll(' ', ''));
   return s;

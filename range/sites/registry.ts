@@ -1,6 +1,6 @@
 // The fixed cast of range sites. Names and kinds never change; addresses derive from the seed.
 import type { SourceKind } from '../../core/types.js';
-import { deriveSiteKey } from '../onion.js';
+import { deriveSiteKey, type SiteKey } from '../onion.js';
 
 export const SITE_TEMPLATES = ['market-tables', 'market-js', 'forum', 'shop', 'paste'] as const;
 export type SiteTemplate = (typeof SITE_TEMPLATES)[number];
@@ -38,10 +38,20 @@ export interface SiteAddresses {
   mirrors: string[];
 }
 
+/** Key label of a site's primary address (index 0) and of its mirrors (1..mirrorCount). */
+export function siteKeyLabel(def: SiteDef, index: number): string {
+  return index === 0 ? def.name : `${def.name}#mirror${index}`;
+}
+
+/**
+ * ed25519 keys of every address of a site, primary first — what a real onion service needs
+ * (range/tor/ writes them as hs_ed25519_secret_key files).
+ */
+export function siteKeys(seed: number, def: SiteDef): SiteKey[] {
+  return Array.from({ length: def.mirrorCount + 1 }, (_, i) => deriveSiteKey(seed, siteKeyLabel(def, i)));
+}
+
 export function siteAddresses(seed: number, def: SiteDef): SiteAddresses {
-  const onion = deriveSiteKey(seed, def.name).onion;
-  const mirrors: string[] = [];
-  for (let i = 1; i <= def.mirrorCount; i++)
-    mirrors.push(deriveSiteKey(seed, `${def.name}#mirror${i}`).onion);
-  return { onion, mirrors };
+  const [primary, ...mirrors] = siteKeys(seed, def);
+  return { onion: primary!.onion, mirrors: mirrors.map((k) => k.onion) };
 }

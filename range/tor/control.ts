@@ -198,3 +198,44 @@ export class TorControlClient extends EventEmitter<TorControlEvents> {
     }
   }
 }
+
+export interface StreamCircuitRecorder {
+  /** Every STREAM event seen since recording started. */
+  readonly events: readonly StreamInfo[];
+  /** Circuits that carried a successful stream for this SOCKS username (null: no credentials). */
+  circuitsOf(username: string | null, targetPrefix?: string): Set<string>;
+  /** Resolves once `count` successful streams of that username were seen (false on timeout). */
+  waitForStreams(username: string | null, count: number, timeoutMs?: number): Promise<boolean>;
+  stop(): void;
+}
+
+/**
+ * Records which circuit each SOCKS identity's streams used — the evidence that Tor isolated
+ * sources (IsolateSOCKSAuth). Subscribes to STREAM events on an authenticated client.
+ */
+export async function recordStreamCircuits(client: TorControlClient): Promise<StreamCircuitRecorder> {
+  const events: StreamInfo[] = [];
+  const onStream = (e: StreamInfo) => {
+    if (events.length < 100_000) events.push(e);
+  };
+  client.on('stream', onStream);
+  await client.setEvents(['STREAM']);
+  const succeeded = (username: string | null, targetPrefix = '') =>
+    events.filter(
+      (e) => e.status === 'SUCCEEDED' && e.socksUsername === username && e.target.startsWith(targetPrefix),
+    );
+  return {
+    events,
+    circuitsOf: (username, targetPrefix) =>
+      new Set(succeeded(username, targetPrefix).map((e) => e.circuitId)),
+    async waitForStreams(username, count, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (succeeded(username).length < count) {
+        if (Date.now() >= deadline) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return true;
+    },
+    stop: () => client.off('stream', onStream),
+  };
+}

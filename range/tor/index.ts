@@ -1,5 +1,6 @@
-// Real-Tor mode of the training range: a private Tor network on loopback (see docs/range-tor.md).
+// Real-Tor mode of the training range: a private Tor network on loopback (see range/tor/README.md).
 export {
+  rangeTorSites,
   startRangeTor,
   DEFAULT_RANGE_TOR_DIR,
   type RangeTor,
@@ -14,7 +15,14 @@ export {
   type TorStartupTimings,
 } from './network.js';
 export { ensureTorInstalled, type TorBinaries } from './install.js';
-export { TorControlClient, type CircuitInfo, type StreamInfo, type TorControlOptions } from './control.js';
+export {
+  recordStreamCircuits,
+  TorControlClient,
+  type CircuitInfo,
+  type StreamCircuitRecorder,
+  type StreamInfo,
+  type TorControlOptions,
+} from './control.js';
 export {
   isValidOnionV3,
   onionAddressFromPublicKey,

@@ -2,7 +2,6 @@
 // 3 relays (2 exits), one onion-service process serving every requested service as a v3 onion
 // on port 80, and one client with a SocksPort and a cookie-authenticated ControlPort.
 // Real Tor end to end, but nothing leaves 127.0.0.1 (the client only accepts .onion targets).
-import { execFile } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -15,15 +14,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { installIdentity, provideIdentity, type NodeIdentity } from './identities.js';
 import { ensureTorInstalled, type TorBinaries } from './install.js';
 import { onionIdentityFromSeed, onionServiceKeyFiles } from './onion-keys.js';
 import { allocateLoopbackPorts } from './ports.js';
 import { cleanupStaleTor, rssBytes, spawnTor, stopTorProcesses, type TorProcess } from './processes.js';
 import { fetchViaSocks } from './socks-fetch.js';
 import { buildTorrc, type DirAuthoritySpec, type TorNetworkPlan, type TorNodeSpec } from './torrc.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface OnionServiceRequest {
   /** Directory-safe name: letters, digits, `-` and `_` (it names the HiddenServiceDir). */
@@ -35,12 +32,17 @@ export interface OnionServiceRequest {
 }
 
 export interface PrivateTorNetworkOptions {
-  /** Everything tor writes goes under here (it is created; `<dataDir>/net` is wiped at start). */
+  /**
+   * Everything tor writes goes under here. `<dataDir>/net` (node state, logs) is wiped at every
+   * start; `<dataDir>/keys` keeps relay/authority identities so later starts skip key generation.
+   */
   dataDir: string;
   services: OnionServiceRequest[];
   log?: (message: string) => void;
   /** Overall bound for start-up until every onion answers (default 120 s). */
   timeoutMs?: number;
+  /** Picks free loopback ports (default: ask the kernel); tests use it to provoke a port race. */
+  allocatePorts?: (count: number) => Promise<number[]>;
 }
 
 export interface TorStartupTimings {
@@ -146,69 +148,24 @@ function fileMatches(file: string, pattern: RegExp): boolean {
   }
 }
 
-async function generateAuthorityKeys(bin: TorBinaries, dir: string, dirPort: number): Promise<string> {
-  const keys = mkdirPrivate(path.join(dir, 'keys'));
-  const child = execFileAsync(
-    bin.torGencert,
-    [
-      '--create-identity-key',
-      '--passphrase-fd',
-      '0',
-      '-i',
-      path.join(keys, 'authority_identity_key'),
-      '-s',
-      path.join(keys, 'authority_signing_key'),
-      '-c',
-      path.join(keys, 'authority_certificate'),
-      '-m',
-      '12',
-      '-a',
-      `127.0.0.1:${dirPort}`,
-    ],
-    { timeout: 60_000 },
-  );
-  child.child.stdin?.end(''); // empty passphrase
-  await child;
-  const cert = readFileSync(path.join(keys, 'authority_certificate'), 'utf8');
-  const m = /^fingerprint ([0-9A-F]{40})$/m.exec(cert);
-  if (!m) throw new Error(`tor-gencert wrote no fingerprint in ${keys}/authority_certificate`);
-  return m[1]!;
-}
-
-async function relayFingerprint(
-  bin: TorBinaries,
-  dir: string,
-  nickname: string,
-  defaultsTorrc: string,
-): Promise<string> {
-  await execFileAsync(
-    bin.tor,
-    [
-      '--defaults-torrc',
-      defaultsTorrc,
-      '--ignore-missing-torrc',
-      '-f',
-      path.join(dir, 'nonexistent-torrc'),
-      '--DataDirectory',
-      dir,
-      '--ORPort',
-      '1',
-      '--Nickname',
-      nickname,
-      '--GeoIPFile',
-      '/dev/null',
-      '--GeoIPv6File',
-      '/dev/null',
-      '--list-fingerprint',
-    ],
-    { timeout: 60_000, env: { ...process.env, MALLOC_ARENA_MAX: '1' } },
-  );
-  const m = /^\S+ ([0-9A-F]{40})$/m.exec(readFileSync(path.join(dir, 'fingerprint'), 'utf8'));
-  if (!m) throw new Error(`tor --list-fingerprint wrote no fingerprint in ${dir}`);
-  return m[1]!;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A tor lost the race for a port we picked (someone bound it in between): worth one more try. */
+class PortRaceError extends Error {}
+const BIND_FAILURE = /Could not bind|Address already in use/;
+
+interface Prepared {
+  bin: TorBinaries;
+  dataDir: string;
+  netDir: string;
+  defaultsTorrc: string;
+  identities: Array<NodeIdentity & { cacheDir: string }>;
+  t0: number;
+  deadline: number;
+  timeoutMs: number;
+  log: (message: string) => void;
+  allocatePorts: (count: number) => Promise<number[]>;
+}
 
 /**
  * Builds and starts the network, and resolves once the client is bootstrapped, the service has
@@ -228,42 +185,54 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
   if (stale.length > 0)
     log(`killed ${stale.length} tor process(es) left behind in ${dataDir}: ${stale.join(', ')}`);
   const netDir = path.join(dataDir, 'net');
-  rmSync(netDir, { recursive: true, force: true }); // keys, consensus and ports are per run
-  mkdirPrivate(netDir);
-  const defaultsTorrc = path.join(netDir, 'defaults-torrc');
+  const keyCache = mkdirPrivate(path.join(dataDir, 'keys'));
+  const defaultsTorrc = path.join(dataDir, 'defaults-torrc');
   writeFileSync(defaultsTorrc, '# intentionally empty: no system tor configuration applies\n');
 
-  const ports = await allocateLoopbackPorts(AUTHORITIES.length * 2 + RELAYS.length + 2);
-  const nextPort = () => ports.shift()!;
+  const nodesWithKeys = [
+    ...AUTHORITIES.map((nickname) => ({ nickname, authority: true })),
+    ...RELAYS.map((r) => ({ nickname: r.nickname, authority: false })),
+  ];
+  const identities = await Promise.all(
+    nodesWithKeys.map(async (n) => {
+      const cacheDir = path.join(keyCache, n.nickname);
+      return { cacheDir, ...(await provideIdentity(bin, { ...n, cacheDir, defaultsTorrc })) };
+    }),
+  );
+  const generated = identities.filter((id) => id.generated).length;
+  log(
+    generated > 0
+      ? `generated ${generated} relay/authority identities`
+      : 'reusing cached relay/authority identities',
+  );
+
+  const prepared: Prepared = {
+    ...{ bin, dataDir, netDir, defaultsTorrc, identities, t0, deadline, timeoutMs, log },
+    allocatePorts: opts.allocatePorts ?? allocateLoopbackPorts,
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(prepared, opts.services);
+    } catch (err) {
+      if (!(err instanceof PortRaceError) || attempt >= 2) throw err;
+      log(`a tor port was taken by another process (${err.message.split('\n')[0]}); retrying with new ports`);
+    }
+  }
+}
+
+async function launch(prep: Prepared, services: OnionServiceRequest[]): Promise<PrivateTorNetwork> {
+  const { bin, dataDir, netDir, identities, deadline, timeoutMs, log } = prep;
+  rmSync(netDir, { recursive: true, force: true }); // node state, consensus and ports are per run
+  mkdirPrivate(netDir);
+
   const authDirs = AUTHORITIES.map((nick) => mkdirPrivate(path.join(netDir, nick)));
   const relayDirs = RELAYS.map((r) => mkdirPrivate(path.join(netDir, r.nickname)));
-  const authPorts = AUTHORITIES.map(() => ({ orPort: nextPort(), dirPort: nextPort() }));
-  const relayPorts = RELAYS.map(() => nextPort());
-  const socksPort = nextPort();
-  const controlPort = nextPort();
-
-  log('generating authority and relay keys');
-  const [v3idents, authFingerprints, relayFingerprints] = await Promise.all([
-    Promise.all(authDirs.map((dir, i) => generateAuthorityKeys(bin, dir, authPorts[i]!.dirPort))),
-    Promise.all(authDirs.map((dir, i) => relayFingerprint(bin, dir, AUTHORITIES[i]!, defaultsTorrc))),
-    Promise.all(relayDirs.map((dir, i) => relayFingerprint(bin, dir, RELAYS[i]!.nickname, defaultsTorrc))),
-  ]);
-  const authorities: DirAuthoritySpec[] = AUTHORITIES.map((nickname, i) => ({
-    nickname,
-    ...authPorts[i]!,
-    v3ident: v3idents[i]!,
-    fingerprint: authFingerprints[i]!,
-  }));
-  const plan: TorNetworkPlan = {
-    authorities,
-    exitFingerprints: RELAYS.flatMap((r, i) => (r.role === 'exit' ? [relayFingerprints[i]!] : [])),
-    ownerPid: process.pid,
-  };
+  [...authDirs, ...relayDirs].forEach((dir, i) => installIdentity(identities[i]!.cacheDir, dir));
 
   // Onion service keys written by us, so the addresses follow from the seeds.
   const serviceDir = path.join(netDir, 'service');
   const onions: Record<string, string> = {};
-  const serviceSpecs = opts.services.map((s) => {
+  const serviceSpecs = services.map((s) => {
     const identity = onionIdentityFromSeed(s.secretSeed);
     const dir = mkdirPrivate(path.join(serviceDir, 'hs', s.name));
     for (const [file, bytes] of Object.entries(onionServiceKeyFiles(identity))) {
@@ -272,8 +241,31 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
     onions[s.name] = `${identity.address}.onion`;
     return { dir, targetPort: s.targetPort, name: s.name };
   });
-
   const clientDir = mkdirPrivate(path.join(netDir, 'client'));
+
+  // Ports last, right before tor binds them, to keep the race with other processes short.
+  const portCount = AUTHORITIES.length * 2 + RELAYS.length + 2;
+  const ports = await prep.allocatePorts(portCount);
+  if (ports.length !== portCount || new Set(ports).size !== portCount) {
+    throw new Error(`port allocator must return ${portCount} distinct ports`);
+  }
+  const nextPort = () => ports.shift()!;
+  const authorities: DirAuthoritySpec[] = AUTHORITIES.map((nickname, i) => ({
+    nickname,
+    orPort: nextPort(),
+    dirPort: nextPort(),
+    v3ident: identities[i]!.v3ident!,
+    fingerprint: identities[i]!.fingerprint,
+  }));
+  const relayPorts = RELAYS.map(() => nextPort());
+  const socksPort = nextPort();
+  const controlPort = nextPort();
+  const relayFingerprints = identities.slice(AUTHORITIES.length).map((id) => id.fingerprint);
+  const plan: TorNetworkPlan = {
+    authorities,
+    exitFingerprints: RELAYS.flatMap((r, i) => (r.role === 'exit' ? [relayFingerprints[i]!] : [])),
+    ownerPid: process.pid,
+  };
   const nodes: TorNodeSpec[] = [
     ...authorities.map((a, i) => ({
       role: 'authority' as const,
@@ -301,7 +293,7 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
     { role: 'client', nickname: 'client', dataDir: clientDir, socksPort, controlPort },
   ];
   for (const node of nodes) writeFileSync(path.join(node.dataDir, 'torrc'), buildTorrc(plan, node));
-  const prepareMs = performance.now() - t0;
+  const prepareMs = performance.now() - prep.t0;
 
   log(`starting ${nodes.length} tor processes`);
   const pids: number[] = [];
@@ -314,16 +306,24 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
 
   const failure = (stage: string, detail = ''): Error => {
     const tails = nodes
-      .filter((n) => n.role === 'client' || n.role === 'service' || stage.includes(n.nickname))
-      .map((n) => {
-        const out = tailFile(path.join(n.dataDir, 'output.log'), 5);
-        return `--- ${n.nickname} notice.log ---\n${tailFile(path.join(n.dataDir, 'notice.log'))}\n--- ${n.nickname} stdout ---\n${out}`;
-      });
+      .filter((n) => n.role === 'client' || n.role === 'service' || stage.includes(`tor ${n.nickname} `))
+      .map(
+        (n) =>
+          `--- ${n.nickname} notice.log ---\n${tailFile(path.join(n.dataDir, 'notice.log'))}\n` +
+          `--- ${n.nickname} stdout ---\n${tailFile(path.join(n.dataDir, 'output.log'), 5)}`,
+      );
     return new Error(
       `private Tor network: ${stage}${detail ? `: ${detail}` : ''} (logs in ${netDir})\n${tails.join('\n')}`,
     );
   };
-  const exitedEarly = (): TorProcess | undefined => procs.find((p) => p.exitCode() !== null);
+  const checkAlive = (): void => {
+    const dead = procs.find((p) => p.exitCode() !== null);
+    if (!dead) return;
+    const err = failure(`tor ${dead.name} exited during start-up (code ${String(dead.exitCode())})`);
+    const node = nodes.find((n) => n.nickname === dead.name)!;
+    const output = `${tailFile(path.join(node.dataDir, 'output.log'), 40)}\n${tailFile(path.join(node.dataDir, 'notice.log'), 40)}`;
+    throw BIND_FAILURE.test(output) ? new PortRaceError(err.message) : err;
+  };
 
   try {
     for (const node of nodes) {
@@ -331,7 +331,7 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
         spawnTor({
           torPath: bin.tor,
           torrcPath: path.join(node.dataDir, 'torrc'),
-          defaultsTorrcPath: defaultsTorrc,
+          defaultsTorrcPath: prep.defaultsTorrc,
           name: node.nickname,
           stateDir: dataDir,
           outputPath: path.join(node.dataDir, 'output.log'),
@@ -343,8 +343,7 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
     let bootstrapMs: number | null = null;
     let descriptorMs: number | null = serviceSpecs.length === 0 ? 0 : null;
     while (bootstrapMs === null || descriptorMs === null) {
-      const dead = exitedEarly();
-      if (dead) throw failure(`tor ${dead.name} exited during start-up (code ${String(dead.exitCode())})`);
+      checkAlive();
       if (Date.now() > deadline) {
         throw failure(
           `not ready after ${timeoutMs} ms`,
@@ -379,8 +378,7 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
       const url = `http://${onions[s.name]}/`;
       let lastError = 'no attempt';
       for (let attempt = 1; ; attempt++) {
-        const dead = exitedEarly();
-        if (dead) throw failure(`tor ${dead.name} exited during start-up (code ${String(dead.exitCode())})`);
+        checkAlive();
         const left = deadline - Date.now();
         if (left <= 0)
           throw failure(`${url} did not answer through ${socksUrl} within ${timeoutMs} ms`, lastError);
@@ -403,10 +401,10 @@ export async function startPrivateTorNetwork(opts: PrivateTorNetworkOptions): Pr
     const firstFetchMs = performance.now() - tLaunch;
     const timings: TorStartupTimings = {
       prepareMs,
-      bootstrapMs: bootstrapMs,
+      bootstrapMs,
       descriptorMs: serviceSpecs.length === 0 ? null : descriptorMs,
       firstFetchMs,
-      totalMs: performance.now() - t0,
+      totalMs: performance.now() - prep.t0,
     };
     log(`private Tor network ready in ${Math.round(timings.totalMs)} ms; SOCKS ${socksUrl}`);
     return {

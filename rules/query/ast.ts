@@ -70,7 +70,13 @@ export type LeafNode = TermNode | PrefixNode | FuzzyNode | PhraseNode | RegexNod
 export type QueryNode = LeafNode | AndNode | OrNode | NotNode | NearNode;
 
 export function isLeaf(n: QueryNode): n is LeafNode {
-  return n.type === 'term' || n.type === 'prefix' || n.type === 'fuzzy' || n.type === 'phrase' || n.type === 'regex';
+  return (
+    n.type === 'term' ||
+    n.type === 'prefix' ||
+    n.type === 'fuzzy' ||
+    n.type === 'phrase' ||
+    n.type === 'regex'
+  );
 }
 
 /** A copy without source positions, for comparing trees. */
@@ -82,7 +88,12 @@ export function stripPositions(n: QueryNode): QueryNode {
     case 'not':
       return { type: 'not', child: stripPositions(n.child) };
     case 'near':
-      return { type: 'near', left: stripPositions(n.left), right: stripPositions(n.right), distance: n.distance };
+      return {
+        type: 'near',
+        left: stripPositions(n.left),
+        right: stripPositions(n.right),
+        distance: n.distance,
+      };
     default: {
       const copy = { ...n };
       delete copy.at;
@@ -98,8 +109,11 @@ export function leaves(n: QueryNode, negated = false, out: Array<{ leaf: LeafNod
     const { node, negated: neg } = stack.pop()!;
     if (isLeaf(node)) out.push({ leaf: node, negated: neg });
     else if (node.type === 'not') stack.push({ node: node.child, negated: !neg });
-    else if (node.type === 'near') stack.push({ node: node.right, negated: neg }, { node: node.left, negated: neg });
-    else for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, negated: neg });
+    else if (node.type === 'near')
+      stack.push({ node: node.right, negated: neg }, { node: node.left, negated: neg });
+    else
+      for (let i = node.children.length - 1; i >= 0; i--)
+        stack.push({ node: node.children[i]!, negated: neg });
   }
   return out;
 }

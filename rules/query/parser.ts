@@ -24,7 +24,8 @@ type Tok =
   | { kind: 'regex'; pattern: string; start: number; end: number };
 
 const WORD_STOP = new Set([' ', '\t', '\n', '\r', '\f', '\v', '(', ')', '"']);
-const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+const isSpace = (c: string) =>
+  c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
 
 function lex(q: string): Tok[] {
   const toks: Tok[] = [];
@@ -48,12 +49,18 @@ function lex(q: string): Tok[] {
         text += q[i]!;
         i++;
       }
-      if (i >= q.length) throw new QueryError('unterminated phrase: missing closing "', start, 'add a closing "');
+      if (i >= q.length)
+        throw new QueryError('unterminated phrase: missing closing "', start, 'add a closing "');
       i++;
       let slop: number | null = null;
       if (q[i] === '~') {
         const m = /^~(\d{1,6})/.exec(q.slice(i, i + 8));
-        if (!m) throw new QueryError('a phrase can only be followed by ~N (proximity)', i, 'write e.g. "glock 19"~3');
+        if (!m)
+          throw new QueryError(
+            'a phrase can only be followed by ~N (proximity)',
+            i,
+            'write e.g. "glock 19"~3',
+          );
         slop = Number(m[1]);
         if (slop > QUERY_LIMITS.maxProximity)
           throw new QueryError(`proximity ${slop} is more than ${QUERY_LIMITS.maxProximity}`, i);
@@ -78,7 +85,8 @@ function lex(q: string): Tok[] {
         pattern += q[i]!;
         i++;
       }
-      if (i >= q.length) throw new QueryError('unterminated regular expression: missing closing /', start, 'end it with /');
+      if (i >= q.length)
+        throw new QueryError('unterminated regular expression: missing closing /', start, 'end it with /');
       i++;
       toks.push({ kind: 'regex', pattern, start, end: i });
       continue;
@@ -93,11 +101,18 @@ function lex(q: string): Tok[] {
       const name = word.toLowerCase();
       if (!(QUERY_FIELDS as readonly string[]).includes(name)) {
         const s = suggest(name, QUERY_FIELDS);
-        throw new QueryError(`unknown field "${word}"`, start, s ? `did you mean "${s}:"?` : `fields: ${QUERY_FIELDS.join(', ')}`);
+        throw new QueryError(
+          `unknown field "${word}"`,
+          start,
+          s ? `did you mean "${s}:"?` : `fields: ${QUERY_FIELDS.join(', ')}`,
+        );
       }
       i++;
       if (i >= q.length || isSpace(q[i]!) || q[i] === ')')
-        throw new QueryError(`"${word}:" must be followed directly by a term, phrase, regex or (group)`, start);
+        throw new QueryError(
+          `"${word}:" must be followed directly by a term, phrase, regex or (group)`,
+          start,
+        );
       toks.push({ kind: 'field', field: name as QueryField, start, end: i });
       continue;
     }
@@ -106,7 +121,12 @@ function lex(q: string): Tok[] {
     else if (word === 'NOT') toks.push({ kind: 'not', start, end: i });
     else if (word.startsWith('NEAR')) {
       const m = /^NEAR\/(\d{1,6})$/.exec(word);
-      if (!m) throw new QueryError(`malformed proximity operator "${word}"`, start, 'write NEAR/N, e.g. glock NEAR/3 19');
+      if (!m)
+        throw new QueryError(
+          `malformed proximity operator "${word}"`,
+          start,
+          'write NEAR/N, e.g. glock NEAR/3 19',
+        );
       const distance = Number(m[1]);
       if (distance > QUERY_LIMITS.maxProximity)
         throw new QueryError(`proximity ${distance} is more than ${QUERY_LIMITS.maxProximity}`, start);
@@ -143,7 +163,8 @@ class Parser {
     if (this.peek().kind === 'eof') throw new QueryError('empty query', 0, 'write at least one term');
     const node = this.parseOr();
     const t = this.peek();
-    if (t.kind === 'rparen') throw new QueryError('unbalanced ")": no "(" to close', t.start, 'remove it or add a "(" before');
+    if (t.kind === 'rparen')
+      throw new QueryError('unbalanced ")": no "(" to close', t.start, 'remove it or add a "(" before');
     if (t.kind !== 'eof') throw new QueryError(`unexpected ${describe(t)}`, t.start);
     return node;
   }
@@ -157,7 +178,11 @@ class Parser {
 
   private enter(at: number): void {
     if (++this.depth > QUERY_LIMITS.maxDepth)
-      throw new QueryError(`query nested deeper than ${QUERY_LIMITS.maxDepth} levels`, at, 'simplify the query');
+      throw new QueryError(
+        `query nested deeper than ${QUERY_LIMITS.maxDepth} levels`,
+        at,
+        'simplify the query',
+      );
   }
 
   private parseOr(): QueryNode {
@@ -219,7 +244,11 @@ class Parser {
         this.depth--;
         const close = this.next();
         if (close.kind !== 'rparen')
-          throw new QueryError('unbalanced "(": missing ")"', t.start, `add ")" (reached ${describe(close)})`);
+          throw new QueryError(
+            'unbalanced "(": missing ")"',
+            t.start,
+            `add ")" (reached ${describe(close)})`,
+          );
         return field ? scope(inner, field, t.start) : inner;
       }
       case 'field':
@@ -249,7 +278,11 @@ class Parser {
 
   private leaf(node: LeafNode, t: Tok): LeafNode {
     if (++this.leafCount > QUERY_LIMITS.maxLeaves)
-      throw new QueryError(`query has more than ${QUERY_LIMITS.maxLeaves} terms`, t.start, 'split it into several rules');
+      throw new QueryError(
+        `query has more than ${QUERY_LIMITS.maxLeaves} terms`,
+        t.start,
+        'split it into several rules',
+      );
     return node;
   }
 
@@ -293,7 +326,11 @@ function wordLeaf(word: string, start: number, field: QueryField | null): LeafNo
   const at = { start, end: start + word.length };
   const star = word.indexOf('*');
   if (star >= 0 && star !== word.length - 1)
-    throw new QueryError('a wildcard * is only allowed at the end of a word', start + star, 'write e.g. kalash*');
+    throw new QueryError(
+      'a wildcard * is only allowed at the end of a word',
+      start + star,
+      'write e.g. kalash*',
+    );
   if (star === word.length - 1) {
     const text = word.slice(0, -1);
     if (text.includes('~')) throw new QueryError('a word cannot be both fuzzy (~) and a prefix (*)', start);
@@ -303,10 +340,15 @@ function wordLeaf(word: string, start: number, field: QueryField | null): LeafNo
   if (tilde >= 0) {
     const text = word.slice(0, tilde);
     const m = /^~(\d*)$/.exec(word.slice(tilde));
-    if (!m || text === '') throw new QueryError(`malformed fuzzy term "${word}"`, start + tilde, 'write e.g. glok~1');
+    if (!m || text === '')
+      throw new QueryError(`malformed fuzzy term "${word}"`, start + tilde, 'write e.g. glok~1');
     const distance = m[1] === '' ? 1 : Number(m[1]);
     if (distance > QUERY_LIMITS.maxFuzzyDistance)
-      throw new QueryError(`fuzzy distance ${distance} is more than ${QUERY_LIMITS.maxFuzzyDistance}`, start + tilde, 'use ~1 or ~2');
+      throw new QueryError(
+        `fuzzy distance ${distance} is more than ${QUERY_LIMITS.maxFuzzyDistance}`,
+        start + tilde,
+        'use ~1 or ~2',
+      );
     return { type: 'fuzzy', text, distance, field, at };
   }
   return { type: 'term', text: word, field, at };
@@ -320,7 +362,8 @@ function scope(node: QueryNode, field: QueryField, at: number): QueryNode {
     if (n.type === 'and' || n.type === 'or') stack.push(...n.children);
     else if (n.type === 'not') stack.push(n.child);
     else if (n.type === 'near') stack.push(n.left, n.right);
-    else if (n.field && n.field !== field) throw new QueryError('field scopes cannot be nested', n.at?.start ?? at);
+    else if (n.field && n.field !== field)
+      throw new QueryError('field scopes cannot be nested', n.at?.start ?? at);
     else n.field = field;
   }
   return node;
@@ -332,5 +375,9 @@ function checkPositional(n: QueryNode, at: number): void {
   if (n.type === 'or') return n.children.forEach((c) => checkPositional(c, at));
   if (n.type === 'term' || n.type === 'prefix' || n.type === 'fuzzy' || n.type === 'phrase') return;
   const what = n.type === 'regex' ? 'a regular expression' : n.type === 'not' ? 'NOT' : 'AND';
-  throw new QueryError(`NEAR cannot take ${what} as an operand`, n.at?.start ?? at, 'use words, phrases or (a OR b)');
+  throw new QueryError(
+    `NEAR cannot take ${what} as an operand`,
+    n.at?.start ?? at,
+    'use words, phrases or (a OR b)',
+  );
 }

@@ -12,7 +12,13 @@ export function printQuery(n: QueryNode): string {
     case 'fuzzy':
       return field(n.field) + n.text + '~' + n.distance;
     case 'phrase':
-      return field(n.field) + '"' + n.text.replace(/["\\]/g, (c) => '\\' + c) + '"' + (n.slop === null ? '' : '~' + n.slop);
+      return (
+        field(n.field) +
+        '"' +
+        n.text.replace(/["\\]/g, (c) => '\\' + c) +
+        '"' +
+        (n.slop === null ? '' : '~' + n.slop)
+      );
     case 'regex':
       return field(n.field) + '/' + escapeSlashes(n.pattern) + '/';
     case 'not':
@@ -21,7 +27,13 @@ export function printQuery(n: QueryNode): string {
       return (
         wrap(n.left, n.left.type === 'and' || n.left.type === 'or' || n.left.type === 'not') +
         ` NEAR/${n.distance} ` +
-        wrap(n.right, n.right.type !== 'term' && n.right.type !== 'prefix' && n.right.type !== 'fuzzy' && n.right.type !== 'phrase')
+        wrap(
+          n.right,
+          n.right.type !== 'term' &&
+            n.right.type !== 'prefix' &&
+            n.right.type !== 'fuzzy' &&
+            n.right.type !== 'phrase',
+        )
       );
     case 'and':
       return n.children.map((c) => wrap(c, c.type === 'and' || c.type === 'or')).join(' AND ');

@@ -31,10 +31,18 @@ export function compileRegex(pattern: string, offset: number): CompiledRegex {
     re = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
   } catch (e) {
     const msg = e instanceof RE2JSException ? e.message : String(e);
-    throw new QueryError(`invalid regular expression: ${msg}`, offset, 'regexes use RE2 syntax (no lookahead, no backreferences)');
+    throw new QueryError(
+      `invalid regular expression: ${msg}`,
+      offset,
+      'regexes use RE2 syntax (no lookahead, no backreferences)',
+    );
   }
   if (re.programSize() > MAX_REGEX_PROGRAM)
-    throw new QueryError(`regular expression is too large (program size ${re.programSize()})`, offset, 'simplify the repetition counts');
+    throw new QueryError(
+      `regular expression is too large (program size ${re.programSize()})`,
+      offset,
+      'simplify the repetition counts',
+    );
   let tree: RNode | null = null;
   try {
     tree = new Reader(pattern).read();
@@ -43,7 +51,11 @@ export function compileRegex(pattern: string, offset: number): CompiledRegex {
   }
   const empty = tree ? nullable(tree) : re.test('') || re.test(' ') || re.test('a');
   if (empty)
-    throw new QueryError('regular expression can match the empty string, so it would fire on every listing', offset, 'require at least one character, e.g. use + instead of *');
+    throw new QueryError(
+      'regular expression can match the empty string, so it would fire on every listing',
+      offset,
+      'require at least one character, e.g. use + instead of *',
+    );
   const lits = tree ? required(tree) : null;
   return { re, literals: lits && lits.every((l) => l.length > 0) ? lits : null };
 }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { deriveSiteKey } from '../../range/onion.js';
 import { ensureTorInstalled } from '../../range/tor/install.js';
 import {
   base32Decode,
@@ -128,6 +129,17 @@ describe('v3 onion addresses', () => {
       '== ed25519v1-public: type0 ==\0\0\0',
     );
     expect(files.hostname!.toString()).toMatch(/^[a-z2-7]{56}\.onion\n$/);
+  });
+});
+
+describe('the range and real-Tor mode agree', () => {
+  it("gives every range site and mirror the same address as the range's gateway announces", () => {
+    for (const seed of [1, 42, 2 ** 31 - 1]) {
+      for (const name of ['market-a', 'market-a#mirror1', 'balkanboard', 'stashbin']) {
+        const key = deriveSiteKey(seed, name);
+        expect(`${onionIdentityFromSeed(key.secretSeed).address}.onion`).toBe(key.onion);
+      }
+    }
   });
 });
 

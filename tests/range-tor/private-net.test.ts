@@ -11,9 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TorControlClient, type StreamInfo } from '../../range/tor/control.js';
+import {
+  recordStreamCircuits,
+  TorControlClient,
+  type StreamCircuitRecorder,
+} from '../../range/tor/control.js';
 import { startPrivateTorNetwork, type PrivateTorNetwork } from '../../range/tor/network.js';
 import { isValidOnionV3, onionIdentityFromSeed } from '../../range/tor/onion-keys.js';
+import { allocateLoopbackPorts } from '../../range/tor/ports.js';
 import { findTorProcessesIn } from '../../range/tor/processes.js';
 import { fetchViaSocks } from '../../range/tor/socks-fetch.js';
 
@@ -26,8 +31,9 @@ let requestsSeen = 0;
 let dataDir: string;
 let tor: PrivateTorNetwork | undefined;
 let control: TorControlClient | undefined;
-const streamEvents: StreamInfo[] = [];
+let streams: StreamCircuitRecorder;
 let onion = '';
+const startupLog: string[] = [];
 
 function alive(pid: number): boolean {
   try {
@@ -35,24 +41,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Circuit ids that carried a successful stream to our onion for a SOCKS username (null: no auth). */
-function circuitsOf(username: string | null): Set<string> {
-  return new Set(
-    streamEvents
-      .filter((e) => e.status === 'SUCCEEDED' && e.target.startsWith(onion) && e.socksUsername === username)
-      .map((e) => e.circuitId),
-  );
-}
-
-async function waitForStreams(username: string | null, count: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const n = streamEvents.filter((e) => e.status === 'SUCCEEDED' && e.socksUsername === username).length;
-    if (n >= count) return;
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -64,15 +52,26 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'darkwatch-tor-'));
+  const httpPort = (server.address() as AddressInfo).port;
+  let allocations = 0;
   tor = await startPrivateTorNetwork({
     dataDir,
-    services: [{ name: 'market', secretSeed: seed, targetPort: (server.address() as AddressInfo).port }],
-    log: (m) => process.stdout.write(`[tor] ${m}\n`),
+    services: [{ name: 'market', secretSeed: seed, targetPort: httpPort }],
+    log: (m) => {
+      startupLog.push(m);
+      process.stdout.write(`[tor] ${m}\n`);
+    },
+    // First attempt: hand the client a SocksPort that is already taken (our HTTP server's), as if
+    // another process had grabbed it; start-up must notice and retry with fresh ports.
+    allocatePorts: async (n) => {
+      const ports = await allocateLoopbackPorts(n);
+      if (allocations++ === 0) ports[n - 2] = httpPort;
+      return ports;
+    },
   });
   onion = tor.onions.market!;
   control = await TorControlClient.connect({ port: tor.controlPort, cookiePath: tor.controlCookiePath });
-  control.on('stream', (e) => streamEvents.push(e));
-  await control.setEvents(['STREAM']);
+  streams = await recordStreamCircuits(control);
 }, 150_000);
 
 afterAll(async () => {
@@ -91,6 +90,8 @@ describe('private Tor network', () => {
     expect(hostname).toBe(onion);
     expect(tor!.socksUrl).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
     expect(tor!.pids).toHaveLength(8);
+    expect(startupLog.some((m) => /port was taken .*retrying with new ports/.test(m))).toBe(true);
+    expect(tor!.socksPort).not.toBe((server.address() as AddressInfo).port);
     expect(tor!.pids.every(alive)).toBe(true);
     process.stdout.write(
       `[tor] timings ${JSON.stringify(tor!.timings)} rss ${(tor!.rssBytes() / 1048576).toFixed(0)} MiB\n`,
@@ -109,11 +110,11 @@ describe('private Tor network', () => {
       expect(r.body).toBe(PAGE);
     }
     expect(requestsSeen - before).toBe(3);
-    await waitForStreams('userA', 2);
-    await waitForStreams('userB', 1);
+    expect(await streams.waitForStreams('userA', 2)).toBe(true);
+    expect(await streams.waitForStreams('userB', 1)).toBe(true);
 
-    const circuitsA = circuitsOf('userA');
-    const circuitsB = circuitsOf('userB');
+    const circuitsA = streams.circuitsOf('userA', onion);
+    const circuitsB = streams.circuitsOf('userB', onion);
     expect(circuitsA.size).toBe(1); // both userA streams rode the same circuit
     expect(circuitsB.size).toBe(1);
     expect([...circuitsA].some((c) => circuitsB.has(c))).toBe(false);
@@ -124,8 +125,8 @@ describe('private Tor network', () => {
       circuits.filter((c) => c.socksUsername === u && c.status === 'BUILT').map((c) => c.id);
     expect(byUser('userA')).toContain([...circuitsA][0]);
     expect(byUser('userB')).toContain([...circuitsB][0]);
-    const streams = await control!.streamStatus();
-    expect(Array.isArray(streams)).toBe(true);
+    const open = await control!.streamStatus(); // parsed without error (streams closed by now)
+    expect(open.every((st) => /^\d+$/.test(st.circuitId))).toBe(true);
   }, 90_000);
 
   it('refuses non-onion destinations: IP literals and names never leave the client', async () => {
@@ -166,11 +167,11 @@ describe('private Tor network', () => {
     } finally {
       await browser.close();
     }
-    await waitForStreams(null, 1);
-    const circuitsBrowser = circuitsOf(null);
+    expect(await streams.waitForStreams(null, 1)).toBe(true);
+    const circuitsBrowser = streams.circuitsOf(null, onion);
     expect(circuitsBrowser.size).toBeGreaterThanOrEqual(1);
     for (const c of circuitsBrowser) {
-      expect(circuitsOf('userA').has(c) || circuitsOf('userB').has(c)).toBe(false);
+      expect(streams.circuitsOf('userA').has(c) || streams.circuitsOf('userB').has(c)).toBe(false);
     }
   }, 90_000);
 

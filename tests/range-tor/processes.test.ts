@@ -153,7 +153,8 @@ describe('tor process lifecycle', () => {
   });
 });
 
-describe('tor never outlives its parent', () => {
+// Concurrent: the SIGKILL case waits on tor's own ~15 s poll, the others overlap with it.
+describe.concurrent('tor never outlives its parent', () => {
   const fixture = path.join(import.meta.dirname, 'fixtures', 'orphaning-parent.ts');
 
   async function startParent(stateDir: string, mode: 'wait' | 'exit') {
@@ -170,33 +171,33 @@ describe('tor never outlives its parent', () => {
       parent.once('exit', (code) => reject(new Error(`fixture exited early (${code})`)));
     });
     strays.push(torPid);
-    expect(await waitFor(() => isOurTor(torPid, stateDir))).toBe(true);
+    if (!(await waitFor(() => isOurTor(torPid, stateDir)))) throw new Error(`tor ${torPid} did not start`);
     return { parent, torPid };
   }
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    it(`kills tor when the parent gets ${sig}`, async () => {
+    it(`kills tor when the parent gets ${sig}`, async ({ expect }) => {
       const stateDir = path.join(root, `parent-${sig}`);
       const { parent, torPid } = await startParent(stateDir, 'wait');
       const exited = new Promise<NodeJS.Signals | null>((r) => parent.once('exit', (_c, s) => r(s)));
       parent.kill(sig);
       expect(await exited).toBe(sig); // the parent still dies of the signal, as it would without us
       expect(await waitFor(() => !alive(torPid), 5000)).toBe(true);
-    }, 30_000);
+    }, 60_000);
   }
 
-  it('kills tor when the parent exits normally', async () => {
+  it('kills tor when the parent exits normally', async ({ expect }) => {
     const stateDir = path.join(root, 'parent-exit');
     const { parent, torPid } = await startParent(stateDir, 'exit');
     const code = await new Promise<number | null>((r) => parent.once('exit', (c) => r(c)));
     expect(code).toBe(3);
     expect(await waitFor(() => !alive(torPid), 5000)).toBe(true);
-  }, 30_000);
+  }, 60_000);
 
-  it('tor exits on its own when the parent is SIGKILLed (__OwningControllerProcess)', async () => {
+  it('tor exits on its own when the parent is SIGKILLed (__OwningControllerProcess)', async ({ expect }) => {
     const stateDir = path.join(root, 'parent-kill');
     const { parent, torPid } = await startParent(stateDir, 'wait');
     parent.kill('SIGKILL');
     expect(await waitFor(() => !alive(torPid), 25_000)).toBe(true);
-  }, 40_000);
+  }, 75_000);
 });

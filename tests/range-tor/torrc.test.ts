@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.js';
 import { ensureTorInstalled, findExecutable } from '../../range/tor/install.js';
 import { startPrivateTorNetwork } from '../../range/tor/network.js';
-import { startRangeTor } from '../../range/tor/range-tor.js';
+import { rangeTorSites, startRangeTor } from '../../range/tor/range-tor.js';
+import { deriveSiteKey } from '../../range/onion.js';
+import { onionIdentityFromSeed } from '../../range/tor/onion-keys.js';
 import { buildTorrc, type TorNetworkPlan, type TorNodeSpec } from '../../range/tor/torrc.js';
 
 const fp = (c: string) => c.repeat(40);
@@ -172,14 +174,69 @@ describe('startPrivateTorNetwork input validation (before anything is spawned)',
     );
   });
 
-  it('the range helper turns failures into one-line UserErrors', async () => {
-    const err = await startRangeTor({
-      dataDir: path.join(tmp, 'r'),
-      sites: [{ name: '../x', secretSeed: seed, port: 1 }],
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/^range --tor: service name/);
-    expect((err as Error).message).not.toContain('\n');
+  it('the range helper checks announced onions and turns failures into one-line UserErrors', async () => {
+    const dir = path.join(tmp, 'r');
+    const cases: Array<[unknown, RegExp]> = [
+      [[], /no sites/],
+      [
+        [
+          {
+            name: 'm',
+            secretSeed: seed,
+            port: 1,
+            onion: 'duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion',
+          },
+        ],
+        /announces .* but its key gives/,
+      ],
+      [[{ name: 'm', secretSeed: Buffer.alloc(3), port: 1, onion: 'x.onion' }], /exactly 32 bytes/],
+      [
+        [
+          { name: 'm', secretSeed: seed, port: 1 },
+          { name: 'm', secretSeed: seed, port: 2 },
+        ],
+        /duplicate site name/,
+      ],
+      [[{ name: '', secretSeed: seed, port: 1 }], /bad site name/],
+      [[{ name: 'm', secretSeed: seed, port: 0 }], /targetPort/],
+      [
+        [
+          { name: 'm#mirror1', secretSeed: seed, port: 1 },
+          { name: 'm', secretSeed: seed, port: 1 },
+        ],
+        /same onion/,
+      ],
+    ];
+    for (const [sites, message] of cases) {
+      const err = await startRangeTor({ dataDir: dir, sites: sites as never }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(sites)).toBeInstanceOf(UserError);
+      expect((err as Error).message).toMatch(/^range --tor: /);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+});
+
+describe('rangeTorSites', () => {
+  const site = (name: string, mirrors: number) => ({
+    name,
+    onion: deriveSiteKey(7, name).onion,
+    mirrors: Array.from({ length: mirrors }, (_, i) => deriveSiteKey(7, `${name}#mirror${i + 1}`).onion),
+  });
+
+  it('maps every primary and mirror onion to its range key and local port', () => {
+    const sites = [site('market-a', 2), site('stashbin', 0)];
+    const ports = new Map([...sites.flatMap((s) => [s.onion, ...s.mirrors])].map((o, i) => [o, 9000 + i]));
+    const out = rangeTorSites(7, sites, (o) => ports.get(o));
+    expect(out.map((s) => s.name)).toEqual(['market-a', 'market-a#mirror1', 'market-a#mirror2', 'stashbin']);
+    expect(out.map((s) => s.port)).toEqual([9000, 9001, 9002, 9003]);
+    for (const s of out) expect(`${onionIdentityFromSeed(s.secretSeed).address}.onion`).toBe(s.onion);
+  });
+
+  it('refuses an onion its key does not produce, and a site without a server', () => {
+    const forged = { ...site('market-a', 1), mirrors: [deriveSiteKey(8, 'market-a#mirror1').onion] };
+    expect(() => rangeTorSites(7, [forged], () => 1)).toThrow(/market-a#mirror1 is announced as/);
+    expect(() => rangeTorSites(7, [site('market-a', 0)], () => undefined)).toThrow(/no local server/);
   });
 });
 

@@ -5,10 +5,14 @@ import { compileRules } from '../../rules/compile.js';
 
 /** Rules from plain objects, through the real YAML loader (JSON is YAML). */
 export function rules(...specs: Array<Record<string, unknown>>): RuleDefinition[] {
-  const { rules: defs, problems } = loadRules(JSON.stringify({ rules: specs.map((s, i) => ({ name: `r${i}`, ...s })) }), {
-    file: 'test.yaml',
-  });
-  if (problems.length > 0) throw new Error(problems.map((p) => `${p.line}:${p.column} ${p.message}`).join('\n'));
+  const { rules: defs, problems } = loadRules(
+    JSON.stringify({ rules: specs.map((s, i) => ({ name: `r${i}`, ...s })) }),
+    {
+      file: 'test.yaml',
+    },
+  );
+  if (problems.length > 0)
+    throw new Error(problems.map((p) => `${p.line}:${p.column} ${p.message}`).join('\n'));
   return defs;
 }
 

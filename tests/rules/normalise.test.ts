@@ -48,7 +48,11 @@ describe('matching on normalised text', () => {
     const set = compileRules(rules({ query: 'glock OR kalash* OR "cz 75"', transliterate: true }));
     const title = 'Ｇｌ0ｃｋ, Калашњиков and CZ\u200B-75';
     const [m] = set.match(listing({ title }));
-    expect(m!.hits.map((h) => title.slice(h.start, h.end))).toEqual(['Ｇｌ0ｃｋ', 'Калашњиков', 'CZ\u200B-75']);
+    expect(m!.hits.map((h) => title.slice(h.start, h.end))).toEqual([
+      'Ｇｌ0ｃｋ',
+      'Калашњиков',
+      'CZ\u200B-75',
+    ]);
     for (const h of m!.hits) expect(h.text).toBe(title.slice(h.start, h.end));
   });
 

@@ -36,13 +36,54 @@ describe('query parser', () => {
   });
 
   it.each([
-    ['a b', { type: 'and', children: [{ type: 'term', text: 'a', field: null }, { type: 'term', text: 'b', field: null }] }],
-    ['a OR b c', { type: 'or', children: [{ type: 'term', text: 'a', field: null }, { type: 'and', children: [{ type: 'term', text: 'b', field: null }, { type: 'term', text: 'c', field: null }] }] }],
-    ['NOT a b', { type: 'and', children: [{ type: 'not', child: { type: 'term', text: 'a', field: null } }, { type: 'term', text: 'b', field: null }] }],
+    [
+      'a b',
+      {
+        type: 'and',
+        children: [
+          { type: 'term', text: 'a', field: null },
+          { type: 'term', text: 'b', field: null },
+        ],
+      },
+    ],
+    [
+      'a OR b c',
+      {
+        type: 'or',
+        children: [
+          { type: 'term', text: 'a', field: null },
+          {
+            type: 'and',
+            children: [
+              { type: 'term', text: 'b', field: null },
+              { type: 'term', text: 'c', field: null },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'NOT a b',
+      {
+        type: 'and',
+        children: [
+          { type: 'not', child: { type: 'term', text: 'a', field: null } },
+          { type: 'term', text: 'b', field: null },
+        ],
+      },
+    ],
     ['glok~1', { type: 'fuzzy', text: 'glok', distance: 1, field: null }],
     ['glok~', { type: 'fuzzy', text: 'glok', distance: 1, field: null }],
     ['"glock 19"~3', { type: 'phrase', text: 'glock 19', slop: 3, field: null }],
-    ['glock NEAR/3 19', { type: 'near', left: { type: 'term', text: 'glock', field: null }, right: { type: 'term', text: '19', field: null }, distance: 3 }],
+    [
+      'glock NEAR/3 19',
+      {
+        type: 'near',
+        left: { type: 'term', text: 'glock', field: null },
+        right: { type: 'term', text: '19', field: null },
+        distance: 3,
+      },
+    ],
     ['title:glock', { type: 'term', text: 'glock', field: 'title' }],
     ['description:"cz 75"', { type: 'phrase', text: 'cz 75', slop: null, field: 'description' }],
     ['/gl[o0]ck\\s?\\d+/', { type: 'regex', pattern: 'gl[o0]ck\\s?\\d+', field: null }],
@@ -81,7 +122,12 @@ describe('query parser', () => {
       positional: fc.oneof(
         fc.record({ type: fc.constant('term' as const), text: word, field }),
         fc.record({ type: fc.constant('prefix' as const), text: word, field }),
-        fc.record({ type: fc.constant('fuzzy' as const), text: word, distance: fc.integer({ min: 0, max: 2 }), field }),
+        fc.record({
+          type: fc.constant('fuzzy' as const),
+          text: word,
+          distance: fc.integer({ min: 0, max: 2 }),
+          field,
+        }),
         fc.record({
           type: fc.constant('phrase' as const),
           text: fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(' ')),
@@ -92,11 +138,26 @@ describe('query parser', () => {
       tree: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         tie('positional'),
-        fc.record({ type: fc.constant('regex' as const), pattern: fc.constantFrom('a/b', 'x\\d+', '[ab]c/', 'p\\\\/'), field }),
-        fc.record({ type: fc.constant('and' as const), children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }) }),
-        fc.record({ type: fc.constant('or' as const), children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }) }),
+        fc.record({
+          type: fc.constant('regex' as const),
+          pattern: fc.constantFrom('a/b', 'x\\d+', '[ab]c/', 'p\\\\/'),
+          field,
+        }),
+        fc.record({
+          type: fc.constant('and' as const),
+          children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }),
+        }),
+        fc.record({
+          type: fc.constant('or' as const),
+          children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }),
+        }),
         fc.record({ type: fc.constant('not' as const), child: tie('tree') }),
-        fc.record({ type: fc.constant('near' as const), left: tie('positional'), right: tie('positional'), distance: fc.integer({ min: 0, max: 20 }) }),
+        fc.record({
+          type: fc.constant('near' as const),
+          left: tie('positional'),
+          right: tie('positional'),
+          distance: fc.integer({ min: 0, max: 20 }),
+        }),
       ),
     }));
     fc.assert(
@@ -156,7 +217,9 @@ describe('hostile queries fail fast with a clear error', () => {
 
   it('a query with too many terms', () => {
     const t = Date.now();
-    expect(errorOf(Array.from({ length: 3_000 }, (_, i) => `w${i}`).join(' ')).message).toMatch(/more than 1000 terms/);
+    expect(errorOf(Array.from({ length: 3_000 }, (_, i) => `w${i}`).join(' ')).message).toMatch(
+      /more than 1000 terms/,
+    );
     expect(Date.now() - t).toBeLessThan(2000);
   });
 
@@ -174,6 +237,9 @@ describe('hostile queries fail fast with a clear error', () => {
     }
     // Either it is a (strange) valid query, or a QueryError; never any other exception.
     expect(outcome instanceof QueryError || typeof outcome === 'object').toBe(true);
-    if (!(outcome instanceof QueryError)) expect(stripPositions(parseQuery(printQuery(outcome as QueryNode)))).toEqual(stripPositions(outcome as QueryNode));
+    if (!(outcome instanceof QueryError))
+      expect(stripPositions(parseQuery(printQuery(outcome as QueryNode)))).toEqual(
+        stripPositions(outcome as QueryNode),
+      );
   });
 });

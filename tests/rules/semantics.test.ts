@@ -83,9 +83,15 @@ describe('operator semantics (compiled and naive agree)', () => {
   });
 
   it('rule-level fields restrict unscoped terms', () => {
-    expect(fires({ query: 'glock', fields: 'title' }, listing({ title: 'x', description: 'glock' }))).toBe(false);
-    expect(fires({ query: 'glock', fields: ['description'] }, listing({ title: 'x', description: 'glock' }))).toBe(true);
-    expect(fires({ query: 'glock', fields: 'all' }, listing({ title: 'x', description: 'glock' }))).toBe(true);
+    expect(fires({ query: 'glock', fields: 'title' }, listing({ title: 'x', description: 'glock' }))).toBe(
+      false,
+    );
+    expect(
+      fires({ query: 'glock', fields: ['description'] }, listing({ title: 'x', description: 'glock' })),
+    ).toBe(true);
+    expect(fires({ query: 'glock', fields: 'all' }, listing({ title: 'x', description: 'glock' }))).toBe(
+      true,
+    );
   });
 });
 
@@ -136,7 +142,9 @@ describe('field filters', () => {
   });
 
   it('"ships worldwide" satisfies any shipsTo filter', () => {
-    expect(fires({ query: 'glock', shipsTo: ['AL'] }, listing({ title: 'glock', shipsTo: ['Worldwide'] }))).toBe(true);
+    expect(
+      fires({ query: 'glock', shipsTo: ['AL'] }, listing({ title: 'glock', shipsTo: ['Worldwide'] })),
+    ).toBe(true);
   });
 
   it('disabled rules never fire', () => {
@@ -168,9 +176,15 @@ describe('watchlists', () => {
   });
 
   it('reports where a watched address appears in the text', () => {
-    const set = compileRules(rules({ watchlists: { addresses: ['bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh'] } }));
+    const set = compileRules(
+      rules({ watchlists: { addresses: ['bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh'] } }),
+    );
     const [m] = set.match(l);
-    expect(m!.hits[0]).toMatchObject({ field: 'title', start: l.title.indexOf('bc1q'), text: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh' });
+    expect(m!.hits[0]).toMatchObject({
+      field: 'title',
+      start: l.title.indexOf('bc1q'),
+      text: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh',
+    });
   });
 });
 

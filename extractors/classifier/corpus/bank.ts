@@ -39,4 +39,6 @@ export interface LanguageBank {
   hardNegatives: Record<HardNegativeFamily, ClassBank>;
   /** Market boilerplate (shipping, escrow, contact) shared by every class, so it carries no signal. */
   extras: string[];
+  /** Row-count multiplier for banks with more phrases (English, the markets' lingua franca). Default 1. */
+  scale?: number;
 }

@@ -112,9 +112,12 @@ function compose(spec: Spec): CorpusRow[] {
       attempts++;
       let item = pick(items, rnd);
       if (latin && spec.label !== 'other' && rnd() < 0.2) item = obfuscate(item, rnd);
-      const title = decorate(pick(titles, rnd).replaceAll('{item}', item), rnd);
-      const parts = [pick(descs, rnd).replaceAll('{item}', item)];
-      if (rnd() < 0.5 && descs.length > 1) parts.push(pick(descs, rnd).replaceAll('{item}', item));
+      const title = decorate(
+        pick(titles, rnd).replaceAll('{item}', () => item),
+        rnd,
+      );
+      const parts = [pick(descs, rnd).replaceAll('{item}', () => item)];
+      if (rnd() < 0.5 && descs.length > 1) parts.push(pick(descs, rnd).replaceAll('{item}', () => item));
       const extraCount = Math.floor(rnd() * 3);
       for (let k = 0; k < extraCount; k++) parts.push(pick(spec.extras, rnd));
       const description = rnd() < 0.08 ? null : [...new Set(parts)].filter(Boolean).join(' ');
@@ -138,9 +141,17 @@ function compose(spec: Spec): CorpusRow[] {
   return rows;
 }
 
+function scaled(
+  counts: { train: number; heldout: number },
+  scale: number,
+): { train: number; heldout: number } {
+  return { train: Math.round(counts.train * scale), heldout: Math.round(counts.heldout * scale) };
+}
+
 export function buildLanguage(bank: LanguageBank): CorpusRow[] {
   const rows: CorpusRow[] = [];
   const extras = bank.extras;
+  const scale = bank.scale ?? 1;
   for (const label of TARGET_CLASSES) {
     rows.push(
       ...compose({
@@ -148,7 +159,7 @@ export function buildLanguage(bank: LanguageBank): CorpusRow[] {
         label,
         bank: bank[label],
         group: `${bank.lang}/${label}`,
-        counts: COUNTS.target,
+        counts: scaled(COUNTS.target, scale),
         extras,
       }),
     );
@@ -159,7 +170,7 @@ export function buildLanguage(bank: LanguageBank): CorpusRow[] {
       label: 'other',
       bank: bank.other,
       group: `${bank.lang}/other`,
-      counts: COUNTS.benign,
+      counts: scaled(COUNTS.benign, scale),
       extras,
     }),
   );

@@ -1,0 +1,95 @@
+// Rules: list with enable/disable, YAML editor with live validation (line/column), versions.
+import { api, el, fmtTime, sevBadge, toast } from './app.js';
+
+const tbody = document.querySelector('#rules tbody');
+const yaml = document.getElementById('yaml');
+const problems = document.getElementById('problems');
+const versions = document.getElementById('versions');
+
+async function load() {
+  const { rules } = await api('GET', '/api/rules');
+  tbody.replaceChildren(
+    ...rules.map((r) => {
+      const box = el('input', { type: 'checkbox', checked: r.enabled, 'aria-label': `enable ${r.name}` });
+      box.addEventListener('change', () =>
+        api('POST', `/api/rules/${encodeURIComponent(r.name)}/enabled`, { enabled: box.checked })
+          .then(() => toast(`${r.name} ${box.checked ? 'enabled' : 'disabled'}`))
+          .catch((e) => toast(e.message, 'error')),
+      );
+      const name = el(
+        'a',
+        {
+          href: '#',
+          on: {
+            click: (ev) => {
+              ev.preventDefault();
+              void open(r.name);
+            },
+          },
+        },
+        r.name,
+      );
+      return el(
+        'tr',
+        {},
+        el('td', {}, name),
+        el('td', {}, sevBadge(r.severity)),
+        el('td', {}, `v${r.version}`),
+        el('td', {}, box),
+      );
+    }),
+  );
+}
+
+async function open(name) {
+  const d = await api('GET', `/api/rules/${encodeURIComponent(name)}`);
+  yaml.value = d.rule.sourceText;
+  versions.replaceChildren(
+    ...d.versions.map((v) =>
+      el(
+        'li',
+        {},
+        `v${v.version} · ${v.severity} · ${fmtTime(v.createdAt)}`,
+        el('pre', { class: 'mono' }, v.sourceText),
+      ),
+    ),
+  );
+  void validate();
+}
+
+let timer = null;
+async function validate() {
+  const res = await api('POST', '/api/rules/validate', { yaml: yaml.value }).catch((e) => ({
+    ok: false,
+    problems: [{ message: e.message, line: null, column: null }],
+  }));
+  problems.replaceChildren(
+    ...(res.ok
+      ? [el('li', { class: 'ok' }, `valid: ${res.rules.map((r) => r.name).join(', ')}`)]
+      : res.problems.map((p) =>
+          el('li', {}, p.line ? `line ${p.line}, column ${p.column}: ${p.message}` : p.message),
+        )),
+  );
+  return res.ok;
+}
+yaml.addEventListener('input', () => {
+  clearTimeout(timer);
+  timer = setTimeout(validate, 300);
+});
+document.getElementById('save').addEventListener('click', async () => {
+  try {
+    const res = await api('POST', '/api/rules', { yaml: yaml.value });
+    toast(res.saved.map((s) => `${s.name} v${s.version}${s.newVersion ? '' : ' (unchanged)'}`).join(', '));
+    await load();
+  } catch (e) {
+    toast(e.message, 'error');
+    if (e.data?.problems)
+      problems.replaceChildren(
+        ...e.data.problems.map((p) =>
+          el('li', {}, p.line ? `line ${p.line}, column ${p.column}: ${p.message}` : p.message),
+        ),
+      );
+  }
+});
+load().catch((e) => toast(e.message, 'error'));
+void validate();

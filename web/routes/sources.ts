@@ -1,0 +1,148 @@
+// Sources and crawl health, supplying a session (cookies) for a source blocked by a login wall or
+// CAPTCHA, and search over stored listings and posts.
+import type { FastifyInstance } from 'fastify';
+import { sourceSessionSchema, formatIssues } from '../../core/schemas.js';
+import { CATEGORIES } from '../../core/types.js';
+import { appendAudit } from '../../store/audit.js';
+import { withTransaction } from '../../store/db.js';
+import { latestRuns } from '../../store/runs.js';
+import { searchListings, searchPosts } from '../../store/search.js';
+import { getSource, getSourceById, listSources, setSourceSession } from '../../store/sources.js';
+import { actorOf } from '../../store/users.js';
+import { authOf, HttpError } from '../auth.js';
+import type { AppContext } from '../server.js';
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, maximum: 9007199254740991 } },
+};
+
+export function registerSourceRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db } = ctx;
+
+  app.get(
+    '/api/sources',
+    {
+      config: { perm: 'read' },
+      schema: {
+        summary:
+          'Sources with crawl health (last success, last error, blocked by login/CAPTCHA, recent runs)',
+      },
+    },
+    async (req) => {
+      const a = authOf(req);
+      const sources = await listSources(db, a.workspaceId);
+      const out = [];
+      for (const s of sources) {
+        const runs = await latestRuns(db, s.id, 10);
+        const finished = runs.filter((r) => r.finishedAt);
+        const pages = finished.reduce((n, r) => n + r.pagesFetched + r.pagesFailed, 0);
+        const failed = finished.reduce((n, r) => n + r.pagesFailed, 0);
+        // Never hand stored session cookies back to the browser: only whether one is set.
+        const { session, ...rest } = s;
+        out.push({
+          ...rest,
+          hasSession: session !== null,
+          errorRate: pages ? failed / pages : null,
+          lastRun: runs[0] ?? null,
+        });
+      }
+      return { sources: out };
+    },
+  );
+
+  app.post(
+    '/api/sources/:id/session',
+    {
+      config: { perm: 'sources' },
+      schema: {
+        summary: 'Supply session cookies for a source (clears its "needs a human" block)',
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['cookies'],
+          properties: { cookies: { type: 'array', maxItems: 100 } },
+        },
+      },
+    },
+    async (req) => {
+      const a = authOf(req);
+      const { id } = req.params as { id: number };
+      const parsed = sourceSessionSchema.safeParse(req.body);
+      if (!parsed.success) throw new HttpError(400, `invalid session: ${formatIssues(parsed.error)}`);
+      await withTransaction(db, async (tx) => {
+        const s = await getSourceById(tx, a.workspaceId, id);
+        if (!s) throw new HttpError(404, 'source not found');
+        await setSourceSession(tx, s.id, parsed.data);
+        await appendAudit(tx, {
+          actor: actorOf(a.user),
+          workspaceId: a.workspaceId,
+          action: 'source.session',
+          entityType: 'source',
+          entityId: s.id,
+          before: { needsHuman: s.needsHuman },
+          after: { cookies: parsed.data.cookies.map((c) => c.name) },
+        });
+      });
+      return { ok: true };
+    },
+  );
+
+  app.get(
+    '/api/search',
+    {
+      config: { perm: 'read' },
+      schema: {
+        summary: 'Search stored listings or posts: full text (websearch syntax), fuzzy (trigram) and filters',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            q: { type: 'string', maxLength: 500 },
+            kind: { type: 'string', enum: ['listings', 'posts'] },
+            fuzzy: { type: 'boolean' },
+            category: { type: 'string', enum: [...CATEGORIES] },
+            site: { type: 'string', maxLength: 200 },
+            vendor: { type: 'string', maxLength: 200 },
+            limit: { type: 'integer', minimum: 1, maximum: 200 },
+            offset: { type: 'integer', minimum: 0, maximum: 100000 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const a = authOf(req);
+      const q = req.query as {
+        q?: string;
+        kind?: 'listings' | 'posts';
+        fuzzy?: boolean;
+        category?: string;
+        site?: string;
+        vendor?: string;
+        limit?: number;
+        offset?: number;
+      };
+      let sourceId: number | undefined;
+      if (q.site) {
+        const s = await getSource(db, a.workspaceId, q.site);
+        if (!s) return { kind: q.kind ?? 'listings', results: [] };
+        sourceId = s.id;
+      }
+      const opts = {
+        q: q.q ?? '',
+        fuzzy: q.fuzzy,
+        category: q.category,
+        sourceId,
+        vendor: q.vendor,
+        limit: q.limit,
+        offset: q.offset,
+      };
+      const results =
+        q.kind === 'posts'
+          ? await searchPosts(db, a.workspaceId, opts)
+          : await searchListings(db, a.workspaceId, opts);
+      return { kind: q.kind ?? 'listings', results };
+    },
+  );
+}

@@ -1,0 +1,113 @@
+// Validation of rule YAML for the editor: messages with line and column. This is the hook where
+// the rules module's full validator plugs in (setRuleValidator); until it does, the built-in check
+// parses the YAML and checks the fields every rule must have (SPEC §7 rule file form).
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { SEVERITIES, type Severity } from '../core/types.js';
+
+export interface RuleProblem {
+  message: string;
+  line: number | null;
+  column: number | null;
+}
+
+export interface ParsedRule {
+  name: string;
+  severity: Severity;
+  description: string | null;
+  definition: Record<string, unknown>;
+  sourceText: string;
+}
+
+export interface RuleValidation {
+  rules: ParsedRule[];
+  problems: RuleProblem[];
+}
+
+export type RuleValidator = (yamlText: string) => RuleValidation;
+
+let validator: RuleValidator = basicRuleValidator;
+
+export function setRuleValidator(v: RuleValidator): void {
+  validator = v;
+}
+
+export function validateRules(yamlText: string): RuleValidation {
+  return validator(yamlText);
+}
+
+export function basicRuleValidator(text: string): RuleValidation {
+  const problems: RuleProblem[] = [];
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return { line: null, column: null };
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  for (const e of doc.errors) problems.push({ message: e.message.split('\n')[0]!, ...at(e.pos[0]) });
+  if (problems.length) return { rules: [], problems };
+  const root = doc.contents;
+  const list = isMap(root) ? root.get('rules', true) : undefined;
+  const items: unknown[] | null = isSeq(list) ? list.items : isMap(root) ? [root] : null;
+  if (!items)
+    return {
+      rules: [],
+      problems: [{ message: 'expected a rule mapping or `rules:` with a list of rules', line: 1, column: 1 }],
+    };
+  const rules: ParsedRule[] = [];
+  for (const node of items) {
+    const range = (node as { range?: [number, number, number] }).range;
+    const where = at(range?.[0]);
+    if (!isMap(node)) {
+      problems.push({ message: 'each rule must be a mapping', ...where });
+      continue;
+    }
+    // toJS with an alias budget: a "billion laughs" document fails here instead of eating memory.
+    let r: Record<string, unknown>;
+    try {
+      r = node.toJS(doc, { maxAliasCount: 50 }) as Record<string, unknown>;
+    } catch (err) {
+      problems.push({ message: err instanceof Error ? err.message : String(err), ...where });
+      continue;
+    }
+    const name = r.name;
+    if (typeof name !== 'string' || name.length < 1 || name.length > 200) {
+      problems.push({ message: 'rule needs a `name` (1–200 characters)', ...where });
+      continue;
+    }
+    const severity = r.severity ?? 'medium';
+    if (typeof severity !== 'string' || !(SEVERITIES as readonly string[]).includes(severity)) {
+      const sevNode = node.get('severity', true) as { range?: [number] } | undefined;
+      problems.push({
+        message: `rule "${name}": severity must be one of ${SEVERITIES.join(', ')}`,
+        ...at(sevNode?.range?.[0] ?? range?.[0]),
+      });
+      continue;
+    }
+    if (r.query !== undefined && typeof r.query !== 'string') {
+      problems.push({ message: `rule "${name}": query must be text`, ...where });
+      continue;
+    }
+    if (
+      r.query === undefined &&
+      r.entities === undefined &&
+      r.change === undefined &&
+      r.watchlist === undefined
+    ) {
+      problems.push({
+        message: `rule "${name}": needs a query (or an entity watchlist / change condition)`,
+        ...where,
+      });
+      continue;
+    }
+    const sourceText = range ? text.slice(range[0], range[1]) : text;
+    rules.push({
+      name,
+      severity: severity as Severity,
+      description: typeof r.description === 'string' ? r.description : null,
+      definition: r,
+      sourceText,
+    });
+  }
+  return { rules, problems };
+}

@@ -1,0 +1,137 @@
+// The darkwatch web server: the JSON API under /api/ (described at /api/openapi.json), the
+// analyst pages, the evidence frame and the static assets — all from this process, nothing from a
+// CDN. Security headers are set on every response; authentication, CSRF, roles and the workspace
+// are resolved by one hook (web/auth.ts) from each route's declared permission.
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { UserError } from '../core/errors.js';
+import { AlertTransitionError } from '../store/alerts.js';
+import type { Db } from '../store/db.js';
+import { authHook, HttpError } from './auth.js';
+import { AlertHub } from './live.js';
+import { openApiDocument, type RouteDoc } from './openapi.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerAlertRoutes } from './routes/alerts.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerCaseRoutes } from './routes/cases.js';
+import { registerEvidenceRoutes } from './routes/evidence.js';
+import { registerPageRoutes } from './routes/pages.js';
+import { registerRuleRoutes } from './routes/rules.js';
+import { registerSourceRoutes } from './routes/sources.js';
+
+export interface ServerOptions {
+  db: Db;
+  /** A dedicated Redis connection for SUBSCRIBE (live alerts); without it the stream only sends heartbeats. */
+  subscriber?: Redis | null;
+  redisPrefix?: string;
+  /** Largest accepted request body, bytes. */
+  bodyLimit?: number;
+  /** Organisation named in exports. */
+  producer?: string;
+  logger?: boolean;
+  /** Set the Secure flag on cookies (when served over HTTPS, e.g. behind a TLS proxy). */
+  secureCookies?: boolean;
+}
+
+export interface AppContext {
+  db: Db;
+  hub: AlertHub;
+  producer: string;
+  secureCookies: boolean;
+}
+
+export const APP_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; frame-src 'self'; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // Deep or huge query strings are refused by the parser rather than processed.
+    routerOptions: { maxParamLength: 500 },
+    trustProxy: false,
+  });
+  const hub = new AlertHub();
+  if (opts.subscriber) await hub.start(opts.subscriber, opts.redisPrefix ?? 'dw');
+  app.addHook('onClose', async () => hub.close());
+  const ctx: AppContext = {
+    db: opts.db,
+    hub,
+    producer: opts.producer ?? 'darkwatch',
+    secureCookies: opts.secureCookies ?? false,
+  };
+
+  await app.register(fastifyCookie);
+  app.decorateRequest('auth', null);
+
+  const docs: RouteDoc[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      docs.push({
+        method,
+        url: route.url,
+        schema: route.schema as RouteDoc['schema'],
+        perm: route.config?.perm ?? 'read',
+      });
+    }
+  });
+
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', APP_CSP);
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    reply.header('cache-control', 'no-store');
+  });
+  app.addHook('preHandler', authHook(opts.db));
+
+  app.setErrorHandler((err: FastifyError & { code?: string }, req, reply) => {
+    const { status, message } = classifyError(err);
+    if (status >= 500) req.log.error(err);
+    void reply.status(status).type('application/json; charset=utf-8').send({ error: message });
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.status(404).send({ error: 'not found' });
+  });
+
+  registerAuthRoutes(app, ctx);
+  registerAlertRoutes(app, ctx);
+  registerEvidenceRoutes(app, ctx);
+  registerCaseRoutes(app, ctx);
+  registerRuleRoutes(app, ctx);
+  registerSourceRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+  registerPageRoutes(app, ctx);
+
+  app.get(
+    '/api/openapi.json',
+    { config: { perm: 'public' }, schema: { summary: 'This API description (OpenAPI 3.1)' } },
+    async () => openApiDocument(docs),
+  );
+  return app;
+}
+
+/** Map anything thrown to an HTTP status and a message that is safe to show. */
+export function classifyError(err: FastifyError & { code?: string }): { status: number; message: string } {
+  if (err instanceof HttpError) return { status: err.statusCode, message: err.message };
+  if (err instanceof UserError) return { status: 400, message: err.message };
+  if (err instanceof AlertTransitionError) {
+    return /not found/.test(err.message)
+      ? { status: 404, message: err.message }
+      : { status: 409, message: err.message };
+  }
+  if (err.validation) return { status: 400, message: err.message };
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)
+    return { status: err.statusCode, message: err.message };
+  // PostgreSQL: data exceptions (22…) and constraint violations (23…) come from what the client sent.
+  if (typeof err.code === 'string' && /^22/.test(err.code)) return { status: 400, message: 'invalid value' };
+  if (typeof err.code === 'string' && /^23/.test(err.code))
+    return { status: 409, message: 'conflicts with existing data' };
+  return { status: 500, message: 'internal error' };
+}
