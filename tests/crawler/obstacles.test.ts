@@ -124,3 +124,13 @@ describe('needsJavaScript', () => {
     expect(needsJavaScript({ ...ok, html: '' }).escalate).toBe(false);
   });
 });
+
+describe('false positives seen on the range', () => {
+  it('a small forum index with "members only" in its footer is content, not a wall', () => {
+    const html = page(
+      '<div class="banner"><a href="/">Balkan Board</a></div><h1>Boards</h1><section><h3><a href="/b/guns">Guns</a></h3><p>Talk</p></section>' +
+        '<footer>Balkan Board · members only · be nice</footer>',
+    );
+    expect(detectObstacle({ status: 200, html, url: 'http://f.onion/' })).toBeNull();
+  });
+});
