@@ -214,7 +214,11 @@ export class BrowserFetcher {
     const browser = await this.launch();
     const fwd = await this.forwarder(o.identity);
     const allowImages = o.allowImages ?? false;
-    const key = `${o.identity}|js=${o.javascript}|img=${allowImages}`;
+    // A new session (an analyst supplied fresh cookies) must not reuse a context with the old ones.
+    const sessionKey = o.session?.cookies.length
+      ? createHash('sha256').update(JSON.stringify(o.session.cookies)).digest('hex').slice(0, 16)
+      : '-';
+    const key = `${o.identity}|js=${o.javascript}|img=${allowImages}|s=${sessionKey}`;
     const slot = await this.acquire(key, async () => {
       const ctx = await browser.newContext({
         proxy: { server: fwd.url },

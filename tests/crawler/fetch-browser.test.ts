@@ -114,6 +114,19 @@ describe('BrowserFetcher through the range gateway', () => {
     const tall = await browser.fetch(site.base + '/tall', { ...opts, maxScreenshotHeight: 3000 });
     expect(tall.screenshot.readUInt32BE(20)).toBe(3000); // PNG IHDR height
   });
+  it('sends the source session cookies, and a new session gets a fresh context', async () => {
+    const o = { identity: sourceIdentity('sess'), javascript: false, timeouts };
+    const a = await browser.fetch(site.base + '/echo-cookie', {
+      ...o,
+      session: { cookies: [{ name: 'dw', value: '1' }] },
+    });
+    expect(a.renderedHtml).toContain('cookie=[dw=1]');
+    const b = await browser.fetch(site.base + '/echo-cookie', {
+      ...o,
+      session: { cookies: [{ name: 'dw', value: '2' }] },
+    });
+    expect(b.renderedHtml).toContain('cookie=[dw=2]');
+  });
   it('WebRTC gathers no candidates that bypass the proxy', async () => {
     const r = await browser.fetch(site.base + '/webrtc', {
       identity: sourceIdentity('rtc'),
