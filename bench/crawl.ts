@@ -22,6 +22,10 @@ if (process.argv.includes('--range-child')) {
   process.send?.({ socksUrl: r.socksUrl, url: r.sites[0]!.url });
   process.on('message', (msg) => {
     if (msg === 'counters') process.send?.({ counters: r.counters(), cpu: process.cpuUsage() });
+    if (msg === 'no-latency') {
+      r.gateway.setLatency(null);
+      process.send?.('ok');
+    }
     if (msg === 'stop') void r.stop().then(() => process.exit(0));
   });
   await new Promise(() => undefined);
@@ -33,8 +37,16 @@ const opts = new Command()
   .option('--pages <n>', 'http pages per measurement', '320')
   .option('--browser-pages <n>', 'browser pages', '24')
   .option('--contexts <n>', 'browser contexts', '4')
+  .option('--rss-pages <n>', 'http pages without latency for the memory-flatness check', '5000')
   .parse()
-  .opts<{ latencyMs: string; concurrency: string; pages: string; browserPages: string; contexts: string }>();
+  .opts<{
+    latencyMs: string;
+    concurrency: string;
+    pages: string;
+    browserPages: string;
+    contexts: string;
+    rssPages: string;
+  }>();
 
 const M = Number(opts.latencyMs);
 const C = Number(opts.concurrency);
@@ -179,6 +191,29 @@ try {
     );
     console.log(`browser vs http (same latency): ${(bRate / rate).toFixed(3)} of http C=${C} throughput`);
     await browser.close();
+  }
+  const R = Number(opts.rssPages);
+  if (R > 0) {
+    child.send('no-latency');
+    await new Promise((r) => child.once('message', r));
+    const keep = new HttpFetcher();
+    const samples: number[] = [];
+    const step = Math.max(1, Math.floor(R / 10));
+    const t0 = performance.now();
+    await pool(R, 32, async (i) => {
+      await keep.fetch(site.url, { proxyUrl: range.socksUrl, identity: sourceIdentity('rss') });
+      if (i % step === step - 1) {
+        samples.push(process.memoryUsage().rss);
+      }
+    });
+    const secs = (performance.now() - t0) / 1000;
+    keep.close();
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    const later = samples.slice(2);
+    console.log(
+      `memory over ${R} http pages (keep-alive, C=32, ${(R / secs).toFixed(0)} pages/s): RSS ${samples.map(mib).join(' → ')} MiB; ` +
+        `growth after warm-up ${mib(Math.max(...later) - (later[0] ?? 0))} MiB`,
+    );
   }
   child.send('counters');
   type Report = { counters: { streams: number; refused: number }; cpu: NodeJS.CpuUsage };
