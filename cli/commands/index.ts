@@ -10,6 +10,7 @@ import * as match from './match.js';
 import * as migrate from './migrate.js';
 import * as range from './range.js';
 import * as rules from './rules.js';
+import * as rulesDb from './rules-db.js';
 import * as serve from './serve.js';
 import * as services from './services.js';
 import * as source from './source.js';
@@ -20,4 +21,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [demo, services, migrate, source, crawl, worker, range, classify, match, rules, extract, serve, user, alerts, audit];
+export const commandModules: CommandModule[] = [demo, services, migrate, source, crawl, worker, range, classify, match, rules, rulesDb, extract, serve, user, alerts, audit];
