@@ -538,7 +538,12 @@ export class SocksGateway {
         ctx.client.write(reply(SOCKS_REPLY.succeeded));
         ctx.setStage('open');
         for (const pending of ctx.takePending()) upstream.write(pending);
-        ctx.client.on('data', (chunk: Buffer) => upstream.write(chunk));
+        ctx.client.on('data', (chunk: Buffer) => {
+          if (!upstream.write(chunk)) {
+            ctx.client.pause();
+            upstream.once('drain', () => ctx.client.resume());
+          }
+        });
         ctx.client.on('end', () => upstream.end());
         // First-byte latency: hold the first chunk (and anything after it, including the end of
         // the stream) until the delay is over, so ordering is kept.
