@@ -122,11 +122,13 @@ const range = { socksUrl: ready.socksUrl };
 const site = { url: ready.url };
 try {
   const fresh = new HttpFetcher({ keepAlive: false, maxSocketsPerIdentity: 1024 });
+  const timings: Array<{ connectMs: number; firstByteMs: number; totalMs: number }> = [];
   const fetchOne = (id: string) => () =>
     fresh
       .fetch(site.url, { proxyUrl: range.socksUrl, identity: id, timeouts: { totalMs: 60_000 } })
       .then((r) => {
         if (r.status !== 200) throw new Error(`status ${r.status}`);
+        if (id === sourceIdentity('bench')) timings.push(r.timings);
       });
 
   // warm-up (JIT, zlib, agent) outside the measurements
@@ -147,6 +149,12 @@ try {
   );
   console.log(
     `http  C=${C}: ${rate.toFixed(2)} pages/s, bound C/L ${bound.toFixed(2)}, ratio ${(rate / bound).toFixed(3)} (goal >= 0.9)`,
+  );
+  const avg = (f: (t: (typeof timings)[number]) => number) =>
+    timings.reduce((a, t) => a + f(t), 0) / timings.length;
+  console.log(
+    `http  where the time goes (mean per page, C=${C}): SOCKS connect ${avg((t) => t.connectMs).toFixed(0)} ms (injected ${M}), ` +
+      `first byte +${avg((t) => t.firstByteMs - t.connectMs).toFixed(0)} ms (injected ${M}), body+decode +${avg((t) => t.totalMs - t.firstByteMs).toFixed(0)} ms`,
   );
   console.log(`http  speed-up over baseline: ${(rate / baseRate).toFixed(2)}x (ideal ${C}x)`);
   console.log(
@@ -180,7 +188,7 @@ try {
       `browser K=${K} contexts: ${bRate.toFixed(2)} pages/s (bound K/L ${(K / L).toFixed(2)}, ratio ${((bRate * L) / K).toFixed(3)})`,
     );
     console.log(
-      `browser RSS: ${(rssOne / 2 ** 20).toFixed(0)} MiB with 1 context, ${(rssK / 2 ** 20).toFixed(0)} MiB with ${browser.contextCount}; ` +
+      `browser memory (PSS): ${(rssOne / 2 ** 20).toFixed(0)} MiB with 1 context, ${(rssK / 2 ** 20).toFixed(0)} MiB with ${browser.contextCount}; ` +
         `≈ ${((rssK - rssOne) / Math.max(1, browser.contextCount - 1) / 2 ** 20).toFixed(0)} MiB per extra context`,
     );
     console.log(
