@@ -68,7 +68,7 @@ describe('detectObstacle', () => {
     const huge = page(listings + '<p>x</p>'.repeat(500_000));
     const t0 = Date.now();
     expect(detectObstacle({ status: 200, html: huge })).toBeNull();
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 });
 
