@@ -55,6 +55,11 @@ export interface BrowserFetchOptions extends Omit<HttpFetchOptions, 'proxyUrl'> 
   /** Screenshot height cap in CSS pixels (very tall pages are clipped). */
   maxScreenshotHeight?: number;
   session?: SourceSession | null;
+  /**
+   * Origins besides the page's own from which scripts, styles and XHR may load (the source's
+   * mirrors, say). Everything else is blocked.
+   */
+  subresourceOrigins?: string[];
 }
 
 export interface BrowserFetchResult {
@@ -385,6 +390,18 @@ export class BrowserFetcher {
       return route.abort('blockedbyclient');
     }
     if (!/^https?:/.test(req.url())) {
+      st.requests.blocked++;
+      return route.abort('blockedbyclient');
+    }
+    // Third-party resources would announce the capture to whoever serves them (and reach out of
+    // the site through Tor); only the site's own origins load unless the caller widens the list.
+    let origin: string;
+    try {
+      origin = new URL(req.url()).origin;
+    } catch {
+      origin = '';
+    }
+    if (origin !== new URL(st.url).origin && !(st.options.subresourceOrigins ?? []).includes(origin)) {
       st.requests.blocked++;
       return route.abort('blockedbyclient');
     }

@@ -36,7 +36,11 @@ export async function miniCrawl(
       while (active < concurrency && queue.length) {
         const e = queue.shift() as FrontierEntry;
         active++;
-        capturePage(e.url, { ...source, inScope: (u) => scope.decide(u, 0).ok }, deps)
+        capturePage(
+          e.url,
+          { ...source, inScope: (u) => scope.decide(u, 0).ok, origins: [...scope.siteOrigins] },
+          deps,
+        )
           .then((p) => {
             pages.set(e.url, p);
             const next = run.completed(e, p.links);
