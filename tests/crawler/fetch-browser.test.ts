@@ -114,6 +114,38 @@ describe('BrowserFetcher through the range gateway', () => {
     const tall = await browser.fetch(site.base + '/tall', { ...opts, maxScreenshotHeight: 3000 });
     expect(tall.screenshot.readUInt32BE(20)).toBe(3000); // PNG IHDR height
   });
+  it('sends the source session cookies, and a new session gets a fresh context', async () => {
+    const o = { identity: sourceIdentity('sess'), javascript: false, timeouts };
+    const a = await browser.fetch(site.base + '/echo-cookie', {
+      ...o,
+      session: { cookies: [{ name: 'dw', value: '1' }] },
+    });
+    expect(a.renderedHtml).toContain('cookie=[dw=1]');
+    const b = await browser.fetch(site.base + '/echo-cookie', {
+      ...o,
+      session: { cookies: [{ name: 'dw', value: '2' }] },
+    });
+    expect(b.renderedHtml).toContain('cookie=[dw=2]');
+  });
+  it('blocks third-party subresources unless their origin is allowed', async () => {
+    const id = sourceIdentity('third');
+    const r = await browser.fetch(site.base + '/third-party', { identity: id, javascript: true, timeouts });
+    expect(r.requests.blocked).toBe(1);
+    expect(r.renderedHtml).toContain('Glock 19'); // the own-origin script ran
+    expect(
+      Object.keys(range.counters().byUser[id]?.destinations ?? {}).some((d) => d.startsWith(site.otherOnion)),
+    ).toBe(false);
+    const wide = await browser.fetch(site.base + '/third-party', {
+      identity: id,
+      javascript: true,
+      timeouts,
+      subresourceOrigins: [`http://${site.otherOnion}`],
+    });
+    expect(wide.requests.blocked).toBe(0);
+    expect(
+      Object.keys(range.counters().byUser[id]?.destinations ?? {}).some((d) => d.startsWith(site.otherOnion)),
+    ).toBe(true);
+  });
   it('WebRTC gathers no candidates that bypass the proxy', async () => {
     const r = await browser.fetch(site.base + '/webrtc', {
       identity: sourceIdentity('rtc'),
