@@ -1,5 +1,6 @@
 // What most commands need: validated configuration, and the running PostgreSQL (and Redis),
 // opened for the duration of the command and closed afterwards so the process can exit.
+import { userInfo } from 'node:os';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../core/config.js';
 import { serviceUrls } from '../services/index.js';
@@ -31,4 +32,15 @@ export function openRedis(url: string): Redis {
 /** Print one JSON value per line (the CLI's machine-readable output). */
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+/** Who acts when a command changes something: the operating-system user at the terminal. */
+export function cliActor(): { id: null; name: string } {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry */
+  }
+  return { id: null, name: `cli:${user}` };
 }

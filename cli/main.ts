@@ -32,3 +32,6 @@ export async function main(argv: string[]): Promise<number> {
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
+// Every command closes what it opened; should a library still hold a handle, do not hang the
+// terminal over it.
+setTimeout(() => process.exit(code), 2000).unref();

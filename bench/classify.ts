@@ -1,0 +1,154 @@
+// Classifier benchmark: `npx tsx bench/classify.ts [--quick]`.
+//  1. Throughput: listings/s of classify() against the tokenizer alone (natural's RegexpTokenizer with
+//     the \p{L}\p{N} pattern on the raw text) in the same run, as a ratio.
+//  2. Trainers on the same corpus split: darkwatch's sparse softmax vs natural's BayesClassifier (stock
+//     tokenizer; and fed darkwatch's tokens) vs natural's LogisticRegressionClassifier (on a subsample,
+//     with a time limit: it builds dense vectors over the whole vocabulary — natural #553, #287).
+//     Each trainer runs in its own child process so its peak memory (max RSS) is its own.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadCorpus, splitCorpus, type CorpusRow } from '../extractors/classifier/corpus.js';
+import { classify, defaultClassifier, trainClassifier } from '../extractors/classifier/index.js';
+import { evaluate } from '../extractors/classifier/metrics.js';
+import { tokenize } from '../extractors/classifier/features.js';
+import {
+  BayesClassifier,
+  LogisticRegressionClassifier,
+  RegexpTokenizer,
+  type NaturalClassifier,
+} from '../extractors/classifier/natural.js';
+import { CATEGORIES, type Category } from '../core/types.js';
+
+const text = (r: CorpusRow): string => `${r.title} ${r.description ?? ''}`;
+
+function perSecond(rows: CorpusRow[], fn: (r: CorpusRow) => unknown, minMs = 1500): number {
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) {
+    for (const r of rows) fn(r);
+    n += rows.length;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+interface TrainerResult {
+  name: string;
+  trainRows: number;
+  trainMs: number | null;
+  maxRssMb: number;
+  accuracy: number | null;
+  macroF1: number | null;
+  note?: string;
+}
+
+/** Child side: train one trainer, score it on the held-out split, print one JSON line. */
+function runTrainer(name: string, limit: number): TrainerResult {
+  const { train: allTrain, heldout } = splitCorpus(loadCorpus());
+  // A fixed, class-balanced subsample when limited (every k-th row keeps all languages and classes).
+  const step = Math.max(1, Math.floor(allTrain.length / limit));
+  const train = allTrain.filter((_, i) => i % step === 0).slice(0, limit);
+  const t0 = performance.now();
+  let predict: (r: CorpusRow) => Category;
+  if (name === 'darkwatch-softmax') {
+    const c = trainClassifier(train);
+    predict = (r) => c.classify(r.title, r.description).label;
+  } else {
+    const nat: NaturalClassifier =
+      name === 'natural-lr' ? new LogisticRegressionClassifier() : new BayesClassifier();
+    const input = name === 'natural-bayes+tokens' ? (r: CorpusRow) => tokenize(text(r)) : text;
+    for (const r of train) nat.addDocument(input(r), r.label);
+    nat.train();
+    predict = (r) => nat.classify(input(r)) as Category;
+  }
+  const trainMs = performance.now() - t0;
+  const report = evaluate(heldout.map((row) => ({ row, predicted: { label: predict(row), confidence: 1 } })));
+  return {
+    name,
+    trainRows: train.length,
+    trainMs,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    accuracy: report.accuracy,
+    macroF1: report.macroF1,
+  };
+}
+
+function spawnTrainer(name: string, limit: number, timeoutMs: number): TrainerResult {
+  const self = fileURLToPath(import.meta.url);
+  const res = spawnSync(process.execPath, ['--import', 'tsx', self, `--child=${name}`, `--limit=${limit}`], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 20,
+  });
+  const line = res.stdout?.trim().split('\n').pop();
+  if (res.status === 0 && line) return JSON.parse(line) as TrainerResult;
+  return {
+    name,
+    trainRows: limit,
+    trainMs: null,
+    maxRssMb: NaN,
+    accuracy: null,
+    macroF1: null,
+    note: res.error ? `did not finish in ${timeoutMs / 1000} s` : `failed: ${res.stderr?.slice(0, 200)}`,
+  };
+}
+
+const childArg = process.argv.find((a) => a.startsWith('--child='));
+if (childArg) {
+  const limit = Number(process.argv.find((a) => a.startsWith('--limit='))?.slice(8) ?? Infinity);
+  console.log(JSON.stringify(runTrainer(childArg.slice(8), limit)));
+} else {
+  const quick = process.argv.includes('--quick');
+  const rows = loadCorpus();
+  const full = splitCorpus(rows).train.length;
+
+  // --- throughput -------------------------------------------------------------------------------
+  const t0 = performance.now();
+  defaultClassifier();
+  const firstUseMs = performance.now() - t0;
+  const rawTokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}]+/u });
+  for (const r of rows.slice(0, 300)) {
+    classify(r.title, r.description); // warm up
+    rawTokenizer.tokenize(text(r));
+  }
+  const tokPerS = perSecond(rows, (r) => rawTokenizer.tokenize(text(r)));
+  const normTokPerS = perSecond(rows, (r) => tokenize(text(r)));
+  const clsPerS = perSecond(rows, (r) => classify(r.title, r.description));
+  console.log(
+    `corpus: ${rows.length} listings (${CATEGORIES.join('/')}), first use (load model.jsonl) ${firstUseMs.toFixed(0)} ms\n`,
+  );
+  console.log('throughput (listings/s, one core)');
+  console.log(
+    `  tokenizer alone (natural RegexpTokenizer, \\p{L}\\p{N})  ${tokPerS.toFixed(0).padStart(8)}   baseline`,
+  );
+  console.log(
+    `  normalise + tokenize                                  ${normTokPerS.toFixed(0).padStart(8)}   ${(tokPerS / normTokPerS).toFixed(1)}× the tokenizer's cost`,
+  );
+  console.log(
+    `  classify (normalise, features, model)                 ${clsPerS.toFixed(0).padStart(8)}   ${(tokPerS / clsPerS).toFixed(1)}× the tokenizer's cost`,
+  );
+
+  // --- trainers ---------------------------------------------------------------------------------
+  const lrLimit = quick ? 200 : 400;
+  const trainers: Array<[string, number, number]> = [
+    ['darkwatch-softmax', full, 120_000],
+    ['natural-bayes', full, 300_000],
+    ['natural-bayes+tokens', full, 300_000],
+    ['natural-lr', lrLimit, quick ? 60_000 : 180_000],
+  ];
+  if (!quick) trainers.push(['natural-lr', Math.min(full, lrLimit * 2), 180_000]);
+  const results = trainers.map(([name, limit, timeout]) => spawnTrainer(name, limit, timeout));
+  const mine = results[0]!;
+  console.log('\ntrainers (train split → held-out split; each in its own process)');
+  console.log(
+    '  trainer                rows   train ms   max RSS MB   accuracy   macro-F1   train time vs darkwatch',
+  );
+  for (const r of results) {
+    const ratio = r.trainMs !== null && mine.trainMs ? `${(r.trainMs / mine.trainMs).toFixed(1)}×` : '—';
+    console.log(
+      `  ${r.name.padEnd(21)} ${String(r.trainRows).padStart(5)} ${r.trainMs === null ? '       —' : r.trainMs.toFixed(0).padStart(10)}` +
+        ` ${Number.isNaN(r.maxRssMb) ? '           —' : r.maxRssMb.toFixed(0).padStart(12)}` +
+        ` ${r.accuracy === null ? '         —' : `${(r.accuracy * 100).toFixed(1).padStart(8)} %`}` +
+        ` ${r.macroF1 === null ? '         —' : `${(r.macroF1 * 100).toFixed(1).padStart(8)} %`}   ${ratio}${r.note ? `  (${r.note})` : ''}`,
+    );
+  }
+}

@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { UserError, errorMessage } from '../../core/errors.js';
+import { FETCH_MODES, SOURCE_KINDS } from '../../core/types.js';
+import type { SourceInput } from '../../core/schemas.js';
+import { latestRuns } from '../../store/runs.js';
+import { addSource, getSource, listSources, removeSource, type SourceRecord } from '../../store/sources.js';
+import { operationalWorkspace } from '../../store/workspaces.js';
+import { appendAudit } from '../../store/audit.js';
+import { withTransaction } from '../../store/db.js';
+import { cliActor, printJson, withDatabase } from '../context.js';
+
+const MAX_SOURCE_FILE = 1024 * 1024;
+
+interface AddOptions {
+  kind?: string;
+  mode?: string;
+  file?: string;
+  seed?: string[];
+  include?: string[];
+  exclude?: string[];
+  maxDepth?: string;
+  budget?: string;
+  rpm?: string;
+  concurrency?: string;
+  recrawl?: string;
+  javascript?: boolean;
+  images?: boolean;
+  profile?: string;
+  lang?: string[];
+  pgpKey?: string;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function intOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UserError(`--${name} must be a number, got "${value}"`);
+  return n;
+}
+
+/** A source from a YAML file (`name`, `urls`, `kind`, `mode`, `policy`, …); flags override it. */
+function readSourceFile(file: string): Partial<SourceInput> & { mode?: string } {
+  let text: string;
+  try {
+    const buf = readFileSync(file === '-' ? 0 : file);
+    if (buf.length > MAX_SOURCE_FILE) throw new UserError(`${file} is larger than 1 MiB`);
+    text = buf.toString('utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot read ${file}: ${errorMessage(err)}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text, { maxAliasCount: 100 });
+  } catch (err) {
+    throw new UserError(`${file}: ${errorMessage(err).split('\n')[0]}`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UserError(`${file}: expected a mapping with name and urls`);
+  return data as Partial<SourceInput> & { mode?: string };
+}
+
+export function sourceInputFrom(name: string | undefined, urls: string[], opts: AddOptions): SourceInput {
+  const fromFile = opts.file ? readSourceFile(opts.file) : {};
+  const { mode: fileMode, ...fileRest } = fromFile;
+  const policy = {
+    ...(fileRest.policy ?? {}),
+    ...(opts.seed ? { seeds: opts.seed } : {}),
+    ...(opts.include ? { include: opts.include } : {}),
+    ...(opts.exclude ? { exclude: opts.exclude } : {}),
+    ...(opts.maxDepth !== undefined ? { maxDepth: intOption('max-depth', opts.maxDepth) } : {}),
+    ...(opts.budget !== undefined ? { pageBudget: intOption('budget', opts.budget) } : {}),
+    ...(opts.rpm !== undefined ? { requestsPerMinute: intOption('rpm', opts.rpm) } : {}),
+    ...(opts.concurrency !== undefined ? { concurrency: intOption('concurrency', opts.concurrency) } : {}),
+    ...(opts.recrawl !== undefined ? { recrawlIntervalSec: intOption('recrawl', opts.recrawl) } : {}),
+    ...(opts.javascript !== undefined ? { javascript: opts.javascript } : {}),
+    ...(opts.images !== undefined ? { allowImages: opts.images } : {}),
+  };
+  const input: SourceInput = {
+    ...fileRest,
+    name: name ?? fileRest.name ?? '',
+    urls: urls.length ? urls : (fileRest.urls ?? []),
+    kind: (opts.kind ?? fileRest.kind) as SourceInput['kind'],
+    fetchMode: (opts.mode ?? fileMode ?? fileRest.fetchMode) as SourceInput['fetchMode'],
+    policy,
+    extractorProfile: opts.profile ?? fileRest.extractorProfile,
+    languageHints: opts.lang ?? fileRest.languageHints,
+    pgpKey: opts.pgpKey ? readFileSync(opts.pgpKey, 'utf8') : fileRest.pgpKey,
+  };
+  return input;
+}
+
+function describeSource(s: SourceRecord): string {
+  const lines = [
+    `${s.name}  (${s.kind}, ${s.fetchMode} mode${s.enabled ? '' : ', disabled'})`,
+    ...s.mirrors.map((m) => `  ${m.isPrimary ? 'primary' : 'mirror '} ${m.url}  [${m.origin}, ${m.status}]`),
+    `  policy   depth ≤ ${s.policy.maxDepth}, budget ${s.policy.pageBudget} pages, ${s.policy.requestsPerMinute}/min, concurrency ${s.policy.concurrency}` +
+      (s.policy.recrawlIntervalSec ? `, recrawl every ${s.policy.recrawlIntervalSec}s` : ''),
+    `  health   last success ${s.lastSuccessAt?.toISOString() ?? 'never'}; last error ${s.lastErrorAt ? `${s.lastErrorAt.toISOString()} ${s.lastError ?? ''}` : 'none'}`,
+  ];
+  if (s.needsHuman) lines.push(`  BLOCKED  ${s.needsHuman} — supply a session (cookies) to resume`);
+  return lines.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  const source = program.command('source').description('manage sources (sites to crawl)');
+
+  source
+    .command('add')
+    .description('register a source: NAME and its base URLs (first is primary, others are mirrors), or --file F')
+    .argument('[name]')
+    .argument('[urls...]')
+    .option('--kind <kind>', `one of ${SOURCE_KINDS.join(', ')}`)
+    .option('--mode <mode>', `fetch mode: ${FETCH_MODES.join(' | ')}`)
+    .option('--file <file>', 'YAML file describing the source (- for stdin)')
+    .option('--seed <path>', 'seed path or URL (repeatable)', collect)
+    .option('--include <pattern>', 'URL include pattern (repeatable)', collect)
+    .option('--exclude <pattern>', 'URL exclude pattern (repeatable)', collect)
+    .option('--max-depth <n>')
+    .option('--budget <pages>', 'page budget per run')
+    .option('--rpm <n>', 'requests per minute')
+    .option('--concurrency <n>')
+    .option('--recrawl <seconds>', 'recrawl interval')
+    .option('--javascript', 'allow JavaScript in browser mode')
+    .option('--images', 'fetch images (stored as evidence, shown blurred)')
+    .option('--profile <name>', 'extractor profile')
+    .option('--lang <code>', 'language hint (repeatable)', collect)
+    .option('--pgp-key <file>', 'armored public key that signs the mirror list')
+    .option('--json', 'print the stored source as JSON')
+    .action(async (name: string | undefined, urls: string[], opts: AddOptions) => {
+      const input = sourceInputFrom(name, urls, opts);
+      await withDatabase(async ({ db }) => {
+        const stored = await withTransaction(db, async (tx) => {
+          const ws = await operationalWorkspace(tx);
+          const created = await addSource(tx, ws.id, input);
+          await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.add', entityType: 'source', entityId: created.id, after: created });
+          return created;
+        });
+        if (opts.json) printJson(stored);
+        else process.stdout.write(`added ${describeSource(stored)}`);
+      });
+    });
+
+  source
+    .command('list')
+    .option('--json', 'JSON lines')
+    .action(async (opts: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const ws = await operationalWorkspace(db);
+        const sources = await listSources(db, ws.id);
+        for (const s of sources) {
+          if (opts.json) printJson(s);
+          else process.stdout.write(`${s.name.padEnd(24)} ${s.kind.padEnd(8)} ${s.fetchMode.padEnd(8)} ${s.baseUrls[0] ?? ''}${s.needsHuman ? '  [blocked]' : ''}\n`);
+        }
+        if (!opts.json && sources.length === 0) process.stdout.write('no sources yet: darkwatch source add NAME URL…\n');
+      });
+    });
+
+  source
+    .command('show')
+    .argument('<name>')
+    .option('--json')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const ws = await operationalWorkspace(db);
+        const s = await getSource(db, ws.id, name);
+        if (!s) throw new UserError(`no source named "${name}"`);
+        const runs = await latestRuns(db, s.id, 5);
+        if (opts.json) printJson({ ...s, runs });
+        else {
+          process.stdout.write(describeSource(s));
+          for (const r of runs) {
+            process.stdout.write(`  run ${r.id}  ${r.status.padEnd(9)} ${r.pagesFetched} pages, ${r.pagesFailed} failed  ${r.createdAt.toISOString()}\n`);
+          }
+        }
+      });
+    });
+
+  source
+    .command('rm')
+    .argument('<name>')
+    .description('remove a source (one with captured evidence is disabled instead, to keep provenance)')
+    .action(async (name: string) => {
+      await withDatabase(async ({ db }) => {
+        await withTransaction(db, async (tx) => {
+          const ws = await operationalWorkspace(tx);
+          const before = await getSource(tx, ws.id, name);
+          if (!before || !(await removeSource(tx, ws.id, name))) throw new UserError(`no source named "${name}"`);
+          await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.remove', entityType: 'source', entityId: before.id, before });
+        });
+        process.stdout.write(`removed ${name}\n`);
+      });
+    });
+}

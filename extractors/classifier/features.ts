@@ -1,0 +1,96 @@
+// Listing → sparse feature set. Tokens come from natural's RegexpTokenizer with a \p{L}\p{N} pattern
+// (its stock tokenizers split words at ș, ț, ë, ğ, ј and Greek letters — natural issues #152, #191,
+// #366, #600). Features: title words, word unigrams, a crude prefix "stem" (natural has no stemmer for
+// the region's languages, whose nouns inflect heavily: pištolj/pištolja/pištolji), Porter stems for
+// English, word bigrams (natural's NGrams) and character 3–5-grams inside words, which carry
+// obfuscated and inflected spellings the word features miss.
+import { normaliseText, unleet } from './normalise.js';
+import { NGrams, PorterStemmer, RegexpTokenizer } from './natural.js';
+
+/** Bump when tokenisation or features change: the shipped model.json records the version it was built with. */
+export const FEATURE_VERSION = 1;
+
+/** Caps keep hostile input (a 1 MB title) cheap: a listing's class is clear from its first lines. */
+export const MAX_TITLE_CHARS = 500;
+export const MAX_DESCRIPTION_CHARS = 4000;
+const MAX_TOKENS = 600;
+const MAX_CHAR_NGRAM = 5;
+
+const tokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}]+/u });
+
+/** Normalised tokens of a text; leet tokens are followed by their decoded spelling. */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const tok of tokenizer.tokenize(normaliseText(text))) {
+    if (!tok) continue;
+    out.push(tok);
+    const decoded = unleet(tok);
+    if (decoded) out.push(decoded);
+    if (out.length >= MAX_TOKENS) break;
+  }
+  return out;
+}
+
+function capText(text: string, max: number): string {
+  // Slice by code points' worth of UTF-16 units, never leaving half a surrogate pair.
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+const ASCII_WORD = /^[a-z]+$/;
+
+/**
+ * Features that depend on one token only (word, prefix stem, Porter stem, character n-grams), cached:
+ * listings repeat the same few thousand words, and stemming plus n-gram slicing is most of the cost.
+ * The cache is cleared when full, so hostile input (endless distinct tokens) cannot grow it unbounded.
+ */
+const TOKEN_CACHE_LIMIT = 50_000;
+const tokenCache = new Map<string, string[]>();
+
+export function tokenFeatures(tok: string): string[] {
+  let feats = tokenCache.get(tok);
+  if (feats) return feats;
+  feats = [`w:${tok}`];
+  const numeric = /^\d+$/.test(tok);
+  if (tok.length > 5 && !/\d/.test(tok)) feats.push(`p:${tok.slice(0, 5)}`);
+  if (tok.length > 3 && ASCII_WORD.test(tok)) feats.push(`s:${PorterStemmer.stem(tok)}`);
+  if (!numeric) {
+    const padded = ` ${tok} `;
+    for (let n = 3; n <= MAX_CHAR_NGRAM; n++) {
+      for (let i = 0; i + n <= padded.length; i++) feats.push(`c:${padded.slice(i, i + n)}`);
+    }
+  }
+  if (tokenCache.size >= TOKEN_CACHE_LIMIT) tokenCache.clear();
+  tokenCache.set(tok, feats);
+  return feats;
+}
+
+export interface ListingTokens {
+  title: string[];
+  /** Title then description tokens. */
+  all: string[];
+}
+
+export function listingTokens(title: string, description: string | null): ListingTokens {
+  const titleTokens = tokenize(capText(String(title ?? ''), MAX_TITLE_CHARS));
+  const descTokens = description == null ? [] : tokenize(capText(String(description), MAX_DESCRIPTION_CHARS));
+  return { title: titleTokens, all: titleTokens.concat(descTokens) };
+}
+
+/**
+ * Features of the listing as a whole: title words again under their own prefix (the title names the
+ * product; the description often talks about shipping and payment) and word bigrams.
+ */
+export function listingFeatures(tokens: ListingTokens): string[] {
+  const out = tokens.title.map((tok) => `t:${tok}`);
+  for (const [a, b] of NGrams.bigrams(tokens.all) as Array<[string, string]>) out.push(`b:${a}_${b}`);
+  return out;
+}
+
+export function featurize(title: string, description: string | null): string[] {
+  const tokens = listingTokens(title, description);
+  const feats = new Set<string>(listingFeatures(tokens));
+  for (const tok of tokens.all) for (const f of tokenFeatures(tok)) feats.add(f);
+  return [...feats];
+}

@@ -1,0 +1,104 @@
+// Listing classifier (SPEC §3): firearms / drugs / documents / other with a confidence in [0,1].
+// The production model is trained on the whole shipped corpus; it is loaded once per process from
+// model.json (artefact.ts), or — if that file does not match the corpus on disk — trained at first use
+// (≈1 s on an idle core, deterministic).
+import type { Category, Classification } from '../../core/types.js';
+import { loadShippedModel, trainProductionModel } from './artefact.js';
+import type { CorpusRow } from './corpus.js';
+import { featurize, listingFeatures, listingTokens, tokenFeatures } from './features.js';
+import { LABELS, SoftmaxModel, trainSoftmax, type TrainOptions } from './model.js';
+
+/**
+ * Below this probability a target label (firearms/drugs/documents) is not asserted and the listing
+ * falls back to `other`: an analyst's queue prefers a missed weak guess to a confident wrong one.
+ */
+export const FALLBACK_THRESHOLD = 0.45;
+
+export interface ListingClassifier {
+  classify(title: string, description: string | null): Classification;
+  probabilities(title: string, description: string | null): Record<Category, number>;
+  readonly model: SoftmaxModel;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e4) / 1e4;
+}
+
+export function createClassifier(model: SoftmaxModel, threshold = FALLBACK_THRESHOLD): ListingClassifier {
+  // Token → the model's feature ids for that token, so classifying touches each known word once
+  // instead of hashing its ~20 feature strings. Bounded like the feature cache.
+  const idCache = new Map<string, Int32Array>();
+  const tokenIds = (tok: string): Int32Array => {
+    let ids = idCache.get(tok);
+    if (!ids) {
+      ids = Int32Array.from(
+        tokenFeatures(tok)
+          .map((f) => model.vocab.get(f) ?? -1)
+          .filter((i) => i >= 0),
+      );
+      if (idCache.size >= 50_000) idCache.clear();
+      idCache.set(tok, ids);
+    }
+    return ids;
+  };
+  // Features seen in this listing, deduplicated with an epoch stamp per feature instead of a Set.
+  const seen = new Uint32Array(model.vocab.size);
+  let epoch = 0;
+  const probabilities = (title: string, description: string | null): Record<Category, number> => {
+    if (++epoch === 0xffffffff) {
+      seen.fill(0);
+      epoch = 1;
+    }
+    const ids: number[] = [];
+    const add = (id: number): void => {
+      if (seen[id] !== epoch) {
+        seen[id] = epoch;
+        ids.push(id);
+      }
+    };
+    const tokens = listingTokens(title, description);
+    for (const tok of tokens.all) {
+      const tokIds = tokenIds(tok);
+      for (let i = 0; i < tokIds.length; i++) add(tokIds[i]!);
+    }
+    for (const f of listingFeatures(tokens)) {
+      const id = model.vocab.get(f);
+      if (id !== undefined) add(id);
+    }
+    const p = model.probabilitiesOfIds(ids);
+    const out = {} as Record<Category, number>;
+    LABELS.forEach((label, i) => (out[label] = p[i]!));
+    return out;
+  };
+  return {
+    model,
+    probabilities,
+    classify(title, description) {
+      const p = probabilities(title, description);
+      let best: Category = 'other';
+      for (const l of LABELS) if (p[l] > p[best]) best = l;
+      if (best !== 'other' && p[best] < threshold) {
+        // Confidence that it is none of the target classes' best guess.
+        return { label: 'other', confidence: round(1 - p[best]) };
+      }
+      return { label: best, confidence: round(p[best]) };
+    },
+  };
+}
+
+export function trainClassifier(rows: CorpusRow[], options?: TrainOptions): ListingClassifier {
+  const docs = rows.map((r) => ({ features: featurize(r.title, r.description), label: r.label }));
+  return createClassifier(trainSoftmax(docs, options));
+}
+
+let shared: ListingClassifier | null = null;
+
+/** The production classifier: trained on the whole shipped corpus (train + held-out splits). */
+export function defaultClassifier(): ListingClassifier {
+  shared ??= createClassifier(loadShippedModel() ?? trainProductionModel());
+  return shared;
+}
+
+export function classify(title: string, description: string | null): Classification {
+  return defaultClassifier().classify(title, description);
+}

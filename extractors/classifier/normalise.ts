@@ -1,0 +1,100 @@
+// Minimal text normaliser for classification: NFKC, zero-width stripping, lower case, Cyrillic and
+// Greek transliterated to Latin, diacritics folded, `$`/`@` inside words and separator obfuscation
+// (c.o.k.e) undone. Leetspeak digits are handled per token in features.ts, where both spellings can
+// be kept. Internal to the classifier until the shared extractors/normalise.ts (branch `extract`)
+// lands; the folding choices here (š→s, ђ→dj, θ→th) match Serbian Latin ↔ Cyrillic both ways.
+
+// prettier-ignore
+const CYRILLIC: Record<string, string> = {
+  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', ђ: 'dj', е: 'e', ё: 'e', ж: 'z', з: 'z', и: 'i', й: 'j',
+  ј: 'j', к: 'k', л: 'l', љ: 'lj', м: 'm', н: 'n', њ: 'nj', о: 'o', п: 'p', р: 'r', с: 's', т: 't',
+  ћ: 'c', у: 'u', ф: 'f', х: 'h', ц: 'c', ч: 'c', џ: 'dz', ш: 's', щ: 'sht', ъ: 'a', ы: 'y', ь: '',
+  э: 'e', ю: 'ju', я: 'ja', ѓ: 'gj', ќ: 'kj', ѕ: 'dz', і: 'i', ї: 'i', є: 'e', ґ: 'g',
+};
+
+// prettier-ignore
+const GREEK: Record<string, string> = {
+  α: 'a', β: 'v', γ: 'g', δ: 'd', ε: 'e', ζ: 'z', η: 'i', θ: 'th', ι: 'i', κ: 'k', λ: 'l', μ: 'm',
+  ν: 'n', ξ: 'x', ο: 'o', π: 'p', ρ: 'r', σ: 's', ς: 's', τ: 't', υ: 'y', φ: 'f', χ: 'ch', ψ: 'ps',
+  ω: 'o',
+};
+
+/** Latin letters that Unicode does not decompose into base + mark. */
+const LATIN_EXTRA: Record<string, string> = {
+  đ: 'dj',
+  ł: 'l',
+  ø: 'o',
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ı: 'i',
+  ħ: 'h',
+};
+
+const ZERO_WIDTH = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/gu;
+const MARKS = /\p{M}+/gu;
+const SCRIPT_CHARS = /[\u0370-\u03ff\u0400-\u04ff\u00df-\u0180]/gu;
+/** `$` and `@` used as letters: pa$$port, m@karov (only next to a letter, so "$450" stays a price). */
+const LETTER_SYMBOLS = /(?<=\p{L})[$@]+|[$@]+(?=\p{L})/gu;
+/** Runs of single characters joined by one separator: c.o.k.e, g-l-o-c-k, m*d*m*a. */
+const SPACED_PUNCT = /(?<![\p{L}\p{N}])(?:[\p{L}\p{N}][.\-_*·•|/]){2,}[\p{L}\p{N}](?![\p{L}\p{N}])/gu;
+/** The same with spaces needs a longer run, so ordinary one-letter words ("a", "e", "i") survive. */
+const SPACED_BLANK = /(?<![\p{L}\p{N}])(?:\p{L} ){3,}\p{L}(?![\p{L}\p{N}])/gu;
+
+function mapChar(ch: string): string {
+  return CYRILLIC[ch] ?? GREEK[ch] ?? LATIN_EXTRA[ch] ?? ch;
+}
+
+export function normaliseText(input: string): string {
+  let s = input;
+  // Pure ASCII (most English listings) has nothing to compose, decompose or transliterate.
+  if (!/^[\x00-\x7f]*$/.test(s)) {
+    s = s.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase();
+    // Macedonian ѓ/ќ would otherwise lose their accent to NFD and become plain г/к.
+    s = s.replace(/[ѓќ]/gu, mapChar);
+    // Decompose first so accented Greek (ό) and Cyrillic (ѝ) map through their base letter.
+    s = s.normalize('NFD').replace(MARKS, '');
+    s = s.replace(SCRIPT_CHARS, mapChar);
+  } else s = s.toLowerCase();
+  if (s.includes('$') || s.includes('@'))
+    s = s.replace(LETTER_SYMBOLS, (m) => m.replaceAll('$', 's').replaceAll('@', 'a'));
+  s = s.replace(SPACED_PUNCT, (m) => m.replace(/[^\p{L}\p{N}]/gu, ''));
+  s = s.replace(SPACED_BLANK, (m) => m.replaceAll(' ', ''));
+  return s;
+}
+
+const LEET_DIGITS: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+};
+
+/**
+ * Leetspeak undone in one token, or null when the token is not leet. Digits count as letters only
+ * where letters surround them (gl0ck, h3r01n) or a single digit ends a word of ≥3 letters (mdm4),
+ * so model numbers and quantities (glock19, ak47, 5mg, 250mg) stay as written.
+ */
+export function unleet(token: string): string | null {
+  if (!/\d/.test(token) || !/\p{L}/u.test(token)) return null;
+  const out = token.replace(/\d+/g, (run, offset: number) => {
+    const before = token.slice(0, offset);
+    const after = token.slice(offset + run.length);
+    const letterBefore = /\p{L}$/u.test(before);
+    const letterAfter = /^\p{L}/u.test(after);
+    const leetable = [...run].every((d) => d in LEET_DIGITS);
+    if (!leetable) return run;
+    if (letterBefore && letterAfter) return [...run].map((d) => LEET_DIGITS[d]).join('');
+    if (
+      run.length === 1 &&
+      ((letterBefore && after === '' && /\p{L}{3}$/u.test(before)) ||
+        (letterAfter && before === '' && /^\p{L}{3}/u.test(after)))
+    )
+      return LEET_DIGITS[run] ?? run;
+    return run;
+  });
+  return out === token ? null : out;
+}

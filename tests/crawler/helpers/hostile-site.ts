@@ -1,0 +1,191 @@
+// A deliberately hostile site for fetcher tests, served on loopback and routed by the range's SOCKS
+// gateway under its own onion name: huge pages, compression bombs, binary content, stalls, 5xx,
+// redirect loops and escapes. The crawler reaches it exactly as it reaches a real onion.
+import http from 'node:http';
+import net from 'node:net';
+import zlib from 'node:zlib';
+import { deriveSiteKey } from '../../../range/onion.js';
+import type { RunningRange } from '../../../range/range.js';
+
+export interface HostileSite {
+  onion: string;
+  base: string;
+  otherOnion: string;
+  close(): Promise<void>;
+}
+
+const PAGE = (body: string) =>
+  `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`;
+
+export async function startHostileSite(
+  range: RunningRange,
+  name = 'hostile',
+  files: Record<string, { type: string; body: string }> = {},
+): Promise<HostileSite> {
+  const onion = deriveSiteKey(424242, name).onion;
+  const otherOnion = deriveSiteKey(424242, `${name}-other`).onion;
+  const bomb = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024)); // 16 MiB of zeros → ~16 KiB on the wire
+  const brBomb = zlib.brotliCompressSync(Buffer.alloc(16 * 1024 * 1024), {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 },
+  });
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    const htmlHead = { 'content-type': 'text/html; charset=utf-8' };
+    const file = files[`${req.headers.host ?? ''}${path}`] ?? files[path];
+    if (file) return res.writeHead(200, { 'content-type': file.type }).end(file.body);
+    switch (path.split('?')[0]) {
+      case '/':
+        return res.writeHead(200, htmlHead).end(PAGE('<a href="/a">a</a> hello'));
+      case '/gzip':
+        return res
+          .writeHead(200, { ...htmlHead, 'content-encoding': 'gzip' })
+          .end(zlib.gzipSync(PAGE('gzipped ünïcode')));
+      case '/br':
+        return res
+          .writeHead(200, { ...htmlHead, 'content-encoding': 'br' })
+          .end(zlib.brotliCompressSync(PAGE('brotli')));
+      case '/deflate-raw':
+        return res
+          .writeHead(200, { ...htmlHead, 'content-encoding': 'deflate' })
+          .end(zlib.deflateRawSync(PAGE('raw deflate')));
+      case '/chunked': {
+        res.writeHead(200, htmlHead);
+        res.write('<html><body>part one ');
+        setTimeout(() => res.end('part two</body></html>'), 20);
+        return;
+      }
+      case '/bomb':
+        return res.writeHead(200, { ...htmlHead, 'content-encoding': 'gzip' }).end(bomb);
+      case '/br-bomb':
+        return res.writeHead(200, { ...htmlHead, 'content-encoding': 'br' }).end(brBomb);
+      case '/corrupt-gzip':
+        return res
+          .writeHead(200, { ...htmlHead, 'content-encoding': 'gzip' })
+          .end(Buffer.from('not gzip at all'));
+      case '/weird-encoding':
+        return res.writeHead(200, { ...htmlHead, 'content-encoding': 'zstd-9000' }).end('x');
+      case '/huge': {
+        // 32 MiB streamed without content-length; the fetcher must stop reading at its cap.
+        res.writeHead(200, htmlHead);
+        let sent = 0;
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const pump = (): void => {
+          while (sent < 32 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('close', () => (sent = Infinity));
+        return pump();
+      }
+      case '/huge-declared':
+        res.writeHead(200, { ...htmlHead, 'content-length': String(1024 * 1024 * 1024) });
+        return res.write('x');
+      case '/binary':
+        return res
+          .writeHead(200, htmlHead)
+          .end(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+      case '/pdf':
+        return res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.4');
+      case '/image':
+        return res
+          .writeHead(200, { 'content-type': 'image/png' })
+          .end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]));
+      case '/500':
+        return res.writeHead(500, htmlHead).end(PAGE('Internal error'));
+      case '/503':
+        return res
+          .writeHead(503, { ...htmlHead, 'retry-after': '30' })
+          .end(PAGE('Too many requests, slow down'));
+      case '/stall-headers':
+        return; // never answers
+      case '/stall-body':
+        res.writeHead(200, htmlHead);
+        return res.write('<html><body>first bytes');
+      case '/redirect':
+        return res.writeHead(302, { location: '/gzip', 'set-cookie': 'sess=abc; Path=/' }).end();
+      case '/redirect-out':
+        return res.writeHead(301, { location: `http://${otherOnion}/` }).end();
+      case '/loop':
+        return res
+          .writeHead(302, {
+            location: `/loop?n=${Number(new URL(path, 'http://x').searchParams.get('n') ?? 0) + 1}`,
+          })
+          .end();
+      case '/echo-cookie':
+        return res.writeHead(200, htmlHead).end(PAGE(`cookie=[${req.headers.cookie ?? ''}]`));
+      case '/cp1251':
+        return res
+          .writeHead(200, { 'content-type': 'text/html; charset=windows-1251' })
+          .end(
+            Buffer.concat([
+              Buffer.from('<html><body>'),
+              Buffer.from([0xcf, 0xe8, 0xf1, 0xf2, 0xee, 0xeb, 0xe5, 0xf2]),
+              Buffer.from('</body></html>'),
+            ]),
+          );
+      case '/js-page':
+        return res
+          .writeHead(200, htmlHead)
+          .end(
+            '<!doctype html><html><head><title>JS market</title><link rel="stylesheet" href="/style.css"></head><body>' +
+              '<noscript>Please enable JavaScript to use this market.</noscript><div id="app"></div>' +
+              '<img src="/image"><script src="/app.js"></script></body></html>',
+          );
+      case '/style.css':
+        return res.writeHead(200, { 'content-type': 'text/css' }).end('body{background:#fff}');
+      case '/app.js':
+        return res
+          .writeHead(200, { 'content-type': 'application/javascript' })
+          .end(
+            "fetch('/api/items').then(r=>r.json()).then(items=>{document.getElementById('app').innerHTML=" +
+              "items.map(i=>'<a class=item href=\"/listing/'+i.id+'\">'+i.title+'</a>').join('');document.title='rendered'});",
+          );
+      case '/api/items':
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify([
+            { id: 1, title: 'Glock 19' },
+            { id: 2, title: 'CZ 75' },
+          ]),
+        );
+      case '/webrtc':
+        return res
+          .writeHead(200, htmlHead)
+          .end(
+            '<html><body><pre id=out>pending</pre><script>' +
+              "const out=[];try{const pc=new RTCPeerConnection({iceServers:[{urls:'stun:203.0.113.1:3478'}]});" +
+              "pc.createDataChannel('x');pc.onicecandidate=e=>{if(e.candidate)out.push(e.candidate.candidate)};" +
+              "pc.createOffer().then(o=>pc.setLocalDescription(o));setTimeout(()=>{document.getElementById('out').textContent=JSON.stringify(out)},300)}" +
+              "catch(e){document.getElementById('out').textContent='error '+e}</script></body></html>",
+          );
+      case '/tall':
+        return res.writeHead(200, htmlHead).end(PAGE('<div style="height:40000px">tall</div>'));
+      case '/header-bomb':
+        res.setHeader('x-junk', 'y'.repeat(64 * 1024));
+        return res.writeHead(200, htmlHead).end('x');
+      default:
+        return res.writeHead(404, htmlHead).end(PAGE('not found'));
+    }
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  range.gateway.setRoute(onion, { host: '127.0.0.1', port });
+  range.gateway.setRoute(otherOnion, { host: '127.0.0.1', port });
+  return {
+    onion,
+    base: `http://${onion}`,
+    otherOnion,
+    close: async () => {
+      range.gateway.removeRoute(onion);
+      range.gateway.removeRoute(otherOnion);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backoffDelay,
+  parseRetryAfter,
+  pauseAfter,
+  Politeness,
+  PolitenessError,
+} from '../../crawler/politeness.js';
+import { startRedis, type TestRedis } from './helpers/redis.js';
+
+describe('pure backoff helpers', () => {
+  it('full jitter stays within [0, min(cap, base·2^n))', () => {
+    for (let a = 0; a < 40; a++) {
+      const ceiling = Math.min(60_000, 100 * 2 ** Math.min(a, 30));
+      expect(backoffDelay(a, 100, 60_000, () => 0.999999)).toBeLessThan(ceiling);
+      expect(backoffDelay(a, 100, 60_000, () => 0)).toBe(0);
+    }
+    expect(backoffDelay(3, 100, 60_000, () => 0.5)).toBe(400);
+    expect(backoffDelay(-5, 100, 60_000, () => 0.5)).toBe(50);
+  });
+  it('Retry-After: seconds, HTTP dates, garbage, huge values', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('99999999999', now)).toBe(3_600_000);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(parseRetryAfter('x'.repeat(10_000), now)).toBeNull();
+    expect(parseRetryAfter(undefined, now)).toBeNull();
+    expect(pauseAfter(429, { 'retry-after': '7' }, 0, now)).toBe(7000);
+    expect(pauseAfter(503, {}, 2, now, () => 0.5)).toBe(10_000);
+    expect(pauseAfter(200, { 'retry-after': '7' }, 0, now)).toBeNull();
+  });
+});
+
+describe('Politeness against a real redis-server', () => {
+  let srv: TestRedis;
+  let redis: Redis;
+  beforeAll(async () => {
+    srv = await startRedis();
+    redis = new Redis(srv.url, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await srv?.stop();
+  });
+
+  it('token bucket spaces requests at the configured rate', async () => {
+    const p = new Politeness(redis);
+    const t0 = Date.now();
+    for (let i = 0; i < 6; i++) await p.takeToken('s1', { requestsPerMinute: 600, concurrency: 1 });
+    const elapsed = Date.now() - t0;
+    // first token immediate, then every 100 ms
+    expect(elapsed).toBeGreaterThanOrEqual(480);
+    expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('two separate processes share one bucket and the combined rate holds', async () => {
+    const child = path.join(import.meta.dirname, 'helpers', 'bucket-child.ts');
+    const run = () =>
+      new Promise<number[]>((resolve, reject) => {
+        const cp = fork(child, [srv.url, 'shared', '10', '1200'], {
+          execArgv: ['--import', 'tsx'],
+          stdio: 'inherit',
+        });
+        const timer = setTimeout(() => {
+          cp.kill();
+          reject(new Error('child timed out'));
+        }, 20_000);
+        cp.once('message', (m) => resolve((m as { times: number[] }).times));
+        cp.once('exit', (code) => {
+          clearTimeout(timer);
+          if (code !== 0) reject(new Error(`child exited ${code}`));
+        });
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    const all = [...a, ...b].sort((x, y) => x - y);
+    expect(all).toHaveLength(20);
+    // 20 tokens at 20/s with burst 1: at least 19 intervals of 50 ms between first and last grant
+    const span = (all.at(-1) as number) - (all[0] as number);
+    expect(span).toBeGreaterThanOrEqual(19 * 50 - 30);
+    // and never more than 3 grants in any 100 ms window (2 + timer slack)
+    for (let i = 0; i + 3 < all.length; i++)
+      expect((all[i + 3] as number) - (all[i] as number)).toBeGreaterThanOrEqual(100);
+    // both processes got tokens interleaved, not one after the other
+    expect(Math.min(...b)).toBeLessThan(Math.max(...a));
+  });
+
+  it('a 429 pause holds for every caller; waits beyond the maximum are refused', async () => {
+    const p = new Politeness(redis);
+    await p.pause('s2', 300);
+    expect(await p.pausedFor('s2')).toBeGreaterThan(200);
+    const t0 = Date.now();
+    await p.takeToken('s2', { requestsPerMinute: 6000, concurrency: 1 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    await p.pause('s3', 60_000);
+    await expect(
+      p.takeToken('s3', { requestsPerMinute: 60, concurrency: 1 }, { maxWaitMs: 1000 }),
+    ).rejects.toThrow(PolitenessError);
+    const viaRun = new Politeness(redis);
+    await viaRun.run(
+      's4',
+      { requestsPerMinute: 6000, concurrency: 1 },
+      async () => ({ status: 429, headers: { 'retry-after': '2' } }),
+      {
+        statusOf: (r) => r,
+      },
+    );
+    expect(await viaRun.pausedFor('s4')).toBeGreaterThan(1500);
+  });
+
+  it('concurrency cap holds and leases of a crashed holder expire', async () => {
+    const p = new Politeness(redis, 'dw:t', 400);
+    const limits = { requestsPerMinute: 6000, concurrency: 2 };
+    const l1 = await p.acquire('c', limits);
+    const l2 = await p.acquire('c', limits);
+    await expect(p.acquire('c', limits, { timeoutMs: 150 })).rejects.toThrow(/no concurrency slot/);
+    await l1.release();
+    const l3 = await p.acquire('c', limits, { timeoutMs: 500 });
+    expect(await l3.renew()).toBe(true);
+    // l2's holder "crashes": never releases. Its lease expires after 400 ms and the slot frees.
+    const t0 = Date.now();
+    const l4 = await p.acquire('c', limits, { timeoutMs: 2000 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
+    expect(await l2.renew()).toBe(false);
+    await l3.release();
+    await l4.release();
+    // concurrent run() calls never exceed the cap
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        p.run('c2', { requestsPerMinute: 60_000, burst: 10, concurrency: 3 }, async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 40));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+  });
+});

@@ -1,0 +1,92 @@
+// The pipeline's BullMQ queues and their jobs. Job ids are derived from what the job is about, so
+// adding the same job twice is a no-op (BullMQ keeps one job per id) — that, plus the per-run
+// frontier table, is what makes every stage idempotent.
+import { createHash } from 'node:crypto';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export const QUEUE_NAMES = ['crawl', 'extract', 'match'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export interface CrawlJob {
+  runId: number;
+  /** Canonical URL (mirrors folded onto the primary). */
+  url: string;
+  depth: number;
+}
+
+export interface ExtractJob {
+  snapshotId: number;
+}
+
+export interface MatchJob {
+  snapshotId: number;
+  workspaceId: number;
+  /** Listings seen on the snapshot, with what changed since their previous sighting. */
+  listings: Array<{ id: number; isNew: boolean; relisted: boolean; changed: string[] }>;
+}
+
+export interface JobData {
+  crawl: CrawlJob;
+  extract: ExtractJob;
+  match: MatchJob;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+export const jobId = {
+  crawl: (j: CrawlJob) => `crawl-${j.runId}-${digest(j.url)}`,
+  extract: (j: ExtractJob) => `extract-${j.snapshotId}`,
+  match: (j: MatchJob) => `match-${j.snapshotId}`,
+};
+
+/** Attempts per job; failures back off exponentially with full jitter (see workers/runner.ts). */
+export const JOB_ATTEMPTS: Record<QueueName, number> = { crawl: 4, extract: 3, match: 3 };
+
+export function defaultJobOptions(name: QueueName): JobsOptions {
+  return {
+    attempts: JOB_ATTEMPTS[name],
+    backoff: { type: 'jittered' },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    // Failed jobs stay a week: the dead-letter view (`crawl_urls` keeps them for good).
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+export interface PipelineQueues {
+  crawl: Queue<CrawlJob>;
+  extract: Queue<ExtractJob>;
+  match: Queue<MatchJob>;
+  close(): Promise<void>;
+}
+
+export function openQueues(connection: Redis, prefix: string): PipelineQueues {
+  const make = <T>(name: QueueName) =>
+    new Queue<T>(name, { connection, prefix: `${prefix}:q`, defaultJobOptions: defaultJobOptions(name) });
+  const crawl = make<CrawlJob>('crawl');
+  const extract = make<ExtractJob>('extract');
+  const match = make<MatchJob>('match');
+  return {
+    crawl,
+    extract,
+    match,
+    async close() {
+      await Promise.all([crawl.close(), extract.close(), match.close()]);
+    },
+  };
+}
+
+export async function addCrawlJobs(queues: PipelineQueues, jobs: CrawlJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await queues.crawl.addBulk(jobs.map((data) => ({ name: 'page', data, opts: { jobId: jobId.crawl(data) } })));
+}
+
+export async function addExtractJob(queues: PipelineQueues, data: ExtractJob): Promise<void> {
+  await queues.extract.add('snapshot', data, { jobId: jobId.extract(data) });
+}
+
+export async function addMatchJob(queues: PipelineQueues, data: MatchJob): Promise<void> {
+  await queues.match.add('snapshot', data, { jobId: jobId.match(data) });
+}

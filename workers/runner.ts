@@ -1,0 +1,142 @@
+// Running the pipeline's BullMQ workers in one process. Workers are stateless: start as many
+// processes as you like, on as many machines, against one Redis and one PostgreSQL. BullMQ gives
+// stalled-job recovery (a crashed worker's jobs are picked up again); SIGTERM lets active jobs
+// finish before the process exits.
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { RedisFrontier } from '../crawler/crawl-run.js';
+import { BrowserFetcher } from '../crawler/fetch-browser.js';
+import { HttpFetcher } from '../crawler/fetch-http.js';
+import { backoffDelay, Politeness } from '../crawler/politeness.js';
+import { createPool, type Db } from '../store/db.js';
+import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
+import { processExtractJob, type PageExtractor } from './extract.js';
+import { processMatchJob, RuleSetCache } from './match.js';
+import { openQueues, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type PipelineQueues, type QueueName } from './queues.js';
+
+export interface PipelineOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Redis key prefix of this deployment (queues, rate limits, frontier, pub/sub). */
+  prefix: string;
+  proxyUrl: string;
+  chromiumPath: string;
+  queues?: QueueName[];
+  concurrency?: number;
+  /** Browser contexts this process may keep open. */
+  browserContexts?: number;
+  extract: PageExtractor;
+  extractorVersion: string;
+  log: Logger;
+}
+
+export interface RunningPipeline {
+  db: Db;
+  redis: Redis;
+  queues: PipelineQueues;
+  metrics: Registry;
+  workers: Worker[];
+  /** Finish active jobs, then close everything this process opened. */
+  close(): Promise<void>;
+}
+
+export function metricsRegistry(): { registry: Registry; jobs: Counter<'queue' | 'outcome'>; duration: Histogram<'queue'> } {
+  const registry = new Registry();
+  const jobs = new Counter({ name: 'darkwatch_jobs_total', help: 'jobs processed', labelNames: ['queue', 'outcome'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'darkwatch_job_seconds',
+    help: 'job processing time',
+    labelNames: ['queue'],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  return { registry, jobs, duration };
+}
+
+export async function startPipeline(opts: PipelineOptions): Promise<RunningPipeline> {
+  const names = opts.queues ?? [...QUEUE_NAMES];
+  const concurrency = opts.concurrency ?? 4;
+  const db = createPool(opts.databaseUrl, Math.max(10, concurrency * 2 + 2));
+  // BullMQ needs maxRetriesPerRequest: null on the connections its workers block on.
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const queues = openQueues(redis, opts.prefix);
+  const http = new HttpFetcher();
+  let browser: BrowserFetcher | null = null;
+  const { registry, jobs, duration } = metricsRegistry();
+
+  const crawlDeps: CrawlDeps = {
+    db,
+    redis,
+    queues,
+    politeness: new Politeness(redis, `${opts.prefix}:polite`),
+    frontier: new RedisFrontier(redis, `${opts.prefix}:run`),
+    http,
+    browser: () => (browser ??= new BrowserFetcher({ proxyUrl: opts.proxyUrl, executablePath: opts.chromiumPath, http, maxContexts: opts.browserContexts ?? 2 })),
+    proxyUrl: opts.proxyUrl,
+    extractorVersion: opts.extractorVersion,
+    log: opts.log.child({ stage: 'crawl' }),
+  };
+  const ruleCache = new RuleSetCache();
+
+  const processors: Record<QueueName, (job: Job) => Promise<unknown>> = {
+    crawl: (job: Job<CrawlJob>) => processCrawlJob(crawlDeps, job.data, job.attemptsMade, job.opts.attempts ?? 1),
+    extract: (job: Job<ExtractJob>) =>
+      processExtractJob({ db, queues, extract: opts.extract, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'extract' }) }, job.data),
+    match: (job: Job<MatchJob>) =>
+      processMatchJob({ db, redis, prefix: opts.prefix, rules: ruleCache, log: opts.log.child({ stage: 'match' }) }, job.data),
+  };
+
+  const workerConnections: Redis[] = [];
+  const workers = names.map((name) => {
+    const connection = redis.duplicate();
+    workerConnections.push(connection);
+    const worker = new Worker(
+      name,
+      async (job) => {
+        const end = duration.startTimer({ queue: name });
+        try {
+          const result = await processors[name](job);
+          jobs.inc({ queue: name, outcome: typeof result === 'string' ? result : 'ok' });
+          return result;
+        } catch (err) {
+          jobs.inc({ queue: name, outcome: err instanceof RetryableCrawlError ? 'retry' : 'error' });
+          throw err;
+        } finally {
+          end();
+        }
+      },
+      {
+        connection,
+        prefix: `${opts.prefix}:q`,
+        concurrency,
+        // Exponential backoff with full jitter, so retries from many workers do not line up.
+        settings: { backoffStrategy: (attemptsMade: number) => 500 + backoffDelay(attemptsMade, 1000, 60_000) },
+        lockDuration: 120_000,
+        stalledInterval: 15_000,
+        maxStalledCount: 2,
+      },
+    );
+    worker.on('failed', (job, err) => opts.log.warn({ queue: name, job: job?.id, err: err.message }, 'job failed'));
+    worker.on('error', (err) => opts.log.error({ queue: name, err: err.message }, 'worker error'));
+    return worker;
+  });
+
+  return {
+    db,
+    redis,
+    queues,
+    metrics: registry,
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      http.close();
+      if (browser) await (browser as BrowserFetcher).close();
+      for (const c of workerConnections) c.disconnect();
+      redis.disconnect();
+      await db.end();
+    },
+  };
+}
