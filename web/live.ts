@@ -23,9 +23,14 @@ export async function publishAlert(redis: Redis, prefix: string, msg: AlertMessa
 
 export function parseAlertMessage(text: string): AlertMessage | null {
   try {
-    const m = JSON.parse(text) as Partial<AlertMessage>;
+    // The match worker sends { type: 'alert.created', alertId, workspaceId, rule, severity }.
+    const m = JSON.parse(text) as Partial<AlertMessage> & { type?: string };
     if (!Number.isSafeInteger(m.workspaceId) || !Number.isSafeInteger(m.alertId)) return null;
-    return { workspaceId: m.workspaceId!, alertId: m.alertId!, created: m.created === true };
+    return {
+      workspaceId: m.workspaceId!,
+      alertId: m.alertId!,
+      created: m.created === true || m.type === 'alert.created',
+    };
   } catch {
     return null;
   }

@@ -1,8 +1,10 @@
-// Validation of rule YAML for the editor: messages with line and column. This is the hook where
-// the rules module's full validator plugs in (setRuleValidator); until it does, the built-in check
-// parses the YAML and checks the fields every rule must have (SPEC §7 rule file form).
+// Validation of rule YAML for the editor: messages with line and column. The rules module's
+// loader (rules/) is the validator: what it accepts is what the match worker compiles, and its
+// RuleDefinition is what gets stored as the rule version's `definition`. basicRuleValidator is
+// kept for the per-rule source slices and as a fallback (setRuleValidator).
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { SEVERITIES, type Severity } from '../core/types.js';
+import { formatProblem, loadRulesSafely } from '../rules/index.js';
 
 export interface RuleProblem {
   message: string;
@@ -25,7 +27,29 @@ export interface RuleValidation {
 
 export type RuleValidator = (yamlText: string) => RuleValidation;
 
-let validator: RuleValidator = basicRuleValidator;
+let validator: RuleValidator = rulesModuleValidator;
+
+/** The rules module's loader; each rule keeps the YAML of its own entry as its source text. */
+export function rulesModuleValidator(text: string): RuleValidation {
+  const loaded = loadRulesSafely(text, { file: 'editor' });
+  const problems = loaded.problems.map((p) => ({
+    message: formatProblem('editor', p).replace(/^editor:\d+:\d+: /, ''),
+    line: p.line,
+    column: p.column,
+  }));
+  if (problems.length) return { rules: [], problems };
+  const slices = new Map(basicRuleValidator(text).rules.map((r) => [r.name, r.sourceText]));
+  return {
+    rules: loaded.rules.map((def) => ({
+      name: def.name,
+      severity: def.severity,
+      description: def.description,
+      definition: def as unknown as Record<string, unknown>,
+      sourceText: slices.get(def.name) ?? text,
+    })),
+    problems,
+  };
+}
 
 export function setRuleValidator(v: RuleValidator): void {
   validator = v;
