@@ -96,12 +96,14 @@ async function seed(db: Db): Promise<void> {
     `
     insert into alerts (workspace_id, rule_id, rule_version_id, subject_type, subject_id, severity, status, dismiss_reason, title, source_id,
                         category, first_seen_at, last_seen_at, created_at)
-      select 1, 1 + g % 20, 1 + g % 20, 'listing', g, (array['low','medium','high','critical'])[1 + g % 4],
-             (array['new','new','new','new','new','new','in_review','in_review','dismissed','closed'])[1 + g % 10],
-             case when g % 10 = 8 then 'false_positive' end,
-             'alert ' || g, 1 + g % 50, (array['firearms','drugs','documents','other'])[1 + g % 4],
+      select 1, 1 + g % 20, 1 + g % 20, 'listing', g, (array['low','medium','high','critical'])[1 + sev],
+             (array['new','new','new','new','new','new','in_review','in_review','dismissed','closed'])[1 + st],
+             case when st = 8 then 'false_positive' end,
+             'alert ' || g, 1 + src, (array['firearms','drugs','documents','other'])[1 + g % 4],
              now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval
-      from generate_series(1, ${ALERTS}) g;`,
+      -- status, severity and site drawn independently (hashtext), not as correlated moduli of g
+      from (select g, abs(hashtext('v' || g)) % 4 as sev, abs(hashtext('t' || g)) % 10 as st, abs(hashtext('s' || g)) % 50 as src
+              from generate_series(1, ${ALERTS}) g) x;`,
   );
   await step('analyze', 'analyze');
   process.stdout.write(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -121,8 +123,11 @@ async function measure(inject: Inject, urls: () => string, n: number): Promise<n
   return samples;
 }
 
-async function explain(db: Db, sql: string, params: unknown[]): Promise<string[]> {
-  const { rows } = await db.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params);
+async function explain(db: Db, sql: string, params: unknown[], analyze = false): Promise<string[]> {
+  const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+    `explain ${analyze ? '(analyze, buffers off) ' : ''}${sql}`,
+    params,
+  );
   return rows.map((r) => r['QUERY PLAN']);
 }
 
@@ -256,6 +261,13 @@ async function main(): Promise<void> {
       left join users u on u.id = a.assignee_id left join sources s on s.id = a.source_id
       where a.workspace_id = $1 and a.status = any($2) order by a.last_seen_at desc, a.id desc limit 50`;
     for (const l of await explain(db, triageSql, [1, ['new', 'in_review']])) process.stdout.write(`  ${l}\n`);
+    process.stdout.write('EXPLAIN ANALYZE triage filtered (new + critical + site):\n');
+    const filteredSql = triageSql.replace(
+      'a.status = any($2)',
+      `a.status = any($2) and a.severity = any($3) and a.source_id = (select s2.id from sources s2 where s2.workspace_id = $1 and s2.name = $4)`,
+    );
+    for (const l of await explain(db, filteredSql, [1, ['new'], ['critical'], 'site-7'], true))
+      process.stdout.write(`  ${l}\n`);
     process.stdout.write('EXPLAIN pivot (entity lookup + mentions):\n');
     for (const l of await explain(
       db,
