@@ -38,14 +38,23 @@ export function rulesModuleValidator(text: string): RuleValidation {
     column: p.column,
   }));
   if (problems.length) return { rules: [], problems };
-  const slices = new Map(basicRuleValidator(text).rules.map((r) => [r.name, r.sourceText]));
+  // One rule: its text is the whole document. Several: each gets a file of its own, rebuilt from
+  // its entry — unless that entry needs the rest of the document (anchors in `shared:`).
+  const own = (name: string): string => {
+    if (loaded.rules.length === 1) return text;
+    const entry = basicRuleValidator(text).rules.find((r) => r.name === name);
+    if (!entry) return text;
+    const candidate = standaloneRuleFile(entry.sourceText);
+    const check = loadRulesSafely(candidate, { file: 'editor' });
+    return check.problems.length === 0 && check.rules.length === 1 ? candidate : text;
+  };
   return {
     rules: loaded.rules.map((def) => ({
       name: def.name,
       severity: def.severity,
       description: def.description,
       definition: def as unknown as Record<string, unknown>,
-      sourceText: slices.get(def.name) ?? text,
+      sourceText: own(def.name),
     })),
     problems,
   };
@@ -57,6 +66,18 @@ export function setRuleValidator(v: RuleValidator): void {
 
 export function validateRules(yamlText: string): RuleValidation {
   return validator(yamlText);
+}
+
+/** `rules:` with one entry, from the text of a rule mapping cut out of a list (re-indented). */
+export function standaloneRuleFile(entryText: string): string {
+  const lines = entryText.replace(/\s+$/, '').split('\n');
+  const indents = lines
+    .slice(1)
+    .filter((l) => l.trim())
+    .map((l) => l.length - l.trimStart().length);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  const rest = lines.slice(1).map((l) => (l.trim() ? `    ${l.slice(cut)}` : ''));
+  return ['rules:', `  - ${lines[0]}`, ...rest].join('\n') + '\n';
 }
 
 export function basicRuleValidator(text: string): RuleValidation {
