@@ -260,7 +260,8 @@ async function main(): Promise<void> {
     const triageSql = `select a.id from alerts a join rules r on r.id = a.rule_id join rule_versions v on v.id = a.rule_version_id
       left join users u on u.id = a.assignee_id left join sources s on s.id = a.source_id
       where a.workspace_id = $1 and a.status = any($2) order by a.last_seen_at desc, a.id desc limit 50`;
-    for (const l of await explain(db, triageSql, [1, ['new', 'in_review']])) process.stdout.write(`  ${l}\n`);
+    for (const l of await explain(db, triageSql, [1, ['new', 'in_review']], true))
+      process.stdout.write(`  ${l}\n`);
     process.stdout.write('EXPLAIN ANALYZE triage filtered (new + critical + site):\n');
     const filteredSql = triageSql.replace(
       'a.status = any($2)',
@@ -280,6 +281,7 @@ async function main(): Promise<void> {
       `select m.listing_id, l.title from entity_mentions m join sources s on s.id = m.source_id left join listings l on l.id = m.listing_id
         where m.entity_id = $1 order by m.seen_at desc limit 1000`,
       [42],
+      true,
     ))
       process.stdout.write(`  ${l}\n`);
 

@@ -6,7 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { UserError } from '../core/errors.js';
-import { AlertTransitionError } from '../store/alerts.js';
+import { AlertTransitionError, getAlert } from '../store/alerts.js';
 import type { Db } from '../store/db.js';
 import { authHook, HttpError } from './auth.js';
 import { AlertHub } from './live.js';
@@ -53,7 +53,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     routerOptions: { maxParamLength: 500 },
     trustProxy: false,
   });
-  const hub = new AlertHub();
+  // Live events carry the alert as the triage queue shows it, read in the message's workspace.
+  const hub = new AlertHub(async (msg) => (await getAlert(opts.db, msg.workspaceId, msg.alertId)) ?? null);
   if (opts.subscriber) await hub.start(opts.subscriber, opts.redisPrefix ?? 'dw');
   app.addHook('onClose', async () => hub.close());
   const ctx: AppContext = {
