@@ -3,9 +3,9 @@
 // one clear line on stderr with a non-zero exit.
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
-import { commandModules } from './commands/index.js';
+import { loadCommandModules, type CommandModule } from './commands/index.js';
 
-export function buildProgram(): Command {
+export function buildProgram(commandModules: CommandModule[]): Command {
   const program = new Command('darkwatch')
     .description('Dark-web and OSINT monitoring crawler for law-enforcement cybercrime units')
     .showHelpAfterError()
@@ -15,7 +15,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(await loadCommandModules(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

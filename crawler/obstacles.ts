@@ -63,7 +63,8 @@ export function detectObstacle(page: PageForObstacles): Obstacle | null {
     return { kind: 'login_wall', reason: 'HTTP 401 authentication required', needsPerson: true };
   if (passwordForm && (small || onLoginPath || page.status === 403))
     return { kind: 'login_wall', reason: 'login form instead of content', needsPerson: true };
-  if (small && LOGIN_TEXT.test(v.text))
+  // A page with real navigation is content, even if its footer says "members only".
+  if (small && LOGIN_TEXT.test(v.text) && v.$('a[href]').length < 5)
     return { kind: 'login_wall', reason: 'page says a login is required', needsPerson: true };
   return null;
 }

@@ -187,13 +187,15 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
     return 'blocked';
   }
 
+  if (status < 400) {
+    // Children are in the frontier before this page is closed, so the run can never look finished
+    // while a page is still adding links.
+    await admitLinks(deps, source, scope, run, job, html, fetched.rendered?.finalUrl ?? fetched.http.finalUrl);
+    await addExtractJob(deps.queues, { snapshotId: snapshot.id });
+  }
   await setUrlStatus(deps.db, run.id, job.url, 'fetched', { snapshotId: snapshot.id });
   await deps.frontier.done(String(run.id), job.url, 'fetched');
   await recordSourceHealth(deps.db, source.id, true);
-  if (status < 400) {
-    await addExtractJob(deps.queues, { snapshotId: snapshot.id });
-    await admitLinks(deps, source, scope, run, job, html, fetched.rendered?.finalUrl ?? fetched.http.finalUrl);
-  }
   await finishIfDone(deps, run.id);
   return 'fetched';
 }

@@ -37,6 +37,19 @@ function entityTargets(result: ExtractResult, listingIds: number[], posts: Array
   return listingIds.map((listingId) => ({ listingId }));
 }
 
+/** PostgreSQL's deadlock and serialization failures are transient: run the transaction again. */
+async function withRetryOnConflict<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 50));
+    }
+  }
+}
+
 export async function processExtractJob(deps: ExtractDeps, job: ExtractJob): Promise<MatchJob | null> {
   const snapshot = await getSnapshotById(deps.db, job.snapshotId);
   if (!snapshot) return null;
@@ -54,7 +67,16 @@ export async function processExtractJob(deps: ExtractDeps, job: ExtractJob): Pro
   const seenAt = snapshot.capturedAt;
   const ws = snapshot.workspaceId;
 
-  const match = await withTransaction(deps.db, async (tx) => {
+  // An index page's rows are summaries: when a row links to its own listing page, that page is the
+  // authority (otherwise every index sighting would flip description/vendor and version the listing).
+  const listingsToStore = result.listings
+    .filter((l) => result.pageType !== 'listing_index' || !l.url || l.url === snapshot.finalUrl)
+    .sort((a, b) => (a.url ?? '').localeCompare(b.url ?? ''));
+  // Same order of row locks in every job: concurrent jobs touching the same vendors and listings
+  // then wait for each other instead of deadlocking.
+  const entities = [...result.entities].sort((a, b) => `${a.type}:${a.value}`.localeCompare(`${b.type}:${b.value}`));
+
+  const match = await withRetryOnConflict(() => withTransaction(deps.db, async (tx) => {
     await tx.query(
       `insert into extractions (snapshot_id, extractor_version, page_type, language, result) values ($1, $2, $3, $4, $5)
        on conflict (snapshot_id, extractor_version) do nothing`,
@@ -70,10 +92,14 @@ export async function processExtractJob(deps: ExtractDeps, job: ExtractJob): Pro
       }
       return vendorIds.get(key)!;
     };
-    for (const v of result.vendors ?? []) await vendorId(v.name, v.pgpFingerprint, v.profileUrl);
+    const vendorNames = [...(result.vendors ?? []).map((v) => v.name), ...listingsToStore.map((l) => l.vendor)]
+      .filter((n): n is string => Boolean(n))
+      .sort();
+    for (const v of [...(result.vendors ?? [])].sort((a, b) => a.name.localeCompare(b.name))) await vendorId(v.name, v.pgpFingerprint, v.profileUrl);
+    for (const name of vendorNames) await vendorId(name);
 
     const listings: MatchJob['listings'] = [];
-    for (const l of result.listings) {
+    for (const l of listingsToStore) {
       const url = l.url ?? snapshot.finalUrl;
       const change = await upsertListing(tx, {
         workspaceId: ws,
@@ -100,7 +126,7 @@ export async function processExtractJob(deps: ExtractDeps, job: ExtractJob): Pro
       posts.push({ id: stored.id, body: p.body });
     }
     const listingIds = listings.map((l) => l.id);
-    for (const entity of result.entities) {
+    for (const entity of entities) {
       let targets: Array<{ listingId: number } | { postId: number } | { vendorId: number }> = entityTargets(result, listingIds, posts, entity);
       if (targets.length === 0 && result.pageType === 'vendor_profile' && vendorIds.size === 1) targets = [{ vendorId: [...vendorIds.values()][0]! }];
       for (const target of targets) {
@@ -108,7 +134,7 @@ export async function processExtractJob(deps: ExtractDeps, job: ExtractJob): Pro
       }
     }
     return { snapshotId: snapshot.id, workspaceId: ws, listings } satisfies MatchJob;
-  });
+  }));
 
   if (match.listings.length) await addMatchJob(deps.queues, match);
   if (snapshot.crawlRunId !== null) await finalizeRunIfDone(deps.db, snapshot.crawlRunId, deps.extractorVersion);

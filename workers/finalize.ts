@@ -8,6 +8,7 @@ export async function finalizeRunIfDone(db: Db, runId: number, extractorVersion:
     `select r.status in ('completed', 'failed', 'blocked', 'cancelled')
             and not coalesce((r.stats->>'finalized')::boolean, false)
             and not exists (select 1 from snapshots s
+                             join crawl_urls u on u.run_id = s.crawl_run_id and u.url = s.url and u.status = 'fetched'
                              where s.crawl_run_id = r.id and s.status_code < 400
                                and not exists (select 1 from extractions e where e.snapshot_id = s.id and e.extractor_version = $2)) as ready
        from crawl_runs r where r.id = $1`,

@@ -1,9 +1,12 @@
 // The extractor the pipeline runs. Bound here, in one place, so the workers do not care how
-// extraction is implemented (profiles, generic extractor, classifier — see extractors/).
+// extraction is implemented (site profiles, generic extractor, classifier — see extractors/).
+import { classify } from '../extractors/classifier/index.js';
+import { EXTRACTOR_VERSION as PAGE_EXTRACTOR_VERSION, extractPage } from '../extractors/index.js';
 import type { PageExtractor } from './extract.js';
 
-export const EXTRACTOR_VERSION = 'pending-1';
+/** Recorded with every extraction, so improved extractors can re-run over stored history. */
+export const EXTRACTOR_VERSION = PAGE_EXTRACTOR_VERSION;
 
 export function defaultPageExtractor(): PageExtractor {
-  return () => ({ pageType: 'other', site: null, listings: [], posts: [], entities: [], language: null });
+  return ({ html, url, profile }) => extractPage(html, url, { classify, profile });
 }

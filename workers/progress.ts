@@ -19,7 +19,7 @@ export async function runSummary(db: Queryable, runId: number): Promise<RunSumma
           ex as (select x.result from extractions x join snaps s on s.id = x.snapshot_id)
      select (select count(*)::int from crawl_urls where run_id = $1 and status = 'fetched') as pages,
             (select count(*)::int from crawl_urls where run_id = $1 and status = 'failed') as failed,
-            (select coalesce(sum(jsonb_array_length(result->'listings')), 0)::int from ex) as listings,
+            (select count(distinct coalesce(l->>'url', ''))::int from ex, jsonb_array_elements(ex.result->'listings') l) as listings,
             (select coalesce(sum(jsonb_array_length(result->'posts')), 0)::int from ex) as posts,
             (select count(distinct (e->>'type') || ':' || (e->>'value'))::int
                from ex, jsonb_array_elements(ex.result->'entities') e) as entities,

@@ -1,23 +1,35 @@
-// Every command group of the CLI. Add a module here to add a command.
+// Every command group of the CLI, by the name typed on the command line. Modules load lazily:
+// `darkwatch match` should not pay for Chromium, the web server and the classifier. Add a module
+// here to add a command.
 import type { Command } from 'commander';
-import * as alerts from './alerts.js';
-import * as audit from './audit.js';
-import * as classify from './classify.js';
-import * as crawl from './crawl.js';
-import * as demo from './demo.js';
-import * as extract from './extract.js';
-import * as match from './match.js';
-import * as migrate from './migrate.js';
-import * as range from './range.js';
-import * as rules from './rules.js';
-import * as serve from './serve.js';
-import * as services from './services.js';
-import * as source from './source.js';
-import * as user from './user.js';
-import * as worker from './worker.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [demo, services, migrate, source, crawl, worker, range, classify, match, rules, extract, serve, user, alerts, audit];
+type Loader = () => Promise<CommandModule>;
+
+export const commandLoaders: Record<string, Loader[]> = {
+  demo: [() => import('./demo.js')],
+  services: [() => import('./services.js')],
+  migrate: [() => import('./migrate.js')],
+  source: [() => import('./source.js')],
+  crawl: [() => import('./crawl.js')],
+  worker: [() => import('./worker.js')],
+  range: [() => import('./range.js')],
+  extract: [() => import('./extract.js')],
+  classify: [() => import('./classify.js')],
+  match: [() => import('./match.js')],
+  rules: [() => import('./rules.js'), () => import('./rules-db.js')],
+  alerts: [() => import('./alerts.js')],
+  serve: [() => import('./serve.js')],
+  user: [() => import('./user.js')],
+  audit: [() => import('./audit.js')],
+};
+
+/** The modules a command line needs: its command's, or all of them (help, typos). */
+export async function loadCommandModules(argv: readonly string[]): Promise<CommandModule[]> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const loaders = name && commandLoaders[name] ? commandLoaders[name] : Object.values(commandLoaders).flat();
+  return Promise.all(loaders.map((load) => load()));
+}

@@ -22,7 +22,7 @@ describe('darkwatch source', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('adds from flags, lists, shows and removes — audited', async () => {
+  it('adds from flags, lists, shows and removes — audited', { timeout: 240_000 }, async () => {
     const add = await runCli(['source', 'add', 'iron-market', ONION, MIRROR, '--kind', 'market', '--mode', 'auto', '--rpm', '30', '--json'], { env });
     expect(add.stderr).toBe('');
     const stored = JSON.parse(add.stdout);

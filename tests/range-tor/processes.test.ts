@@ -98,7 +98,7 @@ describe('tor process lifecycle', () => {
       const pgid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
       expect(pgid).toBe(pid);
     }
-    expect(rssBytes(pids).every((b) => b > 1024 * 1024)).toBe(true);
+    expect(await waitFor(() => rssBytes(pids).every((b) => b > 1024 * 1024))).toBe(true);
     await stopTorProcesses(procs, stateDir);
     expect(pids.filter(alive)).toEqual([]);
     expect(existsSync(path.join(stateDir, PID_FILE))).toBe(false);

@@ -1,0 +1,146 @@
+// `darkwatch rules add / list / backtest`: rules kept in the database, versioned and audited.
+// (`rules validate` and `rules test` work on files alone: cli/commands/rules.ts.)
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse as parseYaml, stringify } from 'yaml';
+import { UserError } from '../../core/errors.js';
+import { formatProblem, loadRuleFile, type RuleDefinition } from '../../rules/index.js';
+import { compileRules } from '../../rules/index.js';
+import { appendAudit } from '../../store/audit.js';
+import { withTransaction, type Queryable } from '../../store/db.js';
+import { listRules, saveRule } from '../../store/rules.js';
+import { operationalWorkspace } from '../../store/workspaces.js';
+import type { Category, MatchableListing } from '../../core/types.js';
+import { cliActor, printJson, withDatabase } from '../context.js';
+
+function loadValid(file: string): { defs: RuleDefinition[]; raw: Map<string, string> } {
+  const { rules: defs, problems } = loadRuleFile(file);
+  for (const p of problems) process.stderr.write(formatProblem(file, p) + '\n');
+  if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was added`);
+  // Keep each rule's YAML as the analyst wrote it, for the version history.
+  const raw = new Map<string, string>();
+  const doc = parseYaml(readFileSync(file, 'utf8'), { maxAliasCount: 100 }) as { rules?: Array<Record<string, unknown>> };
+  for (const r of doc.rules ?? []) raw.set(String(r.id ?? r.name), stringify(r));
+  return { defs, raw };
+}
+
+/** `30d`, `12h`, `90m` → a Date that long ago. */
+export function parseSince(text: string, now = new Date()): Date {
+  const m = /^(\d{1,5})([dhm])$/.exec(text.trim());
+  if (!m) throw new UserError(`--since must look like 30d, 12h or 90m, got "${text}"`);
+  const ms = Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
+  return new Date(now.getTime() - ms);
+}
+
+async function* storedListings(db: Queryable, workspaceId: number, since: Date, batch = 2000): AsyncGenerator<MatchableListing> {
+  let lastId = 0;
+  for (;;) {
+    const { rows } = await db.query<{
+      id: number; title: string; description: string | null; price_amount: number | null; price_currency: string | null;
+      price_eur: number | null; vendor_name: string | null; category_path: string | null; category: Category | null;
+      category_confidence: number | null; ships_from: string | null; ships_to: string[] | null; url: string; language: string | null; site: string;
+    }>(
+      `select l.id, l.title, l.description, l.price_amount, l.price_currency, l.price_eur, l.vendor_name, l.category_path, l.category,
+              l.category_confidence, l.ships_from, l.ships_to, l.url, l.language, s.name as site
+         from listings l join sources s on s.id = l.source_id
+        where l.workspace_id = $1 and l.last_seen >= $2 and l.id > $3 order by l.id limit $4`,
+      [workspaceId, since, lastId, batch],
+    );
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      lastId = r.id;
+      yield {
+        id: String(r.id), site: r.site, title: r.title, description: r.description,
+        price: r.price_amount !== null && r.price_currency ? { amount: r.price_amount, currency: r.price_currency } : null,
+        priceEur: r.price_eur, vendor: r.vendor_name, category: r.category_path,
+        classification: r.category ? { label: r.category, confidence: r.category_confidence ?? 0 } : null,
+        shipsFrom: r.ships_from, shipsTo: r.ships_to, url: r.url, language: r.language, currency: r.price_currency,
+      };
+    }
+  }
+}
+
+export function register(program: Command): void {
+  const rules = program.commands.find((c) => c.name() === 'rules') ?? program.command('rules').description('watch rules');
+
+  rules
+    .command('add <file>')
+    .description('store the rules of a file (a changed rule gets a new version; unchanged ones are kept)')
+    .action(async (file: string) => {
+      const { defs, raw } = loadValid(file);
+      await withDatabase(async ({ db }) => {
+        const results = await withTransaction(db, async (tx) => {
+          const ws = await operationalWorkspace(tx);
+          const out = [];
+          for (const def of defs) {
+            const saved = await saveRule(
+              tx,
+              ws.id,
+              { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: raw.get(def.id) ?? stringify(def), enabled: def.enabled },
+              null,
+            );
+            if (saved.newVersion) {
+              await appendAudit(tx, {
+                actor: cliActor(), workspaceId: ws.id, action: saved.created ? 'rule.create' : 'rule.version',
+                entityType: 'rule', entityId: saved.rule.ruleId, after: { name: def.id, version: saved.rule.version },
+              });
+            }
+            out.push(saved);
+          }
+          return out;
+        });
+        for (const r of results) {
+          process.stdout.write(`${r.rule.name}: ${r.created ? 'created' : r.newVersion ? `version ${r.rule.version}` : 'unchanged'}\n`);
+        }
+      });
+    });
+
+  rules
+    .command('list')
+    .option('--json', 'JSON lines')
+    .action(async (opts: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const ws = await operationalWorkspace(db);
+        for (const r of await listRules(db, ws.id)) {
+          if (opts.json) printJson({ name: r.name, version: r.version, enabled: r.enabled, severity: r.severity, description: r.description });
+          else process.stdout.write(`${r.name.padEnd(40)} v${String(r.version).padEnd(4)} ${r.severity.padEnd(9)} ${r.enabled ? 'on' : 'off'}\n`);
+        }
+      });
+    });
+
+  rules
+    .command('backtest <file>')
+    .description('how often the rules would have fired on stored listings, without switching them on')
+    .option('--since <age>', 'how far back: 30d, 12h, 90m', '30d')
+    .option('--json', 'print JSON')
+    .option('--examples <n>', 'example listings per rule', '3')
+    .action(async (file: string, opts: { since: string; json?: boolean; examples: string }) => {
+      const since = parseSince(opts.since);
+      const { defs } = loadValid(file);
+      const set = compileRules(defs);
+      await withDatabase(async ({ db }) => {
+        const ws = await operationalWorkspace(db);
+        const fired = new Map<string, { count: number; examples: Array<{ id: string; title: string; site: string | null }> }>(
+          defs.map((d) => [d.id, { count: 0, examples: [] }]),
+        );
+        let listings = 0;
+        for await (const listing of storedListings(db, ws.id, since)) {
+          listings++;
+          for (const m of set.match(listing)) {
+            const f = fired.get(m.rule.id)!;
+            f.count++;
+            if (f.examples.length < Number(opts.examples)) f.examples.push({ id: listing.id, title: listing.title, site: listing.site });
+          }
+        }
+        const report = { since: since.toISOString(), listings, rules: [...fired].map(([rule, f]) => ({ rule, ...f })) };
+        if (opts.json) printJson(report);
+        else {
+          process.stdout.write(`backtest over ${listings} listings seen since ${report.since}\n`);
+          for (const r of report.rules) {
+            process.stdout.write(`  ${r.rule}: would have fired ${r.count} time${r.count === 1 ? '' : 's'}\n`);
+            for (const e of r.examples) process.stdout.write(`      #${e.id} ${e.site ?? ''}: ${e.title}\n`);
+          }
+        }
+      });
+    });
+}
