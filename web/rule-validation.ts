@@ -38,6 +38,7 @@ export function rulesModuleValidator(text: string): RuleValidation {
     column: p.column,
   }));
   if (problems.length) return { rules: [], problems };
+  // Stored under def.id (the rule's `id`, else its name), as `darkwatch rules add` does.
   // One rule: its text is the whole document. Several: each gets a file of its own, rebuilt from
   // its entry — unless that entry needs the rest of the document (anchors in `shared:`).
   const own = (name: string): string => {
@@ -50,7 +51,7 @@ export function rulesModuleValidator(text: string): RuleValidation {
   };
   return {
     rules: loaded.rules.map((def) => ({
-      name: def.name,
+      name: def.id,
       severity: def.severity,
       description: def.description,
       definition: def as unknown as Record<string, unknown>,
