@@ -167,13 +167,14 @@ export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFil
   };
   if (f.status?.length) add('a.status = any(?)', f.status);
   if (f.severity?.length) add('a.severity = any(?)', f.severity);
-  if (f.rule) add('r.name = ?', f.rule);
+  if (f.rule) add('a.rule_id = (select r2.id from rules r2 where r2.workspace_id = $1 and r2.name = ?)', f.rule);
   if (f.category) add('a.category = ?', f.category);
   if (f.sourceId !== undefined) add('a.source_id = ?', f.sourceId);
   if (f.assigneeId !== undefined) add('a.assignee_id = ?', f.assigneeId);
   if (f.since) add('a.last_seen_at >= ?', f.since);
   if (f.until) add('a.last_seen_at < ?', f.until);
-  if (f.sourceName) add('s.name = ?', f.sourceName);
+  // Resolved to an id first (an init plan), so the planner can use alerts_source_time.
+  if (f.sourceName) add('a.source_id = (select s2.id from sources s2 where s2.workspace_id = $1 and s2.name = ?)', f.sourceName);
   if (f.unassigned) where.push('a.assignee_id is null');
   if (f.vendor) {
     add(

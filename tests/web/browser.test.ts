@@ -280,6 +280,20 @@ describe('web app in Chromium', () => {
     ] as const) {
       await page.goto(`${base}${url}`);
       await page.waitForSelector(wait);
+      if (name === 'rules') {
+        // A second version of the rule, then its history with the diff.
+        const csrf = (await page.getAttribute('meta[name="csrf-token"]', 'content'))!;
+        const saved = await page.request.post(`${base}/api/rules`, {
+          headers: { 'x-csrf-token': csrf },
+          data: { yaml: 'rules:\n  - name: handguns\n    severity: critical\n    query: glock OR beretta\n' },
+        });
+        expect(saved.status()).toBe(200);
+        await page.reload();
+        await page.click('#rules a:text-is("handguns")');
+        await page.waitForSelector('#versions ins');
+        expect(await page.locator('#versions ins').first().textContent()).toMatch(/^\+ /);
+        await page.waitForSelector('#problems li.ok');
+      }
       if (name === 'search') {
         await page.fill('input[name=q]', 'glock');
         await page.click('#search-form button');
