@@ -140,7 +140,7 @@ describe('darkwatch user / alerts / audit', () => {
         child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
       });
       const url = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(line)![1]!;
-      expect(line).toMatch(/Redis channel dw:alerts/);
+      expect(line).toMatch(/Redis channel \S+:alerts/);
       const doc = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
       expect(doc.paths['/api/alerts']).toBeDefined();
       expect((await fetch(`${url}/api/alerts`)).status).toBe(401);
