@@ -130,7 +130,7 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
 
     const subscriber = new Redis(urls.redisUrl, { maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
-    const app: FastifyInstance = await buildServer({ db, subscriber, redisPrefix: prefix, logger: false });
+    const app: FastifyInstance = await buildServer({ db, subscriber, redis: pipeline.redis, redisPrefix: prefix, logger: false });
     const address = await app.listen({ host: opts.host, port: opts.port }).catch((err: unknown) => {
       throw new UserError(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(err)}`);
     });

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { UserError } from '../core/errors.js';
 import { RedisFrontier } from '../crawler/crawl-run.js';
 import { AlertTransitionError, getAlert } from '../store/alerts.js';
-import { openQueues, type PipelineQueues } from '../workers/queues.js';
+import { openQueues, pipelinePrefix, type PipelineQueues } from '../workers/queues.js';
 import type { Db } from '../store/db.js';
 import { authHook, HttpError } from './auth.js';
 import { AlertHub } from './live.js';
@@ -62,12 +62,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const hub = new AlertHub(async (msg) => (await getAlert(opts.db, msg.workspaceId, msg.alertId)) ?? null);
   if (opts.subscriber) await hub.start(opts.subscriber, opts.redisPrefix ?? 'dw');
   app.addHook('onClose', async () => hub.close());
-  const pipeline = opts.redis
-    ? {
-        queues: openQueues(opts.redis, opts.redisPrefix ?? 'dw'),
-        frontier: new RedisFrontier(opts.redis, `${opts.redisPrefix ?? 'dw'}:run`),
-      }
-    : null;
+  // The pipeline's keys live under this database's namespace (workers/queues.ts pipelinePrefix).
+  const keyPrefix = opts.redis ? await pipelinePrefix(opts.db, opts.redisPrefix ?? 'dw') : null;
+  const pipeline =
+    opts.redis && keyPrefix
+      ? { queues: openQueues(opts.redis, keyPrefix), frontier: new RedisFrontier(opts.redis, `${keyPrefix}:run`) }
+      : null;
   if (pipeline) app.addHook('onClose', async () => pipeline.queues.close());
   const ctx: AppContext = {
     db: opts.db,
