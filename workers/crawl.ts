@@ -103,7 +103,12 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
   const useBrowser = async (): Promise<Fetched> => {
     const browser = deps.browser();
     if (!browser) throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
-    const r = await browser.fetch(url, { ...common, javascript: source.policy.javascript || source.fetchMode === 'auto' });
+    const r = await browser.fetch(url, {
+      ...common,
+      javascript: source.policy.javascript || source.fetchMode === 'auto',
+      // Scripts and styles served by the site's mirrors belong to the page; everything else is blocked.
+      subresourceOrigins: [...scope.siteOrigins],
+    });
     return { http: r.document, rendered: { html: r.renderedHtml, screenshot: r.screenshot, finalUrl: r.finalUrl } };
   };
   if (source.fetchMode === 'browser') return useBrowser();
