@@ -2,6 +2,7 @@
 // processes as you like, on as many machines, against one Redis and one PostgreSQL. BullMQ gives
 // stalled-job recovery (a crashed worker's jobs are picked up again); SIGTERM lets active jobs
 // finish before the process exits.
+import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -120,6 +121,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
       },
       {
         connection,
+        // Shown on every job it processes (job.processedBy): which process crawled what.
+        name: `${hostname()}:${process.pid}`,
         prefix: `${keyPrefix}:q`,
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.
