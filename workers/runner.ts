@@ -87,6 +87,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     browser: () => (browser ??= new BrowserFetcher({ proxyUrl: opts.proxyUrl, executablePath: opts.chromiumPath, http, maxContexts: opts.browserContexts ?? 2 })),
     proxyUrl: opts.proxyUrl,
     extractorVersion: opts.extractorVersion,
+    mirrors: new Map(),
     log: opts.log.child({ stage: 'crawl' }),
   };
   const ruleCache = new RuleSetCache();
