@@ -9,7 +9,8 @@ import type { Category, EntityType, MatchableListing } from '../core/types.js';
 import { compileRules, type CompiledRuleSet, type ListingHistory, type RuleDefinition, type RuleMatch } from '../rules/index.js';
 import { recordHit } from '../store/alerts.js';
 import { withTransaction, type Db, type Queryable } from '../store/db.js';
-import type { MatchJob } from './queues.js';
+import { enqueueAlertWebhooks } from './notify.js';
+import type { MatchJob, PipelineQueues } from './queues.js';
 
 export interface MatchDeps {
   db: Db;
@@ -17,6 +18,8 @@ export interface MatchDeps {
   /** Redis key prefix; alerts are published on `<prefix>:alerts`. */
   prefix: string;
   rules: RuleSetCache;
+  /** Where webhook deliveries of new alerts are queued (absent: no webhooks, e.g. offline matching). */
+  notify?: Pick<PipelineQueues, 'notify'>;
   log: Logger;
 }
 
@@ -182,6 +185,7 @@ export async function processMatchJob(deps: MatchDeps, job: MatchJob): Promise<M
           `${deps.prefix}:alerts`,
           JSON.stringify({ type: 'alert.created', alertId: result.alertId, workspaceId: job.workspaceId, rule: m.rule.name, severity: rule.severity }),
         );
+        if (deps.notify) await enqueueAlertWebhooks(deps.db, deps.notify, job.workspaceId, result.alertId, rule.severity);
       }
     }
   }

@@ -14,7 +14,8 @@ import { createPool, type Db } from '../store/db.js';
 import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
 import { processExtractJob, type PageExtractor } from './extract.js';
 import { processMatchJob, RuleSetCache } from './match.js';
-import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type PipelineQueues, type QueueName } from './queues.js';
+import { processNotifyJob } from './notify.js';
+import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type NotifyJob, type PipelineQueues, type QueueName } from './queues.js';
 
 export interface PipelineOptions {
   databaseUrl: string;
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   extract: PageExtractor;
   extractorVersion: string;
   log: Logger;
+  /** Webhook delivery: base of the jittered exponential backoff (default 1000 ms) and request timeout. */
+  notify?: { backoffBaseMs?: number; timeoutMs?: number };
 }
 
 export interface RunningPipeline {
@@ -88,8 +91,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     extract: (job: Job<ExtractJob>) =>
       processExtractJob({ db, queues, extract: opts.extract, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'extract' }) }, job.data),
     match: (job: Job<MatchJob>) =>
-      processMatchJob({ db, redis, prefix: opts.prefix, rules: ruleCache, log: opts.log.child({ stage: 'match' }) }, job.data),
+      processMatchJob({ db, redis, prefix: opts.prefix, rules: ruleCache, notify: queues, log: opts.log.child({ stage: 'match' }) }, job.data),
+    notify: (job: Job<NotifyJob>) =>
+      processNotifyJob({ db, log: opts.log.child({ stage: 'notify' }), timeoutMs: opts.notify?.timeoutMs }, job.data, job.attemptsMade, job.opts.attempts ?? 1),
   };
+  const notifyBase = opts.notify?.backoffBaseMs ?? 1000;
 
   const workerConnections: Redis[] = [];
   const workers = names.map((name) => {
@@ -115,7 +121,12 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
         prefix: `${keyPrefix}:q`,
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.
-        settings: { backoffStrategy: (attemptsMade: number) => 500 + backoffDelay(attemptsMade, 1000, 60_000) },
+        settings: {
+          backoffStrategy: (attemptsMade: number) =>
+            name === 'notify'
+              ? notifyBase / 2 + backoffDelay(attemptsMade, notifyBase, 10 * 60_000)
+              : 500 + backoffDelay(attemptsMade, 1000, 60_000),
+        },
         lockDuration: 120_000,
         stalledInterval: 15_000,
         maxStalledCount: 2,
