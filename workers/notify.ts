@@ -93,7 +93,13 @@ export async function processNotifyJob(deps: NotifyDeps, job: NotifyJob, attempt
   return 'delivered';
 }
 
-/** Queue the webhook deliveries a new alert calls for (called by the match stage). */
+/** Queue delivery jobs (idempotent: the job id is the delivery id). */
+export async function enqueueDeliveries(queues: Pick<PipelineQueues, 'notify'>, deliveryIds: number[]): Promise<void> {
+  if (deliveryIds.length === 0) return;
+  await queues.notify.addBulk(deliveryIds.map((deliveryId) => ({ name: 'webhook', data: { deliveryId }, opts: { jobId: jobId.notify({ deliveryId }) } })));
+}
+
+/** Create and queue the webhook deliveries a new alert calls for. */
 export async function enqueueAlertWebhooks(
   db: Queryable,
   queues: Pick<PipelineQueues, 'notify'>,
@@ -102,6 +108,26 @@ export async function enqueueAlertWebhooks(
   severity: Severity,
 ): Promise<number[]> {
   const ids = await createDeliveries(db, workspaceId, alertId, severity);
-  if (ids.length) await queues.notify.addBulk(ids.map((deliveryId) => ({ name: 'webhook', data: { deliveryId }, opts: { jobId: jobId.notify({ deliveryId }) } })));
+  await enqueueDeliveries(queues, ids);
   return ids;
+}
+
+/**
+ * Queue every delivery still pending — those whose job was lost (a crash between the alert's commit
+ * and the enqueue, or Redis data loss). Safe to run any time: a queued job is not queued twice, and
+ * a job for a delivery that is no longer pending does nothing.
+ */
+export async function requeuePendingDeliveries(db: Queryable, queues: Pick<PipelineQueues, 'notify'>, batch = 1000): Promise<number> {
+  let lastId = 0;
+  let total = 0;
+  for (;;) {
+    const { rows } = await db.query<{ id: number }>(
+      `select id from webhook_deliveries where status = 'pending' and id > $1 order by id limit $2`,
+      [lastId, batch],
+    );
+    if (rows.length === 0) return total;
+    await enqueueDeliveries(queues, rows.map((r) => Number(r.id)));
+    total += rows.length;
+    lastId = Number(rows[rows.length - 1]!.id);
+  }
 }

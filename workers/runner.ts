@@ -14,7 +14,7 @@ import { createPool, type Db } from '../store/db.js';
 import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
 import { processExtractJob, type PageExtractor } from './extract.js';
 import { processMatchJob, RuleSetCache } from './match.js';
-import { processNotifyJob } from './notify.js';
+import { processNotifyJob, requeuePendingDeliveries } from './notify.js';
 import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type NotifyJob, type PipelineQueues, type QueueName } from './queues.js';
 
 export interface PipelineOptions {
@@ -136,6 +136,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     worker.on('error', (err) => opts.log.error({ queue: name, err: err.message }, 'worker error'));
     return worker;
   });
+
+  // Deliveries whose job was lost (crash between commit and enqueue) are picked up again.
+  if (names.includes('notify')) await requeuePendingDeliveries(db, queues);
 
   return {
     db,

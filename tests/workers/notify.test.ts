@@ -11,9 +11,9 @@ import { withTransaction } from '../../store/db.js';
 import { putBlob } from '../../store/evidence.js';
 import { upsertListing } from '../../store/records.js';
 import type { StoredRule } from '../../store/rules.js';
-import { addWebhook, listDeliveries, listWebhooks, removeWebhook, validateWebhookUrl, WebhookUrlError } from '../../store/webhooks.js';
+import { addWebhook, createDeliveries, listDeliveries, listWebhooks, removeWebhook, validateWebhookUrl, WebhookUrlError } from '../../store/webhooks.js';
 import { processMatchJob, RuleSetCache } from '../../workers/match.js';
-import { enqueueAlertWebhooks, postWebhook, signBody, webhookBody } from '../../workers/notify.js';
+import { enqueueAlertWebhooks, postWebhook, requeuePendingDeliveries, signBody, webhookBody } from '../../workers/notify.js';
 import { startPipeline, type RunningPipeline } from '../../workers/runner.js';
 import { makeSource, opWorkspaceId } from '../helpers/fixtures.js';
 import { storeRules } from '../helpers/rules.js';
@@ -222,6 +222,20 @@ describe('signed webhooks through the notify worker', () => {
     const started = Date.now();
     await expect(postWebhook(receiver.url('/slow'), 'k', '{}', 300)).rejects.toThrow(/timed out after 300 ms/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('re-queues deliveries whose job was lost, without delivering any twice', async () => {
+    const { webhook } = await onlyHook('/requeue');
+    const [deliveryId] = await createDeliveries(t.db, ws, await newAlert(), 'high');
+    expect(deliveryId).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.received.filter((r) => r.path === '/requeue')).toHaveLength(0); // nothing queued it yet
+    expect(await requeuePendingDeliveries(t.db, pipeline.queues)).toBeGreaterThanOrEqual(1);
+    await requeuePendingDeliveries(t.db, pipeline.queues);
+    await until('delivered', async () => (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'delivered'));
+    await requeuePendingDeliveries(t.db, pipeline.queues);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.filter((r) => r.path === '/requeue')).toHaveLength(1);
   });
 
   it('skips webhooks above the alert severity and refuses bad URLs at creation', async () => {
