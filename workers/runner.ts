@@ -2,6 +2,7 @@
 // processes as you like, on as many machines, against one Redis and one PostgreSQL. BullMQ gives
 // stalled-job recovery (a crashed worker's jobs are picked up again); SIGTERM lets active jobs
 // finish before the process exits.
+import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -33,6 +34,11 @@ export interface PipelineOptions {
   log: Logger;
   /** Webhook delivery: base of the jittered exponential backoff (default 1000 ms) and request timeout. */
   notify?: { backoffBaseMs?: number; timeoutMs?: number };
+  /**
+   * How long a job's lock lives without renewal. A live worker renews it while the job runs; after a
+   * crash the job is handed to another worker once it expires.
+   */
+  lockDurationMs?: number;
 }
 
 export interface RunningPipeline {
@@ -65,6 +71,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   const db = createPool(opts.databaseUrl, Math.max(10, concurrency * 2 + 2));
   // BullMQ needs maxRetriesPerRequest: null on the connections its workers block on.
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  // ioredis reconnects by itself; errors while Redis is away are expected, not crashes.
+  redis.on('error', (err) => opts.log.debug({ err: err.message }, 'redis connection error'));
   // Queues, frontiers and rate limits live under this database's own namespace.
   const keyPrefix = await pipelinePrefix(db, opts.prefix);
   const queues = openQueues(redis, keyPrefix);
@@ -100,6 +108,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   const workerConnections: Redis[] = [];
   const workers = names.map((name) => {
     const connection = redis.duplicate();
+    connection.on('error', (err) => opts.log.debug({ queue: name, err: err.message }, 'redis connection error'));
     workerConnections.push(connection);
     const worker = new Worker(
       name,
@@ -118,6 +127,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
       },
       {
         connection,
+        // Shown on every job it processes (job.processedBy): which process crawled what.
+        name: `${hostname()}:${process.pid}`,
         prefix: `${keyPrefix}:q`,
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.
@@ -127,8 +138,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
               ? notifyBase / 2 + backoffDelay(attemptsMade, notifyBase, 10 * 60_000)
               : 500 + backoffDelay(attemptsMade, 1000, 60_000),
         },
-        lockDuration: 120_000,
-        stalledInterval: 15_000,
+        lockDuration: opts.lockDurationMs ?? 30_000,
+        stalledInterval: Math.min(15_000, opts.lockDurationMs ?? 30_000),
         maxStalledCount: 2,
       },
     );
