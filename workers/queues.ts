@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisFrontier } from '../crawler/crawl-run.js';
 import type { Queryable } from '../store/db.js';
 
-export const QUEUE_NAMES = ['crawl', 'extract', 'match'] as const;
+export const QUEUE_NAMES = ['crawl', 'extract', 'match', 'notify'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface CrawlJob {
@@ -28,10 +28,16 @@ export interface MatchJob {
   listings: Array<{ id: number; isNew: boolean; relisted: boolean; changed: string[] }>;
 }
 
+/** One webhook delivery (a webhook_deliveries row) of one alert. */
+export interface NotifyJob {
+  deliveryId: number;
+}
+
 export interface JobData {
   crawl: CrawlJob;
   extract: ExtractJob;
   match: MatchJob;
+  notify: NotifyJob;
 }
 
 function digest(text: string): string {
@@ -42,10 +48,11 @@ export const jobId = {
   crawl: (j: CrawlJob) => `crawl-${j.runId}-${digest(j.url)}`,
   extract: (j: ExtractJob) => `extract-${j.snapshotId}`,
   match: (j: MatchJob) => `match-${j.snapshotId}`,
+  notify: (j: NotifyJob) => `notify-${j.deliveryId}`,
 };
 
 /** Attempts per job; failures back off exponentially with full jitter (see workers/runner.ts). */
-export const JOB_ATTEMPTS: Record<QueueName, number> = { crawl: 4, extract: 3, match: 3 };
+export const JOB_ATTEMPTS: Record<QueueName, number> = { crawl: 4, extract: 3, match: 3, notify: 6 };
 
 export function defaultJobOptions(name: QueueName): JobsOptions {
   return {
@@ -61,6 +68,7 @@ export interface PipelineQueues {
   crawl: Queue<CrawlJob>;
   extract: Queue<ExtractJob>;
   match: Queue<MatchJob>;
+  notify: Queue<NotifyJob>;
   close(): Promise<void>;
 }
 
@@ -75,12 +83,14 @@ export function openQueues(connection: Redis, prefix: string): PipelineQueues {
   const crawl = make<CrawlJob>('crawl');
   const extract = make<ExtractJob>('extract');
   const match = make<MatchJob>('match');
+  const notify = make<NotifyJob>('notify');
   return {
     crawl,
     extract,
     match,
+    notify,
     async close() {
-      await Promise.all([crawl.close(), extract.close(), match.close()]);
+      await Promise.all([crawl.close(), extract.close(), match.close(), notify.close()]);
     },
   };
 }

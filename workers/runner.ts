@@ -15,7 +15,8 @@ import { createPool, type Db } from '../store/db.js';
 import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
 import { processExtractJob, type PageExtractor } from './extract.js';
 import { processMatchJob, RuleSetCache } from './match.js';
-import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type PipelineQueues, type QueueName } from './queues.js';
+import { processNotifyJob, requeuePendingDeliveries } from './notify.js';
+import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type NotifyJob, type PipelineQueues, type QueueName } from './queues.js';
 
 export interface PipelineOptions {
   databaseUrl: string;
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   extract: PageExtractor;
   extractorVersion: string;
   log: Logger;
+  /** Webhook delivery: base of the jittered exponential backoff (default 1000 ms) and request timeout. */
+  notify?: { backoffBaseMs?: number; timeoutMs?: number };
   /**
    * How long a job's lock lives without renewal. A live worker renews it while the job runs; after a
    * crash the job is handed to another worker once it expires.
@@ -97,8 +100,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     extract: (job: Job<ExtractJob>) =>
       processExtractJob({ db, queues, extract: opts.extract, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'extract' }) }, job.data),
     match: (job: Job<MatchJob>) =>
-      processMatchJob({ db, redis, prefix: opts.prefix, rules: ruleCache, log: opts.log.child({ stage: 'match' }) }, job.data),
+      processMatchJob({ db, redis, prefix: opts.prefix, rules: ruleCache, notify: queues, log: opts.log.child({ stage: 'match' }) }, job.data),
+    notify: (job: Job<NotifyJob>) =>
+      processNotifyJob({ db, log: opts.log.child({ stage: 'notify' }), timeoutMs: opts.notify?.timeoutMs }, job.data, job.attemptsMade, job.opts.attempts ?? 1),
   };
+  const notifyBase = opts.notify?.backoffBaseMs ?? 1000;
 
   const workerConnections: Redis[] = [];
   const workers = names.map((name) => {
@@ -127,7 +133,12 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
         prefix: `${keyPrefix}:q`,
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.
-        settings: { backoffStrategy: (attemptsMade: number) => 500 + backoffDelay(attemptsMade, 1000, 60_000) },
+        settings: {
+          backoffStrategy: (attemptsMade: number) =>
+            name === 'notify'
+              ? notifyBase / 2 + backoffDelay(attemptsMade, notifyBase, 10 * 60_000)
+              : 500 + backoffDelay(attemptsMade, 1000, 60_000),
+        },
         lockDuration: opts.lockDurationMs ?? 30_000,
         stalledInterval: Math.min(15_000, opts.lockDurationMs ?? 30_000),
         maxStalledCount: 2,
@@ -137,6 +148,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     worker.on('error', (err) => opts.log.error({ queue: name, err: err.message }, 'worker error'));
     return worker;
   });
+
+  // Deliveries whose job was lost (crash between commit and enqueue) are picked up again.
+  if (names.includes('notify')) await requeuePendingDeliveries(db, queues);
 
   return {
     db,
