@@ -42,6 +42,8 @@ export interface DemoOptions {
   concurrency: number;
   /** Progress lines go here (stderr by default). */
   progress?: (line: string) => void;
+  /** Database created on the server for the demo (default darkwatch_demo; tests use their own). */
+  database?: string;
 }
 
 export interface RunningDemo {
@@ -56,25 +58,26 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-async function ensureDemoDatabase(serverUrl: string): Promise<string> {
+async function ensureDemoDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new UserError(`invalid demo database name "${name}"`);
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [DEMO_DATABASE]);
-    if (exists.rowCount === 0) await client.query(`create database ${DEMO_DATABASE}`);
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`create database ${name}`);
   } catch (err) {
-    throw new UserError(`cannot create the demo database "${DEMO_DATABASE}": ${errorMessage(err)}`);
+    throw new UserError(`cannot create the demo database "${name}": ${errorMessage(err)}`);
   } finally {
     await client.end();
   }
-  return urlWithDatabase(serverUrl, DEMO_DATABASE);
+  return urlWithDatabase(serverUrl, name);
 }
 
 export async function startDemo(config: Config, opts: DemoOptions): Promise<RunningDemo> {
   const say = opts.progress ?? ((line: string) => process.stderr.write(line + '\n'));
   say('services: PostgreSQL and Redis…');
   const urls = await servicesUp(config);
-  const databaseUrl = await ensureDemoDatabase(urls.databaseUrl);
+  const databaseUrl = await ensureDemoDatabase(urls.databaseUrl, opts.database ?? DEMO_DATABASE);
   await migrate(databaseUrl);
   const prefix = `${config.redisPrefix}demo`;
 

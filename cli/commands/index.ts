@@ -26,6 +26,7 @@ export const commandLoaders: Record<string, Loader[]> = {
   serve: [() => import('./serve.js')],
   user: [() => import('./user.js')],
   audit: [() => import('./audit.js')],
+  exercise: [() => import('./exercise.js')],
 };
 
 /** The modules a command line needs: its command's, or all of them (help, typos). */
