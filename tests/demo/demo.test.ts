@@ -96,13 +96,13 @@ describe('darkwatch demo', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo crawl did not finish in 165 s')), 165_000).unref());
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo crawl did not finish in 420 s')), 420_000).unref());
     summaries = await Promise.race([demo.crawled, timeout]);
     timings.crawledMs = Date.now() - started;
     done = true;
     await watcher;
     process.stderr.write(`demo figures: first alert after ${timings.firstAlertMs} ms, complete crawl after ${timings.crawledMs} ms\n`);
-  }, 190_000);
+  }, 450_000);
 
   afterAll(async () => {
     await demo?.stop();
