@@ -25,6 +25,7 @@ export const commandLoaders: Record<string, Loader[]> = {
   serve: [() => import('./serve.js')],
   user: [() => import('./user.js')],
   audit: [() => import('./audit.js')],
+  evidence: [() => import('./evidence.js')],
 };
 
 /** The modules a command line needs: its command's, or all of them (help, typos). */
