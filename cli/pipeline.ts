@@ -21,5 +21,6 @@ export function pipelineFor(
     extract: defaultPageExtractor(),
     extractorVersion: EXTRACTOR_VERSION,
     log: logger(),
+    tsaUrl: config.tsaUrl,
   });
 }

@@ -9,6 +9,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { RedisFrontier } from '../crawler/crawl-run.js';
 import { BrowserFetcher } from '../crawler/fetch-browser.js';
 import { HttpFetcher } from '../crawler/fetch-http.js';
+import { TsaClient } from '../crawler/timestamp.js';
 import { backoffDelay, Politeness } from '../crawler/politeness.js';
 import { createPool, type Db } from '../store/db.js';
 import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   extract: PageExtractor;
   extractorVersion: string;
   log: Logger;
+  /** RFC 3161 timestamping authority (DARKWATCH_TSA_URL); unset = no timestamps. */
+  tsaUrl?: string;
 }
 
 export interface RunningPipeline {
@@ -80,6 +83,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     proxyUrl: opts.proxyUrl,
     extractorVersion: opts.extractorVersion,
     log: opts.log.child({ stage: 'crawl' }),
+    tsa: opts.tsaUrl
+      ? new TsaClient(opts.tsaUrl, {
+          onFailure: (err, sha256) => opts.log.warn({ sha256, err: err.message }, 'capture stored without RFC 3161 timestamp'),
+        })
+      : null,
   };
   const ruleCache = new RuleSetCache();
 
