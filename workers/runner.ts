@@ -15,6 +15,7 @@ import { createPool, type Db } from '../store/db.js';
 import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
 import { processExtractJob, type PageExtractor } from './extract.js';
 import { processMatchJob, RuleSetCache } from './match.js';
+import { startScheduleWorker, syncRecrawlSchedules } from './schedule.js';
 import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type PipelineQueues, type QueueName } from './queues.js';
 
 export interface PipelineOptions {
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   log: Logger;
   /** RFC 3161 timestamping authority (DARKWATCH_TSA_URL); unset = no timestamps. */
   tsaUrl?: string;
+  /** Tick recrawl schedulers every this many ms instead of each source's interval (tests). */
+  recrawlEveryMs?: number;
 }
 
 export interface RunningPipeline {
@@ -100,7 +103,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   };
 
   const workerConnections: Redis[] = [];
-  const workers = names.map((name) => {
+  const workers: Worker[] = names.map((name) => {
     const connection = redis.duplicate();
     workerConnections.push(connection);
     const worker = new Worker(
@@ -133,6 +136,16 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     worker.on('error', (err) => opts.log.error({ queue: name, err: err.message }, 'worker error'));
     return worker;
   });
+
+  // Crawl workers also run the recrawl scheduler's queue, synced from the sources table first.
+  if (names.includes('crawl')) {
+    await syncRecrawlSchedules(db, { prefix: keyPrefix, redis }, { everyMs: opts.recrawlEveryMs });
+    const connection = redis.duplicate();
+    workerConnections.push(connection);
+    workers.push(
+      startScheduleWorker({ db, frontier: crawlDeps.frontier, queues, log: opts.log.child({ stage: 'schedule' }) }, connection, keyPrefix),
+    );
+  }
 
   return {
     db,
