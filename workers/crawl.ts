@@ -106,7 +106,12 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
   const useBrowser = async (): Promise<Fetched> => {
     const browser = deps.browser();
     if (!browser) throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
-    const r = await browser.fetch(url, { ...common, javascript: source.policy.javascript || source.fetchMode === 'auto' });
+    const r = await browser.fetch(url, {
+      ...common,
+      javascript: source.policy.javascript || source.fetchMode === 'auto',
+      // Scripts and styles served by the site's mirrors belong to the page; everything else is blocked.
+      subresourceOrigins: [...scope.siteOrigins],
+    });
     return { http: r.document, rendered: { html: r.renderedHtml, screenshot: r.screenshot, finalUrl: r.finalUrl } };
   };
   if (source.fetchMode === 'browser') return useBrowser();
@@ -215,11 +220,19 @@ async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, r
   if (dropped.some((d) => d.why.kind === 'budget')) {
     await deps.db.query(`update crawl_runs set stats = stats || '{"budgetExhausted": true}' where id = $1`, [run.id]);
   }
-  const fresh = await enqueueUrls(deps.db, run.id, admitted.map((e) => ({ url: e.url, depth: e.depth })), job.url);
+  // Redis admission and the frontier table are not one transaction: a worker that died between
+  // them left URLs that Redis calls duplicates but the table never got. Offering those to the
+  // table again (it keeps the first) closes the gap; only URLs new to the table get a job.
+  const seenBefore = new Set(dropped.filter((d) => d.why.kind === 'duplicate' && d.url).map((d) => d.url!));
+  const offered = [
+    ...admitted.map((e) => ({ url: e.url, depth: e.depth })),
+    ...plan.candidates.filter((c) => seenBefore.has(c.url)).map((c) => ({ url: c.url, depth: c.depth })),
+  ];
+  const fresh = await enqueueUrls(deps.db, run.id, offered, job.url);
   const freshSet = new Set(fresh);
   await addCrawlJobs(
     deps.queues,
-    admitted.filter((e) => freshSet.has(e.url)).map((e) => ({ runId: run.id, url: e.url, depth: e.depth })),
+    offered.filter((e) => freshSet.has(e.url)).map((e) => ({ runId: run.id, url: e.url, depth: e.depth })),
   );
 }
 

@@ -65,8 +65,13 @@ export interface PipelineQueues {
 }
 
 export function openQueues(connection: Redis, prefix: string): PipelineQueues {
-  const make = <T>(name: QueueName) =>
-    new Queue<T>(name, { connection, prefix: `${prefix}:q`, defaultJobOptions: defaultJobOptions(name) });
+  const make = <T>(name: QueueName) => {
+    const queue = new Queue<T>(name, { connection, prefix: `${prefix}:q`, defaultJobOptions: defaultJobOptions(name) });
+    // Connection errors while Redis restarts are retried by ioredis; without a listener they would
+    // be printed as unhandled.
+    queue.on('error', () => undefined);
+    return queue;
+  };
   const crawl = make<CrawlJob>('crawl');
   const extract = make<ExtractJob>('extract');
   const match = make<MatchJob>('match');
@@ -115,6 +120,7 @@ export interface PipelineClient {
 export async function openPipelineClient(db: Queryable, redisUrl: string, basePrefix: string): Promise<PipelineClient> {
   const prefix = await pipelinePrefix(db, basePrefix);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
   const queues = openQueues(redis, prefix);
   return {
     prefix,

@@ -36,6 +36,11 @@ export interface PipelineOptions {
   tsaUrl?: string;
   /** Tick recrawl schedulers every this many ms instead of each source's interval (tests). */
   recrawlEveryMs?: number;
+  /**
+   * How long a job's lock lives without renewal. A live worker renews it while the job runs; after a
+   * crash the job is handed to another worker once it expires.
+   */
+  lockDurationMs?: number;
 }
 
 export interface RunningPipeline {
@@ -68,6 +73,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   const db = createPool(opts.databaseUrl, Math.max(10, concurrency * 2 + 2));
   // BullMQ needs maxRetriesPerRequest: null on the connections its workers block on.
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  // ioredis reconnects by itself; errors while Redis is away are expected, not crashes.
+  redis.on('error', (err) => opts.log.debug({ err: err.message }, 'redis connection error'));
   // Queues, frontiers and rate limits live under this database's own namespace.
   const keyPrefix = await pipelinePrefix(db, opts.prefix);
   const queues = openQueues(redis, keyPrefix);
@@ -105,6 +112,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   const workerConnections: Redis[] = [];
   const workers: Worker[] = names.map((name) => {
     const connection = redis.duplicate();
+    connection.on('error', (err) => opts.log.debug({ queue: name, err: err.message }, 'redis connection error'));
     workerConnections.push(connection);
     const worker = new Worker(
       name,
@@ -127,8 +135,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.
         settings: { backoffStrategy: (attemptsMade: number) => 500 + backoffDelay(attemptsMade, 1000, 60_000) },
-        lockDuration: 120_000,
-        stalledInterval: 15_000,
+        lockDuration: opts.lockDurationMs ?? 30_000,
+        stalledInterval: Math.min(15_000, opts.lockDurationMs ?? 30_000),
         maxStalledCount: 2,
       },
     );
