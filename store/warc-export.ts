@@ -3,6 +3,7 @@
 // only feeds it stored snapshots and blobs, and works out which stored hashes a file must match.
 import { createReadStream } from 'node:fs';
 import { WARCParser } from 'warcio';
+import { readToken } from '../crawler/timestamp.js';
 import { writeWarc, verifyWarc, type CaptureForWarc, type WarcVerification } from '../crawler/warc.js';
 import { UserError } from '../core/errors.js';
 import type { Queryable } from './db.js';
@@ -84,19 +85,38 @@ async function claimedIds(file: string): Promise<{ captureIds: Set<string>; runI
   return { captureIds, runIds };
 }
 
+export interface StoreVerification extends WarcVerification {
+  /** Captures in the file whose stored RFC 3161 token covers their stored sha256. */
+  timestamped: number;
+}
+
 /**
  * Verify a WARC file against the store: every response's payload must equal the stored sha256 of its
- * capture, and every capture of every run the file names must be present.
+ * capture, every capture of every run the file names must be present, and a stored RFC 3161 token
+ * must cover its capture's sha256 (its signature is checked with `openssl ts -verify`, see docs).
  */
-export async function verifyWarcAgainstStore(db: Queryable, workspaceId: number, file: string): Promise<WarcVerification> {
+export async function verifyWarcAgainstStore(db: Queryable, workspaceId: number, file: string): Promise<StoreVerification> {
   const claimed = await claimedIds(file);
   const runIds = [...claimed.runIds].filter((r) => /^\d{1,15}$/.test(r)).map(Number);
   const captureIds = [...claimed.captureIds].filter((c) => /^\d{1,15}$/.test(c)).map(Number);
-  const { rows } = await db.query<{ id: number; sha: string }>(
-    `select id, content_sha256 as sha from snapshots
+  const { rows } = await db.query<{ id: number; sha: string; token: Buffer | null; url: string }>(
+    `select id, content_sha256 as sha, tsa_token as token, final_url as url from snapshots
       where workspace_id = $1 and (crawl_run_id = any($2::bigint[]) or id = any($3::bigint[]))`,
     [workspaceId, runIds, captureIds],
   );
   const expected = new Map(rows.map((r) => [String(r.id), r.sha]));
-  return verifyWarc(file, expected);
+  const v = await verifyWarc(file, expected);
+  let timestamped = 0;
+  for (const r of rows) {
+    if (!r.token) continue;
+    let covered = false;
+    try {
+      covered = readToken(r.token).sha256Hex === r.sha;
+    } catch {
+      /* unreadable token: reported below */
+    }
+    if (covered) timestamped++;
+    else v.problems.push({ recordId: null, captureId: String(r.id), targetUri: r.url, problem: 'stored RFC 3161 token does not cover the stored sha256' });
+  }
+  return { ...v, ok: v.ok && v.problems.length === 0, timestamped };
 }

@@ -56,7 +56,10 @@ export function register(program: Command): void {
           const n = v.problems.length + v.missing.length;
           throw new UserError(`WARC verification failed: ${n} problem${n === 1 ? '' : 's'} in ${file}`, 2);
         }
-        if (!opts.json) process.stdout.write(`OK: ${v.responses} captures in ${v.records} records match the stored sha256\n`);
+        if (!opts.json) {
+          process.stdout.write(`OK: ${v.responses} captures in ${v.records} records match the stored sha256\n`);
+          if (v.timestamped) process.stdout.write(`${v.timestamped} carry an RFC 3161 token over that sha256\n`);
+        }
       });
     });
 }

@@ -1,11 +1,13 @@
 // Captures get an RFC 3161 token from the configured authority before they are stored, through the
 // real pipeline (range → SOCKS gateway → workers → PostgreSQL); a TSA that is down loses nothing.
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { startRange, type RunningRange } from '../../range/range.js';
 import { getBlob, getTsaToken, listRunSnapshots, sha256Hex } from '../../store/evidence.js';
 import { addSource } from '../../store/sources.js';
+import { exportRunWarc, verifyWarcAgainstStore } from '../../store/warc-export.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { startCrawlRun } from '../../workers/crawl.js';
 import type { PageExtractor } from '../../workers/extract.js';
@@ -71,6 +73,12 @@ describe('RFC 3161 timestamps on captures', () => {
     // …and not any other capture's hash.
     const other = await tsa.verify((await getTsaToken(t.db, snaps[0]!.id))!, snaps[1]!.contentSha256);
     expect(other.ok).toBe(false);
+
+    // The WARC verifier checks the stored tokens cover the stored hashes too.
+    const ws = await operationalWorkspace(t.db);
+    const file = path.join(tsa.dir, 'stamped.warc');
+    await exportRunWarc(t.db, ws.id, runId, file);
+    expect(await verifyWarcAgainstStore(t.db, ws.id, file)).toMatchObject({ ok: true, timestamped: snaps.length, problems: [] });
   });
 
   it('stores every capture without a token, and warns, when the authority is down', async () => {
