@@ -11,6 +11,7 @@ import type { TsaClient } from '../crawler/timestamp.js';
 import { FetchError, type FetchErrorCode, type HttpFetcher, type HttpFetchResult } from '../crawler/fetch-http.js';
 import { needsJavaScript } from '../crawler/escalate.js';
 import { extractLinks } from '../crawler/links.js';
+import { fetchMirrorList, MirrorSet, withFailover } from '../crawler/mirrors.js';
 import { detectObstacle } from '../crawler/obstacles.js';
 import { isBackoffStatus, type Politeness } from '../crawler/politeness.js';
 import { sourceIdentity } from '../crawler/proxy.js';
@@ -29,7 +30,7 @@ import {
   type CrawlRun,
   type RunTrigger,
 } from '../store/runs.js';
-import { getSourceById, markNeedsHuman, recordSourceHealth, type SourceRecord } from '../store/sources.js';
+import { addMirror, getSourceById, markNeedsHuman, recordSourceHealth, type SourceRecord } from '../store/sources.js';
 import { finalizeRunIfDone } from './finalize.js';
 import { addCrawlJobs, addExtractJob, type CrawlJob, type PipelineQueues } from './queues.js';
 
@@ -44,6 +45,8 @@ export interface CrawlDeps {
   browser: () => BrowserFetcher | null;
   proxyUrl: string;
   extractorVersion: string;
+  /** Per-process health of each source's mirrors (failover order). */
+  mirrors: Map<number, MirrorSet>;
   log: Logger;
   /** RFC 3161 authority, when configured: each capture's sha256 is timestamped before it is stored. */
   tsa?: TsaClient | null;
@@ -95,7 +98,8 @@ interface Fetched {
   rendered: { html: string; screenshot: Buffer; finalUrl: string } | null;
 }
 
-async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
+/** One fetch of one URL on one mirror, escalating to the browser when the source allows it. */
+async function fetchOnce(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
   const identity = sourceIdentity(source.id);
   const common = {
     identity,
@@ -124,6 +128,46 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
     }
   }
   return { http, rendered: null };
+}
+
+/**
+ * Fetch a canonical URL on the first mirror that answers. Mirror health is kept per process: a
+ * mirror that is down is skipped for a cool-down, then tried again.
+ */
+async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
+  const origins = source.baseUrls.map((b) => new URL(b).origin);
+  let set = deps.mirrors.get(source.id);
+  if (!set) {
+    set = new MirrorSet(origins);
+    deps.mirrors.set(source.id, set);
+  }
+  for (const origin of origins) set.add(origin);
+  const { result } = await withFailover(set, (origin) => fetchOnce(deps, source, scope.onMirror(url, origin), scope));
+  return result;
+}
+
+/**
+ * A site that signs its mirror list: check it against the key pinned on the source. A valid list
+ * adds its mirrors; one that fails verification is a phishing clone — reported, never followed.
+ */
+async function refreshMirrors(deps: CrawlDeps, source: SourceRecord): Promise<void> {
+  if (!source.pgpKey) return;
+  const primary = new URL(source.baseUrls[0]!).origin;
+  const verdict = await fetchMirrorList(
+    async (u) => {
+      const r = await deps.http.fetch(u, { proxyUrl: deps.proxyUrl, identity: sourceIdentity(source.id), session: source.session });
+      return { status: r.status, body: r.body };
+    },
+    primary,
+    source.pgpKey,
+  );
+  if (verdict.status === 'valid') {
+    for (const mirror of verdict.mirrors) await addMirror(deps.db, source.id, `${mirror}/`, 'signed_list');
+  } else if (verdict.status === 'phishing') {
+    const reason = `mirror list failed verification against the pinned key (phishing clone?): ${verdict.reason}`;
+    await recordSourceHealth(deps.db, source.id, false, reason);
+    deps.log.warn({ source: source.name, reason }, 'phishing mirror list');
+  }
 }
 
 function snapshotOf(source: SourceRecord, runId: number, url: string, f: Fetched): NewSnapshot {
@@ -165,6 +209,7 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   await markRunStarted(deps.db, run.id);
   await setUrlStatus(deps.db, run.id, job.url, 'fetching', { countAttempt: true });
 
+  if (job.depth === 0) await refreshMirrors(deps, source).catch((err) => deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'));
   const scope = scopeFor(source);
   const limits = { requestsPerMinute: source.policy.requestsPerMinute, concurrency: source.policy.concurrency };
   const key = String(source.id);

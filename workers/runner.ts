@@ -2,6 +2,7 @@
 // processes as you like, on as many machines, against one Redis and one PostgreSQL. BullMQ gives
 // stalled-job recovery (a crashed worker's jobs are picked up again); SIGTERM lets active jobs
 // finish before the process exits.
+import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -92,6 +93,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     browser: () => (browser ??= new BrowserFetcher({ proxyUrl: opts.proxyUrl, executablePath: opts.chromiumPath, http, maxContexts: opts.browserContexts ?? 2 })),
     proxyUrl: opts.proxyUrl,
     extractorVersion: opts.extractorVersion,
+    mirrors: new Map(),
     log: opts.log.child({ stage: 'crawl' }),
     tsa: opts.tsaUrl
       ? new TsaClient(opts.tsaUrl, {
@@ -131,6 +133,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
       },
       {
         connection,
+        // Shown on every job it processes (job.processedBy): which process crawled what.
+        name: `${hostname()}:${process.pid}`,
         prefix: `${keyPrefix}:q`,
         concurrency,
         // Exponential backoff with full jitter, so retries from many workers do not line up.

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { UserError, errorMessage } from '../../core/errors.js';
 import { FETCH_MODES, SOURCE_KINDS } from '../../core/types.js';
 import type { SourceInput } from '../../core/schemas.js';
-import { latestRuns } from '../../store/runs.js';
+import { deadLetters, latestRuns } from '../../store/runs.js';
 import { addSource, getSource, listSources, removeSource, type SourceRecord } from '../../store/sources.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { appendAudit } from '../../store/audit.js';
@@ -173,12 +173,16 @@ export function register(program: Command): void {
         const s = await getSource(db, ws.id, name);
         if (!s) throw new UserError(`no source named "${name}"`);
         const runs = await latestRuns(db, s.id, 5);
-        if (opts.json) printJson({ ...s, runs });
+        if (opts.json) printJson({ ...s, runs, deadLetters: runs[0] ? await deadLetters(db, runs[0].id) : [] });
         else {
           process.stdout.write(describeSource(s));
           for (const r of runs) {
             process.stdout.write(`  run ${r.id}  ${r.status.padEnd(9)} ${r.pagesFetched} pages, ${r.pagesFailed} failed  ${r.createdAt.toISOString()}\n`);
           }
+          // The dead-letter view: pages of the latest run that kept failing, and why.
+          const failed = runs[0] ? await deadLetters(db, runs[0].id) : [];
+          for (const f of failed.slice(0, 20)) process.stdout.write(`  failed   ${f.url}  (${f.attempts} attempts: ${f.lastError ?? 'unknown'})\n`);
+          if (failed.length > 20) process.stdout.write(`  … and ${failed.length - 20} more failed pages\n`);
         }
       });
     });

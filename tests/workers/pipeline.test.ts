@@ -98,7 +98,7 @@ describe('crawl pipeline against the range', () => {
     const deps = {
       db: t.db, redis: pipeline.redis, queues: pipeline.queues, frontier,
       politeness: undefined as never, http: undefined as never, browser: () => null,
-      proxyUrl: range.socksUrl, extractorVersion: 'test', log: pino({ level: 'silent' }),
+      proxyUrl: range.socksUrl, extractorVersion: 'test', mirrors: new Map(), log: pino({ level: 'silent' }),
     };
     const outcome = await processCrawlJob(deps, { runId: run.id, url: source.baseUrls[0]!, depth: 0 }, 0, 4);
     expect(outcome).toBe('skipped');

@@ -133,3 +133,45 @@ describe('pipeline resilience', () => {
     }
   });
 });
+
+describe('politeness across worker processes', () => {
+  let range: RunningRange;
+  let t: TestDatabase;
+  beforeAll(async () => {
+    range = await startRange({ seed: 6 });
+    t = await freshDatabase();
+  });
+  afterAll(async () => {
+    await range?.stop();
+    await t?.drop();
+  });
+
+  it('holds a source to its requests-per-minute with two worker processes crawling it', { timeout: 180_000 }, async () => {
+    const redis = testRedis('polite');
+    const prefix = redis.prefix.replace(/[^A-Za-z0-9:_-]/g, '_');
+    const env = { ...process.env, DATABASE_URL: t.url, REDIS_URL: redis.url, DARKWATCH_REDIS_PREFIX: prefix, TOR_SOCKS_URL: range.socksUrl, LOG_LEVEL: 'silent' };
+    const workers = [0, 1].map(() => spawn(process.execPath, [BIN, 'worker', '--queues', 'crawl', '--concurrency', '4'], { env, stdio: 'ignore' }));
+    const ws = await operationalWorkspace(t.db);
+    const site = range.sites.find((s) => s.name === 'ironbazaar')!;
+    const rpm = 300; // 5 requests per second for the whole source, however many workers
+    const source = await addSource(t.db, ws.id, {
+      name: 'polite', kind: 'market', urls: [site.url], policy: { requestsPerMinute: rpm, concurrency: 8, pageBudget: 5000, maxDepth: 8 },
+    });
+    const client = await openPipelineClient(t.db, redis.url, prefix);
+    try {
+      const run = await startCrawlRun({ db: t.db, queues: client.queues, frontier: client.frontier }, source, 'manual');
+      await until('40 pages', async () => ((await fetchedCount(t, run.id)) >= 40 ? true : undefined), 120_000);
+      const { rows } = await t.db.query<{ at: Date }>('select captured_at as at from snapshots where crawl_run_id = $1 order by captured_at', [run.id]);
+      const span = (rows.at(-1)!.at.getTime() - rows[0]!.at.getTime()) / 1000;
+      const rate = (rows.length - 1) / span;
+      expect(rate).toBeLessThanOrEqual((rpm / 60) * 1.1);
+      // …and both processes took part: they share one bucket, it is not one process doing it all.
+      const done = await client.queues.crawl.getJobs(['completed'], 0, 1000);
+      expect(new Set(done.map((j) => j.processedBy)).size).toBe(2);
+    } finally {
+      for (const w of workers) w.kill('SIGTERM');
+      await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+      await client.close();
+    }
+  });
+});
