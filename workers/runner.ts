@@ -151,7 +151,10 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
 
   // Crawl workers also run the recrawl scheduler's queue, synced from the sources table first.
   if (names.includes('crawl')) {
-    await syncRecrawlSchedules(db, { prefix: keyPrefix, redis }, { everyMs: opts.recrawlEveryMs });
+    // A failed sync must not take the crawl workers down; the next start (or source change) retries.
+    await syncRecrawlSchedules(db, { prefix: keyPrefix, redis }, { everyMs: opts.recrawlEveryMs }).catch((err: Error) =>
+      opts.log.error({ err: err.message }, 'recrawl schedules not synced'),
+    );
     const connection = redis.duplicate();
     workerConnections.push(connection);
     workers.push(
