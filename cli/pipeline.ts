@@ -22,5 +22,6 @@ export function pipelineFor(
     lockDurationMs: config.jobLockMs,
     extractorVersion: EXTRACTOR_VERSION,
     log: logger(),
+    tsaUrl: config.tsaUrl,
   });
 }

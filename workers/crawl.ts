@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { planLinks, planSeeds, RedisFrontier, type FrontierEntry } from '../crawler/crawl-run.js';
 import type { BrowserFetcher } from '../crawler/fetch-browser.js';
+import type { TsaClient } from '../crawler/timestamp.js';
 import { FetchError, type FetchErrorCode, type HttpFetcher, type HttpFetchResult } from '../crawler/fetch-http.js';
 import { needsJavaScript } from '../crawler/escalate.js';
 import { extractLinks } from '../crawler/links.js';
@@ -17,7 +18,7 @@ import { sourceIdentity } from '../crawler/proxy.js';
 import { Scope } from '../crawler/scope.js';
 import { errorMessage } from '../core/errors.js';
 import type { Db } from '../store/db.js';
-import { recordSnapshot, type NewSnapshot } from '../store/evidence.js';
+import { recordSnapshot, sha256Hex, type NewSnapshot } from '../store/evidence.js';
 import {
   createRun,
   enqueueUrls,
@@ -47,6 +48,8 @@ export interface CrawlDeps {
   /** Per-process health of each source's mirrors (failover order). */
   mirrors: Map<number, MirrorSet>;
   log: Logger;
+  /** RFC 3161 authority, when configured: each capture's sha256 is timestamped before it is stored. */
+  tsa?: TsaClient | null;
 }
 
 /** Errors that a retry cannot fix: reported once, never hammered. */
@@ -225,7 +228,11 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
     return failOrRetry(deps, run, source, job, new Error(`HTTP ${status}`), attempt, maxAttempts);
   }
 
-  const { snapshot } = await recordSnapshot(deps.db, snapshotOf(source, run.id, job.url, fetched));
+  const capture = snapshotOf(source, run.id, job.url, fetched);
+  // Snapshots are immutable, so the token must exist before the row does; a TSA outage stores the
+  // capture without one (stampOrNull logs it) rather than losing it.
+  if (deps.tsa) capture.tsaToken = await deps.tsa.stampOrNull(sha256Hex(capture.body));
+  const { snapshot } = await recordSnapshot(deps.db, capture);
   const html = fetched.rendered?.html ?? fetched.http.body;
   const obstacle = detectObstacle({ status, headers: fetched.http.headers, html, url: job.url });
   if (obstacle?.needsPerson) {

@@ -10,12 +10,14 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { RedisFrontier } from '../crawler/crawl-run.js';
 import { BrowserFetcher } from '../crawler/fetch-browser.js';
 import { HttpFetcher } from '../crawler/fetch-http.js';
+import { TsaClient } from '../crawler/timestamp.js';
 import { backoffDelay, Politeness } from '../crawler/politeness.js';
 import { createPool, type Db } from '../store/db.js';
 import { processCrawlJob, RetryableCrawlError, type CrawlDeps } from './crawl.js';
 import { processExtractJob, type PageExtractor } from './extract.js';
 import { processMatchJob, RuleSetCache } from './match.js';
 import { processNotifyJob, requeuePendingDeliveries } from './notify.js';
+import { startScheduleWorker, syncRecrawlSchedules } from './schedule.js';
 import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type NotifyJob, type PipelineQueues, type QueueName } from './queues.js';
 
 export interface PipelineOptions {
@@ -34,6 +36,10 @@ export interface PipelineOptions {
   log: Logger;
   /** Webhook delivery: base of the jittered exponential backoff (default 1000 ms) and request timeout. */
   notify?: { backoffBaseMs?: number; timeoutMs?: number };
+  /** RFC 3161 timestamping authority (DARKWATCH_TSA_URL); unset = no timestamps. */
+  tsaUrl?: string;
+  /** Tick recrawl schedulers every this many ms instead of each source's interval (tests). */
+  recrawlEveryMs?: number;
   /**
    * How long a job's lock lives without renewal. A live worker renews it while the job runs; after a
    * crash the job is handed to another worker once it expires.
@@ -92,6 +98,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     extractorVersion: opts.extractorVersion,
     mirrors: new Map(),
     log: opts.log.child({ stage: 'crawl' }),
+    tsa: opts.tsaUrl
+      ? new TsaClient(opts.tsaUrl, {
+          onFailure: (err, sha256) => opts.log.warn({ sha256, err: err.message }, 'capture stored without RFC 3161 timestamp'),
+        })
+      : null,
   };
   const ruleCache = new RuleSetCache();
 
@@ -107,7 +118,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   const notifyBase = opts.notify?.backoffBaseMs ?? 1000;
 
   const workerConnections: Redis[] = [];
-  const workers = names.map((name) => {
+  const workers: Worker[] = names.map((name) => {
     const connection = redis.duplicate();
     connection.on('error', (err) => opts.log.debug({ queue: name, err: err.message }, 'redis connection error'));
     workerConnections.push(connection);
@@ -151,6 +162,18 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
 
   // Deliveries whose job was lost (crash between commit and enqueue) are picked up again.
   if (names.includes('notify')) await requeuePendingDeliveries(db, queues);
+  // Crawl workers also run the recrawl scheduler's queue, synced from the sources table first.
+  if (names.includes('crawl')) {
+    // A failed sync must not take the crawl workers down; the next start (or source change) retries.
+    await syncRecrawlSchedules(db, { prefix: keyPrefix, redis }, { everyMs: opts.recrawlEveryMs }).catch((err: Error) =>
+      opts.log.error({ err: err.message }, 'recrawl schedules not synced'),
+    );
+    const connection = redis.duplicate();
+    workerConnections.push(connection);
+    workers.push(
+      startScheduleWorker({ db, frontier: crawlDeps.frontier, queues, log: opts.log.child({ stage: 'schedule' }) }, connection, keyPrefix),
+    );
+  }
 
   return {
     db,

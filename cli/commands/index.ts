@@ -27,6 +27,7 @@ export const commandLoaders: Record<string, Loader[]> = {
   user: [() => import('./user.js')],
   audit: [() => import('./audit.js')],
   exercise: [() => import('./exercise.js')],
+  evidence: [() => import('./evidence.js')],
 };
 
 /** The modules a command line needs: its command's, or all of them (help, typos). */

@@ -10,6 +10,7 @@ import { operationalWorkspace } from '../../store/workspaces.js';
 import { appendAudit } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
+import { syncSchedulesFromCli } from '../schedules.js';
 
 const MAX_SOURCE_FILE = 1024 * 1024;
 
@@ -134,13 +135,14 @@ export function register(program: Command): void {
     .option('--json', 'print the stored source as JSON')
     .action(async (name: string | undefined, urls: string[], opts: AddOptions) => {
       const input = sourceInputFrom(name, urls, opts);
-      await withDatabase(async ({ db }) => {
+      await withDatabase(async ({ db, config, redisUrl }) => {
         const stored = await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
           const created = await addSource(tx, ws.id, input);
           await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.add', entityType: 'source', entityId: created.id, after: created });
           return created;
         });
+        await syncSchedulesFromCli(db, config, redisUrl);
         if (opts.json) printJson(stored);
         else process.stdout.write(`added ${describeSource(stored)}`);
       });
@@ -190,13 +192,14 @@ export function register(program: Command): void {
     .argument('<name>')
     .description('remove a source (one with captured evidence is disabled instead, to keep provenance)')
     .action(async (name: string) => {
-      await withDatabase(async ({ db }) => {
+      await withDatabase(async ({ db, config, redisUrl }) => {
         await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
           const before = await getSource(tx, ws.id, name);
           if (!before || !(await removeSource(tx, ws.id, name))) throw new UserError(`no source named "${name}"`);
           await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.remove', entityType: 'source', entityId: before.id, before });
         });
+        await syncSchedulesFromCli(db, config, redisUrl);
         process.stdout.write(`removed ${name}\n`);
       });
     });
