@@ -3,7 +3,6 @@
 // gateway, pipeline workers, the web app, the range's sites as sources, the sample rules, an
 // analyst login — then one crawl of every site.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -173,9 +172,4 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
     for (const stop of stops) await stop().catch(() => undefined);
     throw err;
   }
-}
-
-/** The sample rules' text, for the README and the web app's rule editor. */
-export function sampleRulesText(): string {
-  return readFileSync(SAMPLE_RULES, 'utf8');
 }
