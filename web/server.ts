@@ -21,6 +21,7 @@ import { registerEvidenceRoutes } from './routes/evidence.js';
 import { registerPageRoutes } from './routes/pages.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerSourceRoutes } from './routes/sources.js';
+import { registerTrainerRoutes } from './routes/trainer.js';
 
 export interface ServerOptions {
   db: Db;
@@ -121,6 +122,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerRuleRoutes(app, ctx);
   registerSourceRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerTrainerRoutes(app, ctx);
   registerPageRoutes(app, ctx);
 
   app.get(

@@ -45,7 +45,7 @@ export function layout(opts: {
 }): string {
   const a = opts.auth;
   const nav = a
-    ? `<nav aria-label="main">${NAV.map(([href, label]) => `<a href="${href}"${opts.page === label.toLowerCase() ? ' aria-current="page"' : ''}>${label}</a>`).join('')}</nav>
+    ? `<nav aria-label="main">${(a.user.role === 'trainer' || a.user.role === 'admin' ? [...NAV, ['/trainer', 'Trainer'] as const] : NAV).map(([href, label]) => `<a href="${href}"${opts.page === label.toLowerCase() ? ' aria-current="page"' : ''}>${label}</a>`).join('')}</nav>
        <div class="who"><span id="who">${escapeHtml(a.user.displayName || a.user.username)} · ${escapeHtml(a.user.role)}</span>
        <span class="ws" title="workspace">${escapeHtml(opts.workspace ?? '')}</span>
        <button type="button" id="logout">Log out</button></div>`
