@@ -42,22 +42,26 @@ function openStream(base: string, cookie: string): Stream {
   let buf = '';
   let req: http.ClientRequest;
   const opened = new Promise<void>((resolve, reject) => {
-    req = http.get(`${base}/api/alerts/stream`, { headers: { cookie: `dw_session=${cookie}`, accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream: HTTP ${res.statusCode}`));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        if (buf.includes(': connected')) resolve();
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = /^event: alert\ndata: (.*)$/m.exec(block.replace(/^id: .*\n/m, ''))?.[1];
-          if (data) ids.push((JSON.parse(data) as { id: number }).id);
-        }
-      });
-      res.on('error', () => undefined);
-    });
+    req = http.get(
+      `${base}/api/alerts/stream`,
+      { headers: { cookie: `dw_session=${cookie}`, accept: 'text/event-stream' } },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`stream: HTTP ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          if (buf.includes(': connected')) resolve();
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const data = /^event: alert\ndata: (.*)$/m.exec(block.replace(/^id: .*\n/m, ''))?.[1];
+            if (data) ids.push((JSON.parse(data) as { id: number }).id);
+          }
+        });
+        res.on('error', () => undefined);
+      },
+    );
     req.on('error', reject);
   });
   return { ids, opened, close: () => req.destroy() };
@@ -77,7 +81,13 @@ describe('live alerts of exercises', () => {
   let base: string;
   let pub: Redis;
   const redis = testRedis('ex-live');
-  const ex: Array<{ id: number; workspaceId: number; trainees: TraineeLogin[]; run: ExerciseRun | null; stream: Stream | null }> = [];
+  const ex: Array<{
+    id: number;
+    workspaceId: number;
+    trainees: TraineeLogin[];
+    run: ExerciseRun | null;
+    stream: Stream | null;
+  }> = [];
   let analystStream: Stream;
 
   beforeAll(async () => {
@@ -86,17 +96,39 @@ describe('live alerts of exercises', () => {
     const targets = selectTargets(scenario, scenarioTruths(scenario));
     const { rules } = loadRuleFile(SAMPLE_RULES);
     for (let i = 0; i < 2; i++) {
-      const { exercise, trainees } = await createExercise(t.db, { scenario, file: null, targets, trainees: 1 }, SYSTEM_ACTOR);
+      const { exercise, trainees } = await createExercise(
+        t.db,
+        { scenario, file: null, targets, trainees: 1 },
+        SYSTEM_ACTOR,
+      );
       await withTransaction(t.db, async (tx) => {
         for (const def of rules)
-          await saveRule(tx, exercise.workspaceId, { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: stringify(def) }, null);
+          await saveRule(
+            tx,
+            exercise.workspaceId,
+            {
+              name: def.id,
+              severity: def.severity,
+              description: def.description,
+              definition: def,
+              sourceText: stringify(def),
+            },
+            null,
+          );
       });
       ex.push({ id: exercise.id, workspaceId: exercise.workspaceId, trainees, run: null, stream: null });
     }
-    await withTransaction(t.db, (tx) => createUser(tx, { username: 'analyst1', password: PASSWORD, role: 'analyst' }, SYSTEM_ACTOR));
+    await withTransaction(t.db, (tx) =>
+      createUser(tx, { username: 'analyst1', password: PASSWORD, role: 'analyst' }, SYSTEM_ACTOR),
+    );
     pub = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     const cmd = new Redis(redis.url, { maxRetriesPerRequest: null });
-    app = await buildServer({ db: t.db, subscriber: new Redis(redis.url, { maxRetriesPerRequest: null }), redis: cmd, redisPrefix: redis.prefix });
+    app = await buildServer({
+      db: t.db,
+      subscriber: new Redis(redis.url, { maxRetriesPerRequest: null }),
+      redis: cmd,
+      redisPrefix: redis.prefix,
+    });
     app.addHook('onClose', async () => cmd.disconnect());
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -139,7 +171,9 @@ describe('live alerts of exercises', () => {
   });
 
   const alertIds = async (ws: number) =>
-    (await t.db.query<{ id: number }>('select id::int from alerts where workspace_id = $1 order by id', [ws])).rows.map((r) => r.id);
+    (
+      await t.db.query<{ id: number }>('select id::int from alerts where workspace_id = $1 order by id', [ws])
+    ).rows.map((r) => r.id);
 
   it("pushes each trainee exactly their own exercise's new alerts", async () => {
     const [a, b] = ex;
@@ -161,11 +195,20 @@ describe('live alerts of exercises', () => {
     const [alertOfB] = await alertIds(b!.workspaceId);
     const chanA = `${exercisePrefix(redis.prefix, a!.id)}:alerts`;
     // On A's channel, claiming B's workspace for A's alert, and A's workspace for B's alert.
-    await pub.publish(chanA, JSON.stringify({ type: 'alert.created', workspaceId: b!.workspaceId, alertId: alertOfA }));
-    await pub.publish(chanA, JSON.stringify({ type: 'alert.created', workspaceId: a!.workspaceId, alertId: alertOfB }));
+    await pub.publish(
+      chanA,
+      JSON.stringify({ type: 'alert.created', workspaceId: b!.workspaceId, alertId: alertOfA }),
+    );
+    await pub.publish(
+      chanA,
+      JSON.stringify({ type: 'alert.created', workspaceId: a!.workspaceId, alertId: alertOfB }),
+    );
     await pub.publish(chanA, 'not json {');
     // A genuine one last: once it arrives, everything published before it has been handled.
-    await pub.publish(chanA, JSON.stringify({ type: 'alert.created', workspaceId: a!.workspaceId, alertId: alertOfA }));
+    await pub.publish(
+      chanA,
+      JSON.stringify({ type: 'alert.created', workspaceId: a!.workspaceId, alertId: alertOfA }),
+    );
     await waitFor(() => a!.stream!.ids.length === before[0]! + 1, 10_000);
     expect(a!.stream!.ids.at(-1)).toBe(alertOfA);
     expect(b!.stream!.ids.length).toBe(before[1]);

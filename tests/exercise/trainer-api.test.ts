@@ -54,7 +54,9 @@ describe('trainer page API', () => {
       // A trainer with no workspace of their own, as `darkwatch user add --role trainer` makes one.
       ['trainer1', 'trainer'],
     ] as const) {
-      await withTransaction(t.db, (tx) => createUser(tx, { username, password: PASSWORD, role }, SYSTEM_ACTOR));
+      await withTransaction(t.db, (tx) =>
+        createUser(tx, { username, password: PASSWORD, role }, SYSTEM_ACTOR),
+      );
       as[role] = await login(app, username);
     }
   });
@@ -77,7 +79,9 @@ describe('trainer page API', () => {
     traineeA = await login(app, exA.trainees[0]!.username, exA.trainees[0]!.password);
     traineeB = await login(app, exB.trainees[0]!.username, exB.trainees[0]!.password);
     // Created by the trainer, in the audit trail under their name.
-    const audit = await t.db.query(`select actor_name from audit_log where action = 'exercise.create' order by id`);
+    const audit = await t.db.query(
+      `select actor_name from audit_log where action = 'exercise.create' order by id`,
+    );
     expect(audit.rows.map((x) => x.actor_name)).toEqual(['trainer1', 'admin1']);
   });
 
@@ -102,7 +106,11 @@ describe('trainer page API', () => {
     expect((await app.inject({ method: 'GET', url: '/api/exercises' })).statusCode).toBe(401);
     const sc = await as.trainer.get('/api/scenarios');
     expect(sc.json().scenarios.map((s: { name: string }) => s.name)).toEqual(
-      expect.arrayContaining(['01-regional-handguns', '02-passport-vendor-pgp', '03-relisting-after-takedown']),
+      expect.arrayContaining([
+        '01-regional-handguns',
+        '02-passport-vendor-pgp',
+        '03-relisting-after-takedown',
+      ]),
     );
   });
 
@@ -151,7 +159,8 @@ describe('trainer page API', () => {
         alerts.push(hit!.alertId);
       }
     });
-    for (const id of alerts) expect((await traineeA.post(`/api/alerts/${id}/escalate`, {})).statusCode).toBe(200);
+    for (const id of alerts)
+      expect((await traineeA.post(`/api/alerts/${id}/escalate`, {})).statusCode).toBe(200);
 
     const r = await as.trainer.get(`/api/exercises/${exA.exercise}`);
     expect(r.statusCode).toBe(200);
@@ -166,7 +175,12 @@ describe('trainer page API', () => {
     // Not a re-implementation: exactly the CLI's report, plus the scenario's details.
     const cli = JSON.parse(JSON.stringify(await exerciseReport(t.db, exA.exercise)));
     expect(body).toMatchObject(cli);
-    expect(body).toMatchObject({ status: 'running', difficulty: 1, timeLimitMinutes: 45, sites: ['ironbazaar', 'blackforge'] });
+    expect(body).toMatchObject({
+      status: 'running',
+      difficulty: 1,
+      timeLimitMinutes: 45,
+      sites: ['ironbazaar', 'blackforge'],
+    });
     expect(body.timeLeftSeconds).toBeGreaterThan(40 * 60);
     expect(body.timeLeftSeconds).toBeLessThanOrEqual(45 * 60);
     expect((await as.admin.get(`/api/exercises/${exA.exercise}`)).json()).toMatchObject(cli);
@@ -185,7 +199,18 @@ describe('trainer page API', () => {
         language: 'en',
         snapshotId: null,
         seenAt: new Date(),
-        listing: { url: 'http://b.onion/1', title: 'Passport', description: null, price: null, priceEur: null, vendor: null, category: null, classification: null, shipsFrom: null, shipsTo: null },
+        listing: {
+          url: 'http://b.onion/1',
+          title: 'Passport',
+          description: null,
+          price: null,
+          priceEur: null,
+          vendor: null,
+          category: null,
+          classification: null,
+          shipsFrom: null,
+          shipsTo: null,
+        },
       });
       return (await recordHit(tx, {
         workspaceId: exB.workspace,
@@ -209,14 +234,19 @@ describe('trainer page API', () => {
         expect((await c.get(`/api/exercises/${id}`)).statusCode).toBe(403);
         expect((await c.post(`/api/exercises/${id}/reset`)).statusCode).toBe(403);
       }
-      expect((await c.post('/api/exercises', { scenario: '01-regional-handguns', trainees: 1 })).statusCode).toBe(403);
+      expect(
+        (await c.post('/api/exercises', { scenario: '01-regional-handguns', trainees: 1 })).statusCode,
+      ).toBe(403);
       expect((await c.get('/trainer')).statusCode).toBe(403);
     }
     // B's trainee: A's alert and workspace do not exist for them; their own does.
     const [aAlert] = (await traineeA.get('/api/alerts?status=')).json().alerts as Array<{ id: number }>;
     expect(aAlert).toBeDefined();
     expect((await traineeB.get(`/api/alerts/${aAlert!.id}`)).statusCode).toBe(404);
-    expect((await traineeB.get(`/api/alerts/${aAlert!.id}`, { 'x-darkwatch-workspace': String(exA.workspace) })).statusCode).toBe(404);
+    expect(
+      (await traineeB.get(`/api/alerts/${aAlert!.id}`, { 'x-darkwatch-workspace': String(exA.workspace) }))
+        .statusCode,
+    ).toBe(404);
     expect((await traineeB.post(`/api/alerts/${aAlert!.id}/escalate`, {})).statusCode).toBe(404);
     expect((await traineeA.get(`/api/alerts/${alertB}`)).statusCode).toBe(404);
     expect((await traineeB.get(`/api/alerts/${alertB}`)).statusCode).toBe(200);
@@ -263,7 +293,11 @@ describe('trainer page API', () => {
       ['not json at all', 400],
     ];
     for (const [body, status] of bad) {
-      const r = await as.trainer.post('/api/exercises', body, typeof body === 'string' ? { 'content-type': 'application/json' } : {});
+      const r = await as.trainer.post(
+        '/api/exercises',
+        body,
+        typeof body === 'string' ? { 'content-type': 'application/json' } : {},
+      );
       expect(r.statusCode, JSON.stringify(body).slice(0, 60)).toBe(status);
       expect(r.json().error).toEqual(expect.any(String));
     }
@@ -272,7 +306,7 @@ describe('trainer page API', () => {
       ['/api/exercises/0', 400],
       ['/api/exercises/1e30', 400],
       ['/api/exercises/99999', 404],
-      ["/api/exercises/1%20or%201=1", 400],
+      ['/api/exercises/1%20or%201=1', 400],
     ] as const) {
       expect((await as.trainer.get(url)).statusCode, url).toBe(status);
     }
@@ -284,14 +318,25 @@ describe('trainer page API', () => {
       cookies: { dw_session: as.trainer.cookie },
     });
     expect(noCsrf.statusCode).toBe(403);
-    const wrongCsrf = await as.trainer.post('/api/exercises', { scenario: '01-regional-handguns', trainees: 1 }, { 'x-csrf-token': 'nope' });
+    const wrongCsrf = await as.trainer.post(
+      '/api/exercises',
+      { scenario: '01-regional-handguns', trainees: 1 },
+      { 'x-csrf-token': 'nope' },
+    );
     expect(wrongCsrf.statusCode).toBe(403);
     expect((await t.db.query('select count(*)::int as n from exercises')).rows[0].n).toBe(before);
     expect((await as.trainer.get(`/api/exercises/${exA.exercise}`)).json().status).toBe('running');
     // A path smuggled next to the name is dropped by the schema: the bundled file is what is read.
-    const smuggled = await as.trainer.post('/api/exercises', { scenario: '01-regional-handguns', trainees: 1, file: '/etc/passwd' });
+    const smuggled = await as.trainer.post('/api/exercises', {
+      scenario: '01-regional-handguns',
+      trainees: 1,
+      file: '/etc/passwd',
+    });
     expect(smuggled.statusCode).toBe(200);
-    const cfg = await t.db.query('select config->>$2 as file from exercises where id = $1', [smuggled.json().exercise, 'file']);
+    const cfg = await t.db.query('select config->>$2 as file from exercises where id = $1', [
+      smuggled.json().exercise,
+      'file',
+    ]);
     expect(cfg.rows[0].file).toBe(path.join(SCENARIO_DIR, '01-regional-handguns.yaml'));
   });
 

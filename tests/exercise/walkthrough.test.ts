@@ -56,7 +56,11 @@ describe('a training exercise in the browser', () => {
   beforeAll(async () => {
     t = await freshDatabase();
     await withTransaction(t.db, (tx) =>
-      createUser(tx, { username: 'trainer', password: PASSWORD, role: 'trainer', displayName: 'Trainer' }, SYSTEM_ACTOR),
+      createUser(
+        tx,
+        { username: 'trainer', password: PASSWORD, role: 'trainer', displayName: 'Trainer' },
+        SYSTEM_ACTOR,
+      ),
     );
     const cmd = new Redis(redis.url, { maxRetriesPerRequest: null });
     app = await buildServer({
@@ -70,7 +74,15 @@ describe('a training exercise in the browser', () => {
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
@@ -96,20 +108,30 @@ describe('a training exercise in the browser', () => {
     // 1. The trainer creates an exercise on the trainer page.
     const trainer = await logIn('trainer', PASSWORD);
     await trainer.goto(`${base}/trainer`);
-    await trainer.waitForSelector('#create-exercise option[value="01-regional-handguns"]', { state: 'attached' });
+    await trainer.waitForSelector('#create-exercise option[value="01-regional-handguns"]', {
+      state: 'attached',
+    });
     await trainer.selectOption('#create-exercise select[name=scenario]', '01-regional-handguns');
     await trainer.fill('#create-exercise input[name=trainees]', '2');
     await trainer.click('#create-exercise button');
     await trainer.waitForSelector('#created:not([hidden]) #logins tbody tr');
-    const logins = await trainer.locator('#logins tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-    );
+    const logins = await trainer
+      .locator('#logins tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
     expect(logins).toHaveLength(2);
     const exerciseId = Number(await trainer.locator('#created-id').textContent());
     expect(exerciseId).toBeGreaterThan(0);
-    await expect.poll(() => trainer.locator('#report-title').textContent()).toContain('Handguns shipped from the region');
+    await expect
+      .poll(() => trainer.locator('#report-title').textContent())
+      .toContain('Handguns shipped from the region');
     await trainer.screenshot({ path: path.join(SHOTS, 'walkthrough-trainer-create.png'), fullPage: true });
-    const ws = (await t.db.query<{ workspace_id: number }>('select workspace_id::int from exercises where id = $1', [exerciseId])).rows[0]!.workspace_id;
+    const ws = (
+      await t.db.query<{ workspace_id: number }>('select workspace_id::int from exercises where id = $1', [
+        exerciseId,
+      ])
+    ).rows[0]!.workspace_id;
 
     // 2. A trainee logs in, writes a rule in their workspace, and opens the triage queue.
     const [username, password] = logins[0]!;
@@ -142,7 +164,9 @@ describe('a training exercise in the browser', () => {
     );
     expect(alerts.length).toBeGreaterThan(3);
     // Every alert arrived in the open page live: nobody reloaded it.
-    await expect.poll(() => trainee.locator('#queue tbody tr').count(), { timeout: 20_000 }).toBe(alerts.length);
+    await expect
+      .poll(() => trainee.locator('#queue tbody tr').count(), { timeout: 20_000 })
+      .toBe(alerts.length);
     await trainee.screenshot({ path: path.join(SHOTS, 'walkthrough-trainee-queue.png') });
 
     // 4. The trainee escalates two planted targets and one listing that is not one.
@@ -165,13 +189,19 @@ describe('a training exercise in the browser', () => {
     expect(await row.locator('td.escalated').textContent()).toBe('3');
     expect(await row.locator('td.correct').textContent()).toBe('2');
     expect(await row.locator('td:nth-child(4)').textContent()).toBe('67%');
-    expect(await row.locator('td:nth-child(5)').textContent()).toBe(`${Math.round((2 / targetUrls.size) * 100)}%`);
+    expect(await row.locator('td:nth-child(5)').textContent()).toBe(
+      `${Math.round((2 / targetUrls.size) * 100)}%`,
+    );
     expect(await row.locator('td.first-hit').textContent()).toMatch(/^\d+ s$/);
     expect(await row.locator('td.missed-cell summary').textContent()).toBe(`${targetUrls.size - 2} missed`);
     const idle = trainer.locator(`#scores tr[data-trainee="${logins[1]![0]}"]`);
     expect(await idle.locator('td.escalated').textContent()).toBe('0');
-    expect(await trainer.locator(`#exercises tr[data-id="${exerciseId}"] .status`).textContent()).toBe('running');
-    expect(await trainer.locator(`#exercises tr[data-id="${exerciseId}"] .left`).textContent()).toMatch(/min/);
+    expect(await trainer.locator(`#exercises tr[data-id="${exerciseId}"] .status`).textContent()).toBe(
+      'running',
+    );
+    expect(await trainer.locator(`#exercises tr[data-id="${exerciseId}"] .left`).textContent()).toMatch(
+      /min/,
+    );
     await row.locator('td.missed-cell summary').click();
     await trainer.screenshot({ path: path.join(SHOTS, 'walkthrough-trainer-scores.png'), fullPage: true });
 
@@ -180,10 +210,15 @@ describe('a training exercise in the browser', () => {
     await trainer.waitForSelector('#reset-dialog[open]');
     await trainer.click('#reset-dialog button[value="reset"]');
     await expect
-      .poll(() => trainer.locator(`#exercises tr[data-id="${exerciseId}"] .status`).textContent(), { timeout: 10_000 })
+      .poll(() => trainer.locator(`#exercises tr[data-id="${exerciseId}"] .status`).textContent(), {
+        timeout: 10_000,
+      })
       .toBe('created');
     await expect.poll(() => row.locator('td.escalated').textContent()).toBe('0');
-    const left = await t.db.query<{ n: number }>('select count(*)::int as n from alerts where workspace_id = $1', [ws]);
+    const left = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from alerts where workspace_id = $1',
+      [ws],
+    );
     expect(left.rows[0]!.n).toBe(0);
   }, 400_000);
 });

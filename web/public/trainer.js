@@ -19,7 +19,11 @@ async function loadScenarios() {
   const { scenarios } = await api('GET', '/api/scenarios');
   document
     .querySelector('#create-exercise select[name=scenario]')
-    .replaceChildren(...scenarios.map((s) => el('option', { value: s.name }, `${s.title} (difficulty ${s.difficulty}, ${s.timeLimitMinutes} min)`)));
+    .replaceChildren(
+      ...scenarios.map((s) =>
+        el('option', { value: s.name }, `${s.title} (difficulty ${s.difficulty}, ${s.timeLimitMinutes} min)`),
+      ),
+    );
 }
 
 async function loadList() {
@@ -28,7 +32,11 @@ async function loadList() {
     ...exercises.map((e) =>
       el(
         'tr',
-        { dataset: { id: e.id }, class: e.id === selected ? 'current' : null, on: { click: () => select(e.id) } },
+        {
+          dataset: { id: e.id },
+          class: e.id === selected ? 'current' : null,
+          on: { click: () => select(e.id) },
+        },
         el('td', {}, e.id),
         el('td', {}, el('a', { href: `/trainer?exercise=${e.id}` }, e.title ?? e.scenario)),
         el('td', {}, e.difficulty ?? '—'),
@@ -72,18 +80,32 @@ async function loadReport() {
         el('td', { class: 'correct' }, t.correct),
         scoreCell(t.precision, mark.passingPrecision),
         scoreCell(t.recall, mark.passingRecall),
-        el('td', { class: 'first-hit' }, t.timeToFirstHitSeconds === null ? '—' : `${t.timeToFirstHitSeconds} s`),
+        el(
+          'td',
+          { class: 'first-hit' },
+          t.timeToFirstHitSeconds === null ? '—' : `${t.timeToFirstHitSeconds} s`,
+        ),
         el(
           'td',
           { class: 'missed-cell' },
           t.missedTargets.length === 0
             ? 'none'
-            : el('details', {}, el('summary', {}, `${t.missedTargets.length} missed`), el('ul', { class: 'missed' }, t.missedTargets.map((k) => el('li', {}, label.get(k) ?? k)))),
+            : el(
+                'details',
+                {},
+                el('summary', {}, `${t.missedTargets.length} missed`),
+                el(
+                  'ul',
+                  { class: 'missed' },
+                  t.missedTargets.map((k) => el('li', {}, label.get(k) ?? k)),
+                ),
+              ),
         ),
       ),
     ),
   );
-  if (r.trainees.length === 0) document.querySelector('#scores tbody').append(el('tr', {}, el('td', { colspan: 7 }, 'no trainees')));
+  if (r.trainees.length === 0)
+    document.querySelector('#scores tbody').append(el('tr', {}, el('td', { colspan: 7 }, 'no trainees')));
 }
 
 function select(id) {
@@ -100,10 +122,19 @@ form.addEventListener('submit', async (ev) => {
   const button = form.querySelector('button');
   button.disabled = true;
   try {
-    const r = await api('POST', '/api/exercises', { scenario: String(data.get('scenario')), trainees: Number(data.get('trainees')) });
+    const r = await api('POST', '/api/exercises', {
+      scenario: String(data.get('scenario')),
+      trainees: Number(data.get('trainees')),
+    });
     document.getElementById('created-id').textContent = r.exercise;
     document.getElementById('created-start').textContent = r.start;
-    document.querySelector('#logins tbody').replaceChildren(...r.trainees.map((t) => el('tr', {}, el('td', {}, t.username), el('td', { class: 'password' }, t.password))));
+    document
+      .querySelector('#logins tbody')
+      .replaceChildren(
+        ...r.trainees.map((t) =>
+          el('tr', {}, el('td', {}, t.username), el('td', { class: 'password' }, t.password)),
+        ),
+      );
     document.getElementById('created').hidden = false;
     selected = r.exercise;
     history.replaceState(null, '', `/trainer?exercise=${r.exercise}`);
@@ -116,7 +147,11 @@ form.addEventListener('submit', async (ev) => {
   }
 });
 
-document.getElementById('refresh').addEventListener('click', () => Promise.all([loadList(), loadReport()]).catch((e) => toast(e.message, 'error')));
+document
+  .getElementById('refresh')
+  .addEventListener('click', () =>
+    Promise.all([loadList(), loadReport()]).catch((e) => toast(e.message, 'error')),
+  );
 const dialog = document.getElementById('reset-dialog');
 document.getElementById('reset').addEventListener('click', () => {
   document.getElementById('reset-id').textContent = selected;

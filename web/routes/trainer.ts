@@ -98,7 +98,13 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       return {
         scenarios: scenarioNames().map((name) => {
           const { scenario: s } = bundledScenario(name)!;
-          return { name, title: s.title, difficulty: s.difficulty, sites: s.sites, timeLimitMinutes: s.timeLimitMinutes };
+          return {
+            name,
+            title: s.title,
+            difficulty: s.difficulty,
+            sites: s.sites,
+            timeLimitMinutes: s.timeLimitMinutes,
+          };
         }),
       };
     },
@@ -111,7 +117,10 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       await trainerOf(ctx, req);
       const now = new Date();
       return {
-        exercises: (await listExercises(db)).map((e) => ({ ...e, timeLeftSeconds: timeLeftSeconds(e.endsAt, now) })),
+        exercises: (await listExercises(db)).map((e) => ({
+          ...e,
+          timeLeftSeconds: timeLeftSeconds(e.endsAt, now),
+        })),
       };
     },
   );
@@ -121,7 +130,8 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
     {
       config,
       schema: {
-        summary: 'One exercise: per trainee precision, recall, time to first hit and missed targets (trainer or admin)',
+        summary:
+          'One exercise: per trainee precision, recall, time to first hit and missed targets (trainer or admin)',
         params: idParams,
       },
     },
@@ -136,7 +146,8 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
     {
       config,
       schema: {
-        summary: 'Create an exercise from a bundled scenario; the trainee logins are returned once (trainer or admin)',
+        summary:
+          'Create an exercise from a bundled scenario; the trainee logins are returned once (trainer or admin)',
         body: {
           type: 'object',
           required: ['scenario', 'trainees'],
@@ -176,7 +187,8 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
     {
       config,
       schema: {
-        summary: "Purge the exercise's crawled data, rules and alerts; trainees and targets stay (trainer or admin)",
+        summary:
+          "Purge the exercise's crawled data, rules and alerts; trainees and targets stay (trainer or admin)",
         params: idParams,
       },
     },
