@@ -14,7 +14,7 @@ import { recordHit } from '../../store/alerts.js';
 import { SYSTEM_ACTOR } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { upsertListing } from '../../store/records.js';
-import { createUser } from '../../store/users.js';
+import { createApiToken, createUser } from '../../store/users.js';
 import { timeLeftSeconds } from '../../web/routes/trainer.js';
 import { buildServer } from '../../web/server.js';
 import { makeRule, makeSource } from '../helpers/fixtures.js';
@@ -254,6 +254,27 @@ describe('trainer page API', () => {
     expect(listB.map((a) => a.id)).toEqual([alertB]);
     // Nothing was created or reset by the refused calls.
     expect((await t.db.query('select count(*)::int as n from exercises')).rows[0].n).toBe(2);
+  });
+
+  it("accepts API tokens: a trainer's works without CSRF, a trainee's is refused", async () => {
+    const mint = (username: string) =>
+      withTransaction(t.db, (tx) => createApiToken(tx, username, 'ci', SYSTEM_ACTOR)).then((r) => r.token);
+    const bearer = (token: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+      app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        ...(payload ? { payload: payload as object } : {}),
+      });
+    const trainerToken = await mint('trainer1');
+    expect((await bearer(trainerToken, 'GET', '/api/exercises')).statusCode).toBe(200);
+    expect((await bearer(trainerToken, 'GET', `/api/exercises/${exB.exercise}`)).json().exercise).toBe(
+      exB.exercise,
+    );
+    const traineeToken = await mint(exA.trainees[0]!.username);
+    expect((await bearer(traineeToken, 'GET', '/api/exercises')).statusCode).toBe(403);
+    expect((await bearer(traineeToken, 'POST', `/api/exercises/${exB.exercise}/reset`)).statusCode).toBe(403);
+    expect((await bearer('dw_forged', 'GET', '/api/exercises')).statusCode).toBe(401);
   });
 
   it('serves the trainer page to trainers and admins, with a nav link only they get', async () => {
