@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRange, type RunningRange } from '../../range/range.js';
 import { startLocalRedis, type LocalRedis } from '../../services/redis.js';
-import { stopProcess } from '../../services/postgres.js';
+import { stopProcess } from '../../services/ports.js';
 import { addSource } from '../../store/sources.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { startCrawlRun } from '../../workers/crawl.js';
