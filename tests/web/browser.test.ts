@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
+import { type Browser, type BrowserContext, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHit } from '../../store/alerts.js';
 import { withTransaction } from '../../store/db.js';
@@ -21,6 +21,7 @@ import { publishAlert } from '../../web/live.js';
 import { buildServer } from '../../web/server.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { PASSWORD, seed, XSS, type Seeded } from './seed.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
@@ -55,18 +56,7 @@ describe('web app in Chromium', () => {
     app.addHook('onClose', async () => redis.disconnect());
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
 
