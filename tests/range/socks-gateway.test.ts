@@ -249,9 +249,10 @@ describe('SOCKS5 gateway auth, latency and failures', () => {
       const t0 = performance.now();
       await fetchVia(slow.url, `http://${ONION}/slow`);
       const elapsed = performance.now() - t0;
-      // Two delays of ~120 ms each (connect, first byte).
+      // Two delays of ~120 ms each (connect, first byte); the upper bound only catches delays of
+      // the wrong order of magnitude, with room for a loaded machine.
       expect(elapsed).toBeGreaterThan(220);
-      expect(elapsed).toBeLessThan(2000);
+      expect(elapsed).toBeLessThan(6000);
     } finally {
       await slow.close();
     }
