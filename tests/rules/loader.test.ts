@@ -277,7 +277,7 @@ describe('hostile rule files', () => {
     const src = `x:\n  ${levels.join('\n  ')}\nrules:\n  - name: bomb\n    query: glock\n    shipsFrom: *i\n    site: *i\n`;
     const t = Date.now();
     const p = problems(src);
-    expect(Date.now() - t).toBeLessThan(3000);
+    expect(Date.now() - t).toBeLessThan(15_000); // expanded, it would be 10^9 nodes
     expect(p.length).toBeGreaterThan(0);
     expect(p.map((x) => x.message).join('\n')).toMatch(/entries must be strings|unknown field "x"/);
   });
@@ -316,13 +316,13 @@ describe('hostile rule files', () => {
     writeFileSync(f, 'rules:\n  - name: a\n    query: ' + 'x'.repeat(10 * 1024 * 1024) + '\n');
     const t = Date.now();
     expect(loadRuleFile(f).problems[0]!.message).toMatch(/rule file is 10\.0 MB; the limit is 8 MB/);
-    expect(Date.now() - t).toBeLessThan(2000);
+    expect(Date.now() - t).toBeLessThan(10_000);
   });
 
   it('a 10 MB string passed to the loader directly is parsed in bounded time with a clear error', () => {
     const t = Date.now();
     const p = problems('rules:\n  - name: a\n    query: ' + 'glock '.repeat(1_750_000) + '\n');
-    expect(Date.now() - t).toBeLessThan(10_000);
+    expect(Date.now() - t).toBeLessThan(30_000); // ~1 s alone
     expect(p[0]!.message).toMatch(/characters long; the limit is 20000/);
   });
 
