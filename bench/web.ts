@@ -15,13 +15,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import {
-  dropDatabase,
-  ensureDatabase,
-  startLocalPostgres,
-  stopProcess,
-  withDatabase,
-} from '../services/postgres.js';
+import { stopProcess } from '../services/ports.js';
+import { dropDatabase, ensureDatabase, startLocalPostgres, withDatabase } from '../services/postgres.js';
 import { startLocalRedis } from '../services/redis.js';
 import { createPool, withTransaction, type Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';

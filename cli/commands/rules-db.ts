@@ -1,8 +1,6 @@
 // `darkwatch rules add / list / backtest`: rules kept in the database, versioned and audited.
 // (`rules validate` and `rules test` work on files alone: cli/commands/rules.ts.)
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml, stringify } from 'yaml';
 import { UserError } from '../../core/errors.js';
 import { formatProblem, loadRuleFile, type RuleDefinition } from '../../rules/index.js';
 import { compileRules } from '../../rules/index.js';
@@ -13,15 +11,11 @@ import { operationalWorkspace } from '../../store/workspaces.js';
 import type { Category, MatchableListing } from '../../core/types.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
 
-function loadValid(file: string): { defs: RuleDefinition[]; raw: Map<string, string> } {
-  const { rules: defs, problems } = loadRuleFile(file);
+function loadValid(file: string): { defs: RuleDefinition[]; sourceTexts: Map<string, string> } {
+  const { rules: defs, problems, sourceTexts } = loadRuleFile(file);
   for (const p of problems) process.stderr.write(formatProblem(file, p) + '\n');
   if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was added`);
-  // Keep each rule's YAML as the analyst wrote it, for the version history.
-  const raw = new Map<string, string>();
-  const doc = parseYaml(readFileSync(file, 'utf8'), { maxAliasCount: 100 }) as { rules?: Array<Record<string, unknown>> };
-  for (const r of doc.rules ?? []) raw.set(String(r.id ?? r.name), stringify(r));
-  return { defs, raw };
+  return { defs, sourceTexts };
 }
 
 /** `30d`, `12h`, `90m` → a Date that long ago. */
@@ -67,7 +61,8 @@ export function register(program: Command): void {
     .command('add <file>')
     .description('store the rules of a file (a changed rule gets a new version; unchanged ones are kept)')
     .action(async (file: string) => {
-      const { defs, raw } = loadValid(file);
+      // Each rule's YAML as the analyst wrote it goes into the version history.
+      const { defs, sourceTexts } = loadValid(file);
       await withDatabase(async ({ db }) => {
         const results = await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
@@ -76,7 +71,7 @@ export function register(program: Command): void {
             const saved = await saveRule(
               tx,
               ws.id,
-              { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: raw.get(def.id) ?? stringify(def), enabled: def.enabled },
+              { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: sourceTexts.get(def.id)!, enabled: def.enabled },
               null,
             );
             if (saved.newVersion) {

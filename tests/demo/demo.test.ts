@@ -97,13 +97,14 @@ describe('darkwatch demo', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo crawl did not finish in 420 s')), 420_000).unref());
+    // 85–200 s seen on shared machines; the bound only turns a hang into a clear failure.
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo crawl did not finish in 840 s')), 840_000).unref());
     summaries = await Promise.race([demo.crawled, timeout]);
     timings.crawledMs = Date.now() - started;
     done = true;
     await watcher;
     process.stderr.write(`demo figures: first alert after ${timings.firstAlertMs} ms, complete crawl after ${timings.crawledMs} ms\n`);
-  }, 450_000);
+  }, 870_000);
 
   afterAll(async () => {
     await demo?.stop();
@@ -115,7 +116,9 @@ describe('darkwatch demo', () => {
     expect(summaries.length).toBe(demo.range.sites.filter((s) => s.cloneOf === null).length);
     expect(summaries.every((s) => s.pages > 0)).toBe(true);
     expect(timings.firstAlertMs).toBeGreaterThan(0);
-    expect(timings.firstAlertMs).toBeLessThan(60_000);
+    // Alerts stream in while the crawl goes on (4–10 s of 85–200 s seen), not at its end; relative
+    // to the crawl, so a slow machine slows both.
+    expect(timings.firstAlertMs).toBeLessThan(timings.crawledMs / 2);
   });
 
   it('raises exactly the alerts the sample rules give on the ground truth, per text rule', async () => {

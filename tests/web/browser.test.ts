@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
+import type { Browser, BrowserContext, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHit } from '../../store/alerts.js';
 import { withTransaction } from '../../store/db.js';
@@ -21,6 +21,11 @@ import { publishAlert } from '../../web/live.js';
 import { buildServer } from '../../web/server.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { PASSWORD, seed, XSS, type Seeded } from './seed.js';
+import { launchChromium } from '../helpers/chromium.js';
+
+// How long to wait for the page to show a change (an API round trip, a Redis message). The
+// expect.poll default (1 s) is too short for a loaded CI machine; a failure still fails, later.
+const POLL_MS = 20_000;
 
 const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
@@ -55,18 +60,7 @@ describe('web app in Chromium', () => {
     app.addHook('onClose', async () => redis.disconnect());
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
 
@@ -108,9 +102,9 @@ describe('web app in Chromium', () => {
     expect(await frameEl.getAttribute('sandbox')).toBe('');
     const frame = page.frameLocator('iframe.evidence-frame');
     await expect
-      .poll(() => frame.locator('#h').textContent(), { timeout: 10_000 })
+      .poll(() => frame.locator('#h').textContent(), { timeout: POLL_MS })
       .toContain('Glock 19 Gen5 for sale');
-    await expect.poll(() => frame.locator('#tail').textContent()).toBe('price 650 EUR');
+    await expect.poll(() => frame.locator('#tail').textContent(), { timeout: POLL_MS }).toBe('price 650 EUR');
     await page.waitForTimeout(1000); // give anything that might fire a chance to
     // Screenshot blurred until revealed.
     const shot = page.locator('img.shot');
@@ -123,7 +117,7 @@ describe('web app in Chromium', () => {
     expect(await filter()).toMatch(/blur/);
     await page.screenshot({ path: path.join(SHOTS, 'alert-detail.png'), fullPage: true });
     await page.click('#reveal');
-    await expect.poll(filter, { timeout: 5000 }).toBe('none');
+    await expect.poll(filter, { timeout: POLL_MS }).toBe('none');
 
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(dialogs).toEqual([]);
@@ -160,7 +154,7 @@ describe('web app in Chromium', () => {
   it('takes an analyst through triage by keyboard, live arrival, evidence, escalation and export', async () => {
     const { context, page } = await loggedIn('analyst2');
     await page.waitForSelector('#queue tbody tr');
-    await expect.poll(() => page.locator('#live.on').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('#live.on').count(), { timeout: POLL_MS }).toBe(1);
     const rowIds = async () =>
       page
         .locator('#queue tbody tr')
@@ -211,7 +205,7 @@ describe('web app in Chromium', () => {
       }))!.alertId;
     });
     await publishAlert(pub, prefix, { workspaceId: s.opWs, alertId: newAlert, created: true });
-    await expect.poll(async () => (await rowIds())[0], { timeout: 10_000 }).toBe(newAlert);
+    await expect.poll(async () => (await rowIds())[0], { timeout: POLL_MS }).toBe(newAlert);
     await page.screenshot({ path: path.join(SHOTS, 'triage.png') });
 
     // j/k move the cursor; x selects; a assigns; d dismisses with a reason key.
@@ -225,16 +219,20 @@ describe('web app in Chromium', () => {
     await page.waitForSelector('#dismiss-dialog[open]');
     await page.keyboard.press('2');
     await expect
-      .poll(() => page.locator(`#queue tr[data-id="${dismissedId}"] .status`).textContent())
+      .poll(() => page.locator(`#queue tr[data-id="${dismissedId}"] .status`).textContent(), {
+        timeout: POLL_MS,
+      })
       .toBe('dismissed (duplicate)');
     await page.keyboard.press('j');
     const targetId = await currentId();
     expect(targetId).toBe(order[2]);
     await page.keyboard.press('x');
-    await expect.poll(() => page.locator('#selcount').textContent()).toBe('1');
+    await expect.poll(() => page.locator('#selcount').textContent(), { timeout: POLL_MS }).toBe('1');
     await page.keyboard.press('a');
     await expect
-      .poll(() => page.locator(`#queue tr[data-id="${targetId}"] .assignee`).textContent())
+      .poll(() => page.locator(`#queue tr[data-id="${targetId}"] .assignee`).textContent(), {
+        timeout: POLL_MS,
+      })
       .toBe('analyst2');
     const db1 = await t.db.query('select status, dismiss_reason from alerts where id = $1', [dismissedId]);
     expect(db1.rows[0]).toEqual({ status: 'dismissed', dismiss_reason: 'duplicate' });
@@ -296,7 +294,7 @@ describe('web app in Chromium', () => {
           .locator('button', { hasText: 'Crawl now' })
           .click();
         await expect
-          .poll(() => page.locator('#queues').textContent(), { timeout: 10_000 })
+          .poll(() => page.locator('#queues').textContent(), { timeout: POLL_MS })
           .toMatch(/crawl: [1-9]\d* waiting/);
       }
       if (name === 'rules') {
