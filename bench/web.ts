@@ -83,7 +83,9 @@ async function seed(db: Db, assigneeId: number): Promise<void> {
     return out;
   };
   try {
-    await client.query(`set maintenance_work_mem = '512MB'; set synchronous_commit = off; set work_mem = '64MB'`);
+    await client.query(
+      `set maintenance_work_mem = '512MB'; set synchronous_commit = off; set work_mem = '64MB'`,
+    );
     const indexes = await secondaryIndexes(db);
     await step(
       `drop ${indexes.length} secondary indexes for the load`,
@@ -347,7 +349,11 @@ async function main(): Promise<void> {
 }
 
 /** The pool, and a way to capture the statements run through it while one request is served. */
-function recordingDb(pool: Db): { db: Db; start(): void; stop(): Array<{ text: string; values: unknown[] }> } {
+function recordingDb(pool: Db): {
+  db: Db;
+  start(): void;
+  stop(): Array<{ text: string; values: unknown[] }>;
+} {
   let log: Array<{ text: string; values: unknown[] }> | null = null;
   const db = new Proxy(pool, {
     get(target, prop) {

@@ -11,6 +11,7 @@ import { AlertTransitionError, getAlert } from '../store/alerts.js';
 import { openQueues, pipelinePrefix, type PipelineQueues } from '../workers/queues.js';
 import type { Db } from '../store/db.js';
 import { authHook, HttpError } from './auth.js';
+import { BacktestRunner, DEFAULT_BACKTEST_LIMITS, type BacktestLimits } from './backtest.js';
 import { AlertHub } from './live.js';
 import { openApiDocument, type RouteDoc } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Set the Secure flag on cookies (when served over HTTPS, e.g. behind a TLS proxy). */
   secureCookies?: boolean;
+  /** Bounds of the rule editor's backtest preview (defaults: web/backtest.ts). */
+  backtest?: Partial<BacktestLimits>;
 }
 
 export interface AppContext {
@@ -44,6 +47,10 @@ export interface AppContext {
   hub: AlertHub;
   producer: string;
   secureCookies: boolean;
+  backtest: BacktestRunner;
+  redisPrefix: string;
+  /** The Redis command connection, for syncing recrawl schedules (null: not connected). */
+  redis: Redis | null;
 }
 
 export const APP_CSP =
@@ -66,7 +73,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const keyPrefix = opts.redis ? await pipelinePrefix(opts.db, opts.redisPrefix ?? 'dw') : null;
   const pipeline =
     opts.redis && keyPrefix
-      ? { queues: openQueues(opts.redis, keyPrefix), frontier: new RedisFrontier(opts.redis, `${keyPrefix}:run`) }
+      ? {
+          queues: openQueues(opts.redis, keyPrefix),
+          frontier: new RedisFrontier(opts.redis, `${keyPrefix}:run`),
+        }
       : null;
   if (pipeline) app.addHook('onClose', async () => pipeline.queues.close());
   const ctx: AppContext = {
@@ -75,6 +85,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     pipeline,
     producer: opts.producer ?? 'darkwatch',
     secureCookies: opts.secureCookies ?? false,
+    backtest: new BacktestRunner({ ...DEFAULT_BACKTEST_LIMITS, ...opts.backtest }),
+    redisPrefix: opts.redisPrefix ?? 'dw',
+    redis: opts.redis ?? null,
   };
 
   await app.register(fastifyCookie);

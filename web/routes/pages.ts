@@ -124,7 +124,10 @@ const PAGES: Record<string, { title: string; page: string; script: string; body:
     severity: high
     query: '(glock OR beretta OR "cz 75" OR pistol*) AND NOT airsoft'
     category: firearms
-</textarea><ul id="problems" class="problems"></ul><button type="button" id="save">Save</button>
+</textarea><ul id="problems" class="problems"></ul><div class="actions"><button type="button" id="save">Save</button>
+<label>Backtest over <select id="bt-since"><option value="7d">7 days</option><option value="30d" selected>30 days</option><option value="90d">90 days</option><option value="365d">1 year</option></select></label>
+<button type="button" id="backtest">Backtest</button></div>
+<section id="backtest-result" class="backtest" aria-live="polite"></section>
 <h3>Versions</h3><ol id="versions"></ol></section></div>`,
   },
   sources: {
