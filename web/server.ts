@@ -48,9 +48,8 @@ export interface AppContext {
   producer: string;
   secureCookies: boolean;
   backtest: BacktestRunner;
-  redisPrefix: string;
-  /** The Redis command connection, for syncing recrawl schedules (null: not connected). */
-  redis: Redis | null;
+  /** Where recrawl schedulers live (workers/schedule.ts); null without a Redis connection. */
+  schedules: { prefix: string; redis: Redis } | null;
 }
 
 export const APP_CSP =
@@ -86,8 +85,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     producer: opts.producer ?? 'darkwatch',
     secureCookies: opts.secureCookies ?? false,
     backtest: new BacktestRunner({ ...DEFAULT_BACKTEST_LIMITS, ...opts.backtest }),
-    redisPrefix: opts.redisPrefix ?? 'dw',
-    redis: opts.redis ?? null,
+    schedules: opts.redis && keyPrefix ? { prefix: keyPrefix, redis: opts.redis } : null,
   };
 
   await app.register(fastifyCookie);

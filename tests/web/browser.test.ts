@@ -364,4 +364,41 @@ describe('web app in Chromium', () => {
     expect(dialogs).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it("edits a source's crawl policy, with the server's validation errors shown in the form", async () => {
+    const { context, page, dialogs } = await loggedIn('admin1');
+    await page.goto(`${base}/sources`);
+    const row = page.locator('#sources tbody tr', { hasText: 'beta-market' });
+    await row.waitFor();
+    await row.locator('button', { hasText: 'Edit…' }).click();
+    await page.waitForSelector('#edit-dialog[open]');
+    await page.fill('#edit-form input[name=requestsPerMinute]', '30');
+    await page.fill('#edit-form input[name=recrawlIntervalSec]', '7200');
+    await page.selectOption('#edit-form select[name=fetchMode]', 'browser');
+    await page.fill('#edit-form textarea[name=include]', 're:(a)\\1');
+    await page.click('#edit-save');
+    await expect.poll(() => page.locator('#edit-error').textContent()).toMatch(/invalid include pattern/);
+    expect(await page.locator('#edit-dialog[open]').count()).toBe(1);
+    await page.fill('#edit-form textarea[name=include]', '/item/*\nre:^/forum/t/[0-9]+$');
+    await page.screenshot({ path: path.join(SHOTS, 'sources-edit.png'), fullPage: true });
+    await page.click('#edit-save');
+    await expect.poll(() => page.locator('#edit-dialog[open]').count()).toBe(0);
+    await expect
+      .poll(() => row.locator('td.policy').textContent())
+      .toMatch(/30\/min.*recrawl every 7200 s.*include 2/);
+    const stored = await t.db.query<{
+      fetch_mode: string;
+      policy: { requestsPerMinute: number; include: string[] };
+    }>('select fetch_mode, policy from sources where id = $1', [s.source2Id]);
+    expect(stored.rows[0]!.fetch_mode).toBe('browser');
+    expect(stored.rows[0]!.policy.requestsPerMinute).toBe(30);
+    expect(stored.rows[0]!.policy.include).toEqual(['/item/*', 're:^/forum/t/[0-9]+$']);
+    const audit = await t.db.query(
+      `select count(*)::int as n from audit_log where action = 'source.update' and entity_id = $1`,
+      [String(s.source2Id)],
+    );
+    expect(audit.rows[0].n).toBe(1);
+    expect(dialogs).toEqual([]);
+    await context.close();
+  }, 90_000);
 });
