@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 import { UserError } from '../core/errors.js';
 import { RedisFrontier } from '../crawler/crawl-run.js';
 import { AlertTransitionError, getAlert } from '../store/alerts.js';
+import { SuppressionError } from '../store/suppressions.js';
+import { WebhookUrlError } from '../store/webhooks.js';
 import { openQueues, pipelinePrefix, type PipelineQueues } from '../workers/queues.js';
 import type { Db } from '../store/db.js';
 import { authHook, HttpError } from './auth.js';
@@ -22,6 +24,8 @@ import { registerEvidenceRoutes } from './routes/evidence.js';
 import { registerPageRoutes } from './routes/pages.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerSourceRoutes } from './routes/sources.js';
+import { registerSuppressionRoutes } from './routes/suppressions.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 
 export interface ServerOptions {
   db: Db;
@@ -131,6 +135,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerCaseRoutes(app, ctx);
   registerRuleRoutes(app, ctx);
   registerSourceRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
+  registerSuppressionRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerPageRoutes(app, ctx);
 
@@ -146,6 +152,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 export function classifyError(err: FastifyError & { code?: string }): { status: number; message: string } {
   if (err instanceof HttpError) return { status: err.statusCode, message: err.message };
   if (err instanceof UserError) return { status: 400, message: err.message };
+  if (err instanceof WebhookUrlError || err instanceof SuppressionError)
+    return { status: 400, message: err.message };
   if (err instanceof AlertTransitionError) {
     return /not found/.test(err.message)
       ? { status: 404, message: err.message }

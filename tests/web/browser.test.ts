@@ -401,4 +401,68 @@ describe('web app in Chromium', () => {
     expect(dialogs).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('lets an admin manage webhooks and an analyst add and lift a suppression', async () => {
+    const admin = await loggedIn('admin1');
+    let page = admin.page;
+    await page.goto(`${base}/webhooks`);
+    await page.waitForSelector('#add-webhook:not([hidden])');
+    await page.fill('#add-webhook input[name=url]', 'https://receiver.example/darkwatch');
+    await page.selectOption('#add-webhook select[name=minSeverity]', 'critical');
+    await page.click('#add-webhook button');
+    await page.waitForSelector('#secret:not([hidden])');
+    const secret = await page.locator('#secret-value').textContent();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    const row = page.locator('#webhooks tbody tr', { hasText: 'https://receiver.example/darkwatch' });
+    await row.waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'webhooks.png'), fullPage: true });
+    await row.locator('input[type=checkbox]').uncheck();
+    const hookId = Number(await row.getAttribute('data-id'));
+    await expect
+      .poll(
+        async () =>
+          (await t.db.query('select enabled from webhooks where id = $1', [hookId])).rows[0].enabled,
+      )
+      .toBe(false);
+    // After a reload the secret is nowhere on the page.
+    await page.reload();
+    await page.waitForSelector('#webhooks tbody tr');
+    expect(await page.content()).not.toContain(secret!);
+    expect(admin.dialogs).toEqual([]);
+    await admin.context.close();
+
+    const analyst = await loggedIn('analyst1');
+    page = analyst.page;
+    await page.goto(`${base}/webhooks`);
+    await page.waitForSelector('#webhooks tbody tr');
+    expect(await page.locator('#add-webhook').isHidden()).toBe(true);
+    expect(await page.locator('#webhooks tbody input[type=checkbox]').first().isDisabled()).toBe(true);
+    await page.goto(`${base}/suppressions`);
+    await page.waitForSelector('#add-suppression select[name=rule] option', { state: 'attached' });
+    await page.selectOption('#add-suppression select[name=rule]', 'handguns');
+    await page.selectOption('#add-suppression select[name=type]', 'vendor');
+    await page.fill('#add-suppression input[name=value]', 'GunSmith');
+    await page.fill('#add-suppression input[name=reason]', XSS);
+    await page.click('#add-suppression button');
+    const sRow = page.locator('#suppressions tbody tr', { hasText: 'vendor gunsmith' });
+    await sRow.waitFor();
+    expect(await sRow.locator('td').nth(3).textContent()).toBe(XSS);
+    expect(await sRow.locator('td.state').textContent()).toBe('active');
+    await page.screenshot({ path: path.join(SHOTS, 'suppressions.png'), fullPage: true });
+    const supId = Number(await sRow.getAttribute('data-id'));
+    await sRow.locator('button.lift').click();
+    await expect.poll(() => page.locator(`#suppressions tbody tr[data-id="${supId}"]`).count()).toBe(0);
+    await page.check('#show-all');
+    await expect
+      .poll(() => page.locator(`#suppressions tbody tr[data-id="${supId}"] td.state`).textContent())
+      .toBe('ended');
+    const actions = await t.db.query(
+      `select action from audit_log where entity_type = 'suppression' and entity_id = $1 order by id`,
+      [String(supId)],
+    );
+    expect(actions.rows.map((r) => r.action)).toEqual(['suppression.add', 'suppression.lift']);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(analyst.dialogs).toEqual([]);
+    await analyst.context.close();
+  }, 90_000);
 });
