@@ -25,6 +25,7 @@ import { registerPageRoutes } from './routes/pages.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerSourceRoutes } from './routes/sources.js';
 import { registerSuppressionRoutes } from './routes/suppressions.js';
+import { registerTrainerRoutes } from './routes/trainer.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 
 export interface ServerOptions {
@@ -138,6 +139,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerWebhookRoutes(app, ctx);
   registerSuppressionRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerTrainerRoutes(app, ctx);
   registerPageRoutes(app, ctx);
 
   app.get(

@@ -48,7 +48,11 @@ export function layout(opts: {
 }): string {
   const a = opts.auth;
   const nav = a
-    ? `<nav aria-label="main">${NAV.filter(([, , perm]) => allowed(a.user.role, perm))
+    ? `<nav aria-label="main">${[
+        ...NAV.filter(([, , perm]) => allowed(a.user.role, perm)),
+        // The trainer page (web/routes/trainer.ts) is for trainers and admins.
+        ...(a.user.role === 'trainer' || a.user.role === 'admin' ? [['/trainer', 'Trainer'] as const] : []),
+      ]
         .map(
           ([href, label]) =>
             `<a href="${href}"${opts.page === label.toLowerCase() ? ' aria-current="page"' : ''}>${label}</a>`,
