@@ -68,7 +68,14 @@ export interface BacktestReport {
   limitReached: 'records' | 'time' | null;
   elapsedMs: number;
   totalHits: number;
-  rules: Array<{ rule: string; severity: string; count: number; examples: BacktestExample[] }>;
+  rules: Array<{
+    rule: string;
+    severity: string;
+    count: number;
+    examples: BacktestExample[];
+    /** A change/correlation condition (`on:`) needs each listing's history, which the preview does not load: no hits are counted. */
+    needsHistory: boolean;
+  }>;
 }
 
 const EXCERPT_CHARS = 320;
@@ -205,6 +212,7 @@ export class BacktestRunner {
       L.workerHeapMb,
     );
     const severity = new Map(defs.map((d) => [d.id, d.severity]));
+    const changeRules = new Set(defs.filter((d) => d.on).map((d) => d.id));
     const fired = new Map<string, { count: number; examples: BacktestExample[] }>(
       defs.map((d) => [d.id, { count: 0, examples: [] }]),
     );
@@ -268,7 +276,12 @@ export class BacktestRunner {
       limitReached,
       elapsedMs: Date.now() - started,
       totalHits,
-      rules: [...fired].map(([rule, f]) => ({ rule, severity: severity.get(rule) ?? 'medium', ...f })),
+      rules: [...fired].map(([rule, f]) => ({
+        rule,
+        severity: severity.get(rule) ?? 'medium',
+        ...f,
+        needsHistory: changeRules.has(rule),
+      })),
     };
   }
 }

@@ -29,6 +29,7 @@ interface Report {
   rules: Array<{
     rule: string;
     count: number;
+    needsHistory: boolean;
     examples: Array<{
       kind: string;
       id: number;
@@ -164,6 +165,15 @@ describe('backtest preview', () => {
     expect(Object.fromEntries(r.rules.map((x) => [x.rule, x.count]))).toEqual(Object.fromEntries(expected));
     expect(expected.get('b')).toBe(2);
     expect(expected.get('c')).toBe(1);
+    expect(r.rules.map((x) => x.needsHistory)).toEqual([false, false]);
+    // A change condition needs listing history the preview does not load: flagged, not guessed.
+    const change = (
+      await as.admin1!.post('/api/rules/backtest', {
+        yaml: 'rules:\n  - name: drop\n    query: glock\n    on: { price_drop: { percent: 10 } }\n',
+        since: '3650d',
+      })
+    ).json() as Report;
+    expect(change.rules[0]).toMatchObject({ rule: 'drop', count: 0, needsHistory: true });
   });
 
   it('keeps every role inside its workspace and needs a session with CSRF', async () => {

@@ -350,3 +350,17 @@ describe('suppressions', () => {
     expect(page.body).not.toContain('<script>window');
   });
 });
+
+describe('OpenAPI', () => {
+  it('describes the new routes with their permissions', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(doc.paths['/api/webhooks'].get['x-permission']).toBe('sources');
+    expect(doc.paths['/api/webhooks'].post['x-permission']).toBe('webhooks');
+    expect(doc.paths['/api/webhooks/{id}'].delete['x-permission']).toBe('webhooks');
+    expect(doc.paths['/api/suppressions'].get['x-permission']).toBe('read');
+    expect(doc.paths['/api/suppressions'].post['x-permission']).toBe('suppress');
+    expect(doc.paths['/api/suppressions/{id}/lift'].post['x-permission']).toBe('suppress');
+    expect(doc.paths['/api/rules/backtest'].post['x-permission']).toBe('rules');
+    expect(doc.paths['/api/sources/{id}'].patch['x-permission']).toBe('sources');
+  });
+});

@@ -183,6 +183,13 @@ btButton.addEventListener('click', async () => {
             ': ',
             el('span', { class: 'bt-count' }, String(rule.count)),
           ),
+          rule.needsHistory
+            ? el(
+                'p',
+                { class: 'help' },
+                'change/correlation condition: needs each listing’s history, not backtested here',
+              )
+            : null,
           rule.examples.length
             ? el('ol', { class: 'bt-examples' }, ...rule.examples.map(exampleItem))
             : el('p', { class: 'help' }, 'no hits'),
