@@ -94,20 +94,21 @@ describe('a training exercise in the browser', () => {
     await t?.drop();
   });
 
-  async function logIn(username: string, password: string): Promise<Page> {
+  /** Logs in through the form and waits for the role's home page. */
+  async function logIn(username: string, password: string, home = '/'): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${base}/login`);
     await page.fill('input[name=username]', username);
     await page.fill('input[name=password]', password);
-    await Promise.all([page.waitForURL(`${base}/`), page.click('button')]);
+    await Promise.all([page.waitForURL(`${base}${home}`), page.click('button')]);
     return page;
   }
 
   it('trainer creates, trainee triages live, trainer sees the score', async () => {
     // 1. The trainer creates an exercise on the trainer page.
-    const trainer = await logIn('trainer', PASSWORD);
-    await trainer.goto(`${base}/trainer`);
+    // A trainer outside any exercise lands on the trainer page, not an empty triage queue.
+    const trainer = await logIn('trainer', PASSWORD, '/trainer');
     await trainer.waitForSelector('#create-exercise option[value="01-regional-handguns"]', {
       state: 'attached',
     });
