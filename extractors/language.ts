@@ -10,7 +10,7 @@ export interface LanguageOptions {
 
 const DEFAULT_MIN_LETTERS = 20;
 /** Enough text to decide; more only costs time. */
-const MAX_CHARS = 1000;
+const MAX_CHARS = 500;
 
 let detector: Eld | null = null;
 
