@@ -3,14 +3,12 @@
 // gateway, pipeline workers, the web app, the range's sites as sources, the sample rules, an
 // analyst login — then one crawl of every site.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
-import { RedisFrontier } from '../crawler/crawl-run.js';
 import type { Config } from '../core/config.js';
 import { UserError, errorMessage } from '../core/errors.js';
 import { logger } from '../core/log.js';
@@ -43,6 +41,8 @@ export interface DemoOptions {
   concurrency: number;
   /** Progress lines go here (stderr by default). */
   progress?: (line: string) => void;
+  /** Database created on the server for the demo (default darkwatch_demo; tests use their own). */
+  database?: string;
 }
 
 export interface RunningDemo {
@@ -57,25 +57,26 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-async function ensureDemoDatabase(serverUrl: string): Promise<string> {
+async function ensureDemoDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new UserError(`invalid demo database name "${name}"`);
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [DEMO_DATABASE]);
-    if (exists.rowCount === 0) await client.query(`create database ${DEMO_DATABASE}`);
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`create database ${name}`);
   } catch (err) {
-    throw new UserError(`cannot create the demo database "${DEMO_DATABASE}": ${errorMessage(err)}`);
+    throw new UserError(`cannot create the demo database "${name}": ${errorMessage(err)}`);
   } finally {
     await client.end();
   }
-  return urlWithDatabase(serverUrl, DEMO_DATABASE);
+  return urlWithDatabase(serverUrl, name);
 }
 
 export async function startDemo(config: Config, opts: DemoOptions): Promise<RunningDemo> {
   const say = opts.progress ?? ((line: string) => process.stderr.write(line + '\n'));
   say('services: PostgreSQL and Redis…');
   const urls = await servicesUp(config);
-  const databaseUrl = await ensureDemoDatabase(urls.databaseUrl);
+  const databaseUrl = await ensureDemoDatabase(urls.databaseUrl, opts.database ?? DEMO_DATABASE);
   await migrate(databaseUrl);
   const prefix = `${config.redisPrefix}demo`;
 
@@ -131,7 +132,7 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
 
     const subscriber = new Redis(urls.redisUrl, { maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
-    const app: FastifyInstance = await buildServer({ db, subscriber, redisPrefix: prefix, logger: false });
+    const app: FastifyInstance = await buildServer({ db, subscriber, redis: pipeline.redis, redisPrefix: prefix, logger: false });
     const address = await app.listen({ host: opts.host, port: opts.port }).catch((err: unknown) => {
       throw new UserError(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(err)}`);
     });
@@ -140,7 +141,7 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
       subscriber.disconnect();
     });
 
-    const frontier = new RedisFrontier(pipeline.redis, `${prefix}:run`);
+    const frontier = pipeline.frontier;
     const runs = [];
     for (const source of sources) {
       const run = await startCrawlRun({ db, queues: pipeline.queues, frontier }, source, 'demo');
@@ -171,9 +172,4 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
     for (const stop of stops) await stop().catch(() => undefined);
     throw err;
   }
-}
-
-/** The sample rules' text, for the README and the web app's rule editor. */
-export function sampleRulesText(): string {
-  return readFileSync(SAMPLE_RULES, 'utf8');
 }

@@ -19,7 +19,9 @@ export function pipelineFor(
     queues: opts.queues,
     concurrency: opts.concurrency,
     extract: defaultPageExtractor(),
+    lockDurationMs: config.jobLockMs,
     extractorVersion: EXTRACTOR_VERSION,
     log: logger(),
+    tsaUrl: config.tsaUrl,
   });
 }

@@ -35,6 +35,7 @@ const schema = z.object({
   DARKWATCH_HOST: z.string().min(1).default('127.0.0.1'),
   DARKWATCH_PORT: z.coerce.number().int().min(0).max(65535).default(8088),
   DARKWATCH_TSA_URL: urlWithProtocols(['http:', 'https:'], 'http://127.0.0.1:3180/tsa').optional(),
+  DARKWATCH_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -49,6 +50,8 @@ export interface Config {
   host: string;
   port: number;
   tsaUrl: string | undefined;
+  /** Lock lifetime of a pipeline job: a crashed worker's jobs move on after this long. */
+  jobLockMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: c.DARKWATCH_HOST,
     port: c.DARKWATCH_PORT,
     tsaUrl: c.DARKWATCH_TSA_URL,
+    jobLockMs: c.DARKWATCH_JOB_LOCK_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -71,7 +71,6 @@ export const sourceInputSchema = z
   .strict();
 
 export type SourceInput = z.input<typeof sourceInputSchema>;
-export type ValidSourceInput = z.output<typeof sourceInputSchema>;
 
 export function withDefaultPolicy(partial: Partial<typeof DEFAULT_CRAWL_POLICY>): typeof DEFAULT_CRAWL_POLICY {
   return crawlPolicySchema.parse({ ...DEFAULT_CRAWL_POLICY, ...partial });

@@ -18,6 +18,8 @@ export interface CaptureSource {
   session: SourceSession | null;
   /** Redirect scope (Scope.decide(...).ok); default same origin. */
   inScope?: (url: string) => boolean;
+  /** The source's origins (Scope.siteOrigins): browser mode loads subresources only from these. */
+  origins?: string[];
 }
 
 export interface CaptureDeps {
@@ -72,6 +74,7 @@ export async function capturePage(
       ...common,
       // auto mode escalates precisely because the page needs scripts
       javascript: source.policy.javascript || escalated !== null,
+      subresourceOrigins: source.origins,
     });
     return finish(
       'browser',

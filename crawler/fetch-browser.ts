@@ -55,6 +55,11 @@ export interface BrowserFetchOptions extends Omit<HttpFetchOptions, 'proxyUrl'> 
   /** Screenshot height cap in CSS pixels (very tall pages are clipped). */
   maxScreenshotHeight?: number;
   session?: SourceSession | null;
+  /**
+   * Origins besides the page's own from which scripts, styles and XHR may load (the source's
+   * mirrors, say). Everything else is blocked.
+   */
+  subresourceOrigins?: string[];
 }
 
 export interface BrowserFetchResult {
@@ -214,7 +219,11 @@ export class BrowserFetcher {
     const browser = await this.launch();
     const fwd = await this.forwarder(o.identity);
     const allowImages = o.allowImages ?? false;
-    const key = `${o.identity}|js=${o.javascript}|img=${allowImages}`;
+    // A new session (an analyst supplied fresh cookies) must not reuse a context with the old ones.
+    const sessionKey = o.session?.cookies.length
+      ? createHash('sha256').update(JSON.stringify(o.session.cookies)).digest('hex').slice(0, 16)
+      : '-';
+    const key = `${o.identity}|js=${o.javascript}|img=${allowImages}|s=${sessionKey}`;
     const slot = await this.acquire(key, async () => {
       const ctx = await browser.newContext({
         proxy: { server: fwd.url },
@@ -381,6 +390,18 @@ export class BrowserFetcher {
       return route.abort('blockedbyclient');
     }
     if (!/^https?:/.test(req.url())) {
+      st.requests.blocked++;
+      return route.abort('blockedbyclient');
+    }
+    // Third-party resources would announce the capture to whoever serves them (and reach out of
+    // the site through Tor); only the site's own origins load unless the caller widens the list.
+    let origin: string;
+    try {
+      origin = new URL(req.url()).origin;
+    } catch {
+      origin = '';
+    }
+    if (origin !== new URL(st.url).origin && !(st.options.subresourceOrigins ?? []).includes(origin)) {
       st.requests.blocked++;
       return route.abort('blockedbyclient');
     }

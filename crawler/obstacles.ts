@@ -28,7 +28,7 @@ const QUEUE_TEXT =
 const RATE_TEXT =
   /too many requests|rate limit(ed)?|slow down|request limit (reached|exceeded)|try again (later|in \d+)/;
 const LOGIN_TEXT =
-  /(you must|you need to|please) (be )?(log ?in|sign ?in|logged in|signed in|register)|login required|members only|access denied.{0,40}log ?in|authentication required/;
+  /(you must|you need to|please) (be )?(log ?in|sign ?in|logged in|signed in|register)|login required|access denied.{0,40}log ?in|authentication required/;
 const LOGIN_PATH = /\/(login|log-in|signin|sign-in|auth|account\/login|user\/login|session\/new)\b/i;
 
 export function detectObstacle(page: PageForObstacles): Obstacle | null {
@@ -63,8 +63,9 @@ export function detectObstacle(page: PageForObstacles): Obstacle | null {
     return { kind: 'login_wall', reason: 'HTTP 401 authentication required', needsPerson: true };
   if (passwordForm && (small || onLoginPath || page.status === 403))
     return { kind: 'login_wall', reason: 'login form instead of content', needsPerson: true };
-  // A page with real navigation is content, even if its footer says "members only".
-  if (small && LOGIN_TEXT.test(v.text) && v.$('a[href]').length < 5)
+  // "Please log in" text alone only counts on a thin page without navigation: content pages
+  // (a forum footer saying "members only") mention logging in too.
+  if (small && v.text.length < 1500 && LOGIN_TEXT.test(v.text) && v.$('a[href]').length < 5)
     return { kind: 'login_wall', reason: 'page says a login is required', needsPerson: true };
   return null;
 }

@@ -3,6 +3,7 @@
 // depth/page budgets, and trap detection. Pure; the run-level trap counters live in a TrapTracker the
 // caller owns (one per crawl run).
 import { RE2JS } from 're2js';
+import type { CrawlPolicy } from '../core/types.js';
 import { normalizeUrl, UrlError } from './url.js';
 
 export class PatternError extends Error {
@@ -105,12 +106,14 @@ export const DEFAULT_TRAP_LIMITS: TrapLimits = {
 export type TrapKind =
   'url_too_long' | 'too_deep_path' | 'repeating_segments' | 'query_explosion' | 'calendar';
 
-// yyyy-mm-dd, yyyy/mm/dd, yyyy-mm, yyyy/mm in a path or query value. A separator is required so
+// yyyy-mm-dd, yyyy/mm/dd, yyyy-mm, yyyy/mm (month/day with or without leading zero) in a path or
+// query value. A separator is required so
 // numeric listing ids (`/item/123405`) are never mistaken for dates.
-const DATE_RE = /(?<![0-9])([1-9][0-9]{3})([-/_.])(0[1-9]|1[0-2])(?:\2(0[1-9]|[12][0-9]|3[01]))?(?![0-9])/g;
+const DATE_RE = /(?<![0-9])([1-9][0-9]{3})([-/_.])(0?[1-9]|1[0-2])(?:\2(0?[1-9]|[12][0-9]|3[01]))?(?![0-9])/g;
 const YEAR_PARAM = /^(y|yr|year|jahr|annee)$/i;
 const MONTH_PARAM = /^(m|mo|mon|month|monat|mois)$/i;
-const DATE_PARAM = /^(d|date|day|from|to|start|end|since|until|cal|calendar)$/i;
+// Only month/day names take a bare number as a date: `start=20` is pagination, not a calendar.
+const DAY_PARAM = /^(d|dd|day|tag|jour)$/i;
 
 /** URL with dates replaced by `{date}` and the dates found, for calendar detection. */
 export function dateTemplate(url: string): { template: string; years: number[]; dates: string[] } {
@@ -128,14 +131,21 @@ export function dateTemplate(url: string): { template: string; years: number[]; 
       years.push(Number(v));
       dates.push(`${k}=${v}`);
       params.push(`${k}={date}`);
-    } else if ((MONTH_PARAM.test(k) && /^\d{1,3}$/.test(v)) || DATE_PARAM.test(k)) {
-      const inner = v.replace(DATE_RE, (m, y: string) => {
-        years.push(Number(y));
-        return '{date}';
-      });
+      continue;
+    }
+    if ((MONTH_PARAM.test(k) || DAY_PARAM.test(k)) && /^\d{1,3}$/.test(v)) {
       dates.push(`${k}=${v}`);
-      params.push(`${k}=${MONTH_PARAM.test(k) ? '{date}' : inner}`);
-    } else params.push(`${k}=${v.replace(DATE_RE, () => '{date}')}`);
+      params.push(`${k}={date}`);
+      continue;
+    }
+    let found = false;
+    const inner = v.replace(DATE_RE, (_m, y: string) => {
+      years.push(Number(y));
+      found = true;
+      return '{date}';
+    });
+    if (found) dates.push(`${k}=${v}`);
+    params.push(`${k}=${inner}`);
   }
   return { template: `${u.host}${path}?${params.sort().join('&')}`, years, dates };
 }
@@ -316,4 +326,20 @@ export class Scope {
     if (trap) return { ok: false, url, why: { kind: 'trap', trap } };
     return { ok: true, url };
   }
+}
+
+/** The scope of a stored source (core/types.ts Source): its base URLs and crawl policy. */
+export function scopeForSource(
+  source: { baseUrls: string[]; policy: CrawlPolicy },
+  traps?: Partial<TrapLimits>,
+): Scope {
+  return new Scope({
+    baseUrls: source.baseUrls,
+    include: source.policy.include,
+    exclude: source.policy.exclude,
+    maxDepth: source.policy.maxDepth,
+    pageBudget: source.policy.pageBudget,
+    allowImages: source.policy.allowImages,
+    traps,
+  });
 }

@@ -76,6 +76,10 @@ export interface SocksGatewayOptions {
   handshakeTimeoutMs?: number;
   /** How many refused destinations to keep in the counters' log. */
   refusalLogSize?: number;
+  /** Simultaneous client connections accepted (default 4096). */
+  maxConnections?: number;
+  /** Usernames kept apart in `byUser` (default MAX_USERS). */
+  maxUsers?: number;
 }
 
 export interface UserRecord {
@@ -121,6 +125,9 @@ export interface GatewayCounters {
 
 /** Username of a no-auth session in `byUser`. */
 export const ANONYMOUS_USER = '';
+/** `byUser` keeps at most this many usernames; later ones are counted under OVERFLOW_USER. */
+export const MAX_USERS = 10_000;
+export const OVERFLOW_USER = '(other users)';
 
 function emptyCounters(): GatewayCounters {
   return {
@@ -136,7 +143,8 @@ function emptyCounters(): GatewayCounters {
     authFailures: 0,
     bytesFromClients: 0,
     bytesToClients: 0,
-    byUser: {},
+    // Null prototype: usernames are attacker-chosen ("__proto__", "constructor", …).
+    byUser: Object.create(null) as Record<string, UserRecord>,
   };
 }
 
@@ -209,9 +217,13 @@ export class SocksGateway {
   private server: net.Server;
   private routes = new Map<string, GatewayTarget>();
   private counters: GatewayCounters = emptyCounters();
+  private userCount = 0;
+  private readonly maxUsers: number;
   private sockets = new Set<net.Socket>();
   private rng: Rng;
-  private readonly opts: Required<Omit<SocksGatewayOptions, 'routes' | 'latency' | 'credentials'>> & {
+  private readonly opts: Required<
+    Omit<SocksGatewayOptions, 'routes' | 'latency' | 'credentials' | 'maxConnections' | 'maxUsers'>
+  > & {
     latency: LatencyOptions | null;
     credentials: Record<string, string> | null;
   };
@@ -230,8 +242,11 @@ export class SocksGateway {
       refusalLogSize: options.refusalLogSize ?? 200,
     };
     this.rng = new Rng(this.opts.seed, 'socks-gateway');
+    this.maxUsers = options.maxUsers ?? MAX_USERS;
     for (const [onion, target] of options.routes ?? []) this.setRoute(onion, target);
     this.server = net.createServer((socket) => this.handle(socket));
+    // A bound on open sockets, so a connection flood cannot exhaust file descriptors.
+    this.server.maxConnections = options.maxConnections ?? 4096;
     // A listening-socket error after start must never take the range down.
     this.server.on('error', () => undefined);
   }
@@ -292,6 +307,7 @@ export class SocksGateway {
     const active = this.counters.active;
     this.counters = emptyCounters();
     this.counters.active = active;
+    this.userCount = 0;
   }
 
   async close(): Promise<void> {
@@ -302,8 +318,19 @@ export class SocksGateway {
   private userRecord(user: string): UserRecord {
     let rec = this.counters.byUser[user];
     if (!rec) {
-      rec = { sessions: 0, streams: 0, refused: 0, destinations: {} };
-      this.counters.byUser[user] = rec;
+      // Hostile clients can invent usernames without end: past the cap they share one record.
+      const key = this.userCount >= this.maxUsers ? OVERFLOW_USER : user;
+      rec = this.counters.byUser[key];
+      if (!rec) {
+        rec = {
+          sessions: 0,
+          streams: 0,
+          refused: 0,
+          destinations: Object.create(null) as Record<string, number>,
+        };
+        this.counters.byUser[key] = rec;
+        this.userCount++;
+      }
     }
     return rec;
   }
@@ -532,7 +559,12 @@ export class SocksGateway {
         ctx.client.write(reply(SOCKS_REPLY.succeeded));
         ctx.setStage('open');
         for (const pending of ctx.takePending()) upstream.write(pending);
-        ctx.client.on('data', (chunk: Buffer) => upstream.write(chunk));
+        ctx.client.on('data', (chunk: Buffer) => {
+          if (!upstream.write(chunk)) {
+            ctx.client.pause();
+            upstream.once('drain', () => ctx.client.resume());
+          }
+        });
         ctx.client.on('end', () => upstream.end());
         // First-byte latency: hold the first chunk (and anything after it, including the end of
         // the stream) until the delay is over, so ordering is kept.

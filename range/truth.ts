@@ -32,6 +32,8 @@ export interface TruthListing {
   categoryPath: string;
   price: { amount: number; currency: string };
   priceEur: number;
+  /** Quantity and unit as shown, e.g. "50 rds", "10 g", "1 pc". */
+  unit: string;
   vendor: string;
   vendorId: string;
   /** ISO 3166-1 alpha-2 (WW = worldwide, EU = European Union); pages show English names. */
@@ -159,6 +161,7 @@ export function buildTruth(world: World, epoch: number): RangeTruth {
     categoryPath: l.categoryPath,
     price: priceAt(l, epoch),
     priceEur: priceEurAt(l, epoch),
+    unit: l.item.unit,
     vendor: l.vendor,
     vendorId: l.vendorId,
     shipsFrom: l.shipsFrom,

@@ -18,7 +18,7 @@ import { boundedDamerau } from './distance.js';
 import { isLeaf, QUERY_FIELDS, type QueryNode, type LeafNode } from './query/ast.js';
 import { printQuery } from './query/printer.js';
 import { prepareLeaf } from './leaves.js';
-import { buildView, originalRange, type TextView, type ViewKind } from './text.js';
+import { buildView, originalRange, translitFromPlain, type TextView, type ViewKind } from './text.js';
 import type {
   ChangeCondition,
   HitField,
@@ -253,8 +253,13 @@ export class CompiledRuleSet {
         return { k: 'fuzzy', atom, mask, term, view };
       }
       case 'regex': {
-        const lits = p.regex.literals?.map((t) => this.atom({ kind: 'substr', text: t, view })) ?? null;
-        return { k: 'regex', id: this.regexCount++, re: p.regex.re, literals: lits, mask, term, view };
+        // Regexes always read the plain view: the translit view's phonetic skeleton (ck → k,
+        // doubled letters…) would silently change what a hand-written pattern sees.
+        const plain = VIEW_INDEX.plain;
+        this.viewsUsed.add(plain);
+        const lits =
+          p.regex.literals?.map((t) => this.atom({ kind: 'substr', text: t, view: plain })) ?? null;
+        return { k: 'regex', id: this.regexCount++, re: p.regex.re, literals: lits, mask, term, view: plain };
       }
     }
   }
@@ -622,7 +627,8 @@ export class PreparedListing {
   view(v: number, f: number): TextView {
     let view = this.views[v]![f];
     if (!view) {
-      view = buildView(this.texts[f]!, VIEWS[v]!);
+      if (v === VIEW_INDEX.translit) view = translitFromPlain(this.view(VIEW_INDEX.plain, f)) ?? undefined;
+      view ??= buildView(this.texts[f]!, VIEWS[v]!);
       this.views[v]![f] = view;
     }
     return view;

@@ -104,17 +104,45 @@ interface Mapped {
 
 export function buildView(original: string, kind: ViewKind): TextView {
   const n = normaliseForMatch(original, { transliterate: kind === 'translit' });
-  let text = n.text;
-  let origStart = n.map;
   // A unit's original end: where the next original character begins (so accents and
   // zero-width characters dropped by the normaliser stay inside the highlight).
-  let origEnd = new Array<number>(origStart.length);
+  const origEnd = new Array<number>(n.map.length);
   let next = original.length;
-  for (let i = origStart.length - 1; i >= 0; i--) {
-    const st = origStart[i]!;
-    if (i + 1 < origStart.length && origStart[i + 1]! > st) next = origStart[i + 1]!;
+  for (let i = n.map.length - 1; i >= 0; i--) {
+    const st = n.map[i]!;
+    if (i + 1 < n.map.length && n.map[i + 1]! > st) next = n.map[i + 1]!;
     origEnd[i] = next > st ? next : st;
   }
+  return finishView(original, n.text, n.map, origEnd, kind);
+}
+
+const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+
+/**
+ * The translit view derived from the plain one, for text with no Cyrillic or Greek letters
+ * (even after compatibility folding: µ, Ω-sign): for such text both normalisations agree and
+ * only the skeleton differs, so the normaliser need not run twice. Null when it must.
+ */
+export function translitFromPlain(plain: TextView): TextView | null {
+  if (CYRILLIC_OR_GREEK.test(plain.original.normalize('NFKC'))) return null;
+  return finishView(
+    plain.original,
+    plain.text,
+    Array.from(plain.origStart),
+    Array.from(plain.origEnd),
+    'translit',
+  );
+}
+
+function finishView(
+  original: string,
+  text: string,
+  starts: number[],
+  ends: number[],
+  kind: ViewKind,
+): TextView {
+  let origStart = starts;
+  let origEnd = ends;
   if (kind === 'translit') {
     const out: Mapped = { chars: [], starts: [], ends: [] };
     for (let i = 0; i < text.length;) {

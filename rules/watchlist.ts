@@ -20,10 +20,19 @@ export function canonicalHandle(v: string): string {
   return v.trim().replace(/^@/, '').toLowerCase();
 }
 
+const vendorCache = new Map<string, string>();
+
+/** Vendor names compare normalised: `Ghost_Dealer` = `ghost dealer` (cached: vendors repeat). */
 export function canonicalVendor(v: string): string {
-  return buildView(v, 'plain')
-    .tokens.map((t) => t.text)
-    .join(' ');
+  let c = vendorCache.get(v);
+  if (c === undefined) {
+    c = buildView(v, 'plain')
+      .tokens.map((t) => t.text)
+      .join(' ');
+    if (vendorCache.size >= 100_000) vendorCache.clear();
+    vendorCache.set(v, c);
+  }
+  return c;
 }
 
 export const CANONICAL: Record<WatchKind, (v: string) => string> = {

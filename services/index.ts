@@ -77,6 +77,8 @@ async function externalOrFail(kind: 'DATABASE_URL' | 'REDIS_URL', url: string): 
  * are already running, else start them.
  */
 export async function servicesUp(config: Config): Promise<ServiceUrls> {
+  // Browser-mode crawling needs Chromium; install it now rather than halfway through a crawl.
+  ensureChromium(config);
   const state = readState(config);
   let databaseUrl: string;
   if (config.databaseUrl) databaseUrl = await externalOrFail('DATABASE_URL', config.databaseUrl);

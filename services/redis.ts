@@ -39,10 +39,11 @@ export async function probeRedis(url: string, timeoutMs = 5000): Promise<string 
   }
 }
 
-export async function startLocalRedis(dataDir: string): Promise<LocalRedis> {
+export async function startLocalRedis(dataDir: string, fixedPort?: number): Promise<LocalRedis> {
   const binary = ensureSystemProgram('redis-server', 'redis-server');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const port = await freePort();
+  // A restart on the same port (and data dir) lets clients reconnect to the same server.
+  const port = fixedPort ?? (await freePort());
   const out = openSync(path.join(dataDir, 'redis.log'), 'a');
   // appendonly: queued jobs survive a Redis restart; noeviction: BullMQ must never lose keys.
   const child = spawn(

@@ -46,8 +46,31 @@ export async function isSuppressed(db: Queryable, ruleId: number, subjectType: S
   return rows.length > 0;
 }
 
+/**
+ * Is this hit silenced? By a suppression of (rule, this subject) — for a listing, its id — or, for
+ * a listing, by a suppression of (rule, its vendor) or (rule, an entity it mentions). Vendor keys
+ * are normalised like store/records.ts normaliseVendorName; entity keys are `type:value`.
+ */
+export async function isHitSuppressed(db: Queryable, ruleId: number, subjectType: SubjectType, subjectId: number): Promise<boolean> {
+  const { rows } = await db.query(
+    `select 1 from suppressions s
+      where s.rule_id = $1 and (s.expires_at is null or s.expires_at > now())
+        and ((s.subject_type = $2 and s.subject_key = $3::text)
+          or ($2 = 'listing' and s.subject_type = 'vendor' and exists (
+                select 1 from listings l left join vendors v on v.id = l.vendor_id
+                 where l.id = $3::bigint
+                   and s.subject_key in (v.name_norm, lower(regexp_replace(btrim(normalize(l.vendor_name, NFKC)), '\\s+', ' ', 'g')))))
+          or ($2 = 'listing' and s.subject_type = 'entity' and exists (
+                select 1 from entity_mentions m join entities e on e.id = m.entity_id
+                 where m.listing_id = $3::bigint and lower(s.subject_key) = lower(e.type || ':' || e.value))))
+      limit 1`,
+    [ruleId, subjectType, String(subjectId)],
+  );
+  return rows.length > 0;
+}
+
 export async function recordHit(tx: Queryable, hit: Hit): Promise<HitResult | null> {
-  if (await isSuppressed(tx, hit.ruleId, hit.subjectType, String(hit.subjectId))) return null;
+  if (await isHitSuppressed(tx, hit.ruleId, hit.subjectType, hit.subjectId)) return null;
   const { rows } = await tx.query<{ id: number; created: boolean }>(
     `insert into alerts (workspace_id, rule_id, rule_version_id, subject_type, subject_id, severity, title, matched_terms,
        snapshot_id, source_id, category)
@@ -167,13 +190,14 @@ export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFil
   };
   if (f.status?.length) add('a.status = any(?)', f.status);
   if (f.severity?.length) add('a.severity = any(?)', f.severity);
-  if (f.rule) add('r.name = ?', f.rule);
+  if (f.rule) add('a.rule_id = (select r2.id from rules r2 where r2.workspace_id = $1 and r2.name = ?)', f.rule);
   if (f.category) add('a.category = ?', f.category);
   if (f.sourceId !== undefined) add('a.source_id = ?', f.sourceId);
   if (f.assigneeId !== undefined) add('a.assignee_id = ?', f.assigneeId);
   if (f.since) add('a.last_seen_at >= ?', f.since);
   if (f.until) add('a.last_seen_at < ?', f.until);
-  if (f.sourceName) add('s.name = ?', f.sourceName);
+  // Resolved to an id first (an init plan), so the planner can use alerts_source_time.
+  if (f.sourceName) add('a.source_id = (select s2.id from sources s2 where s2.workspace_id = $1 and s2.name = ?)', f.sourceName);
   if (f.unassigned) where.push('a.assignee_id is null');
   if (f.vendor) {
     add(

@@ -64,15 +64,6 @@ export async function finishRun(db: Queryable, runId: number, status: Exclude<Ru
   );
 }
 
-/** Add a URL to the run's frontier; false when the run already has it (dedup per run). */
-export async function enqueueUrl(db: Queryable, runId: number, url: string, depth: number, discoveredFrom: string | null): Promise<boolean> {
-  const r = await db.query(
-    `insert into crawl_urls (run_id, url, depth, discovered_from) values ($1, $2, $3, $4) on conflict do nothing`,
-    [runId, url, depth, discoveredFrom],
-  );
-  return (r.rowCount ?? 0) > 0;
-}
-
 /** Add many URLs at once; returns those that were new to the run. */
 export async function enqueueUrls(
   db: Queryable,
@@ -88,11 +79,6 @@ export async function enqueueUrls(
     [runId, urls.map((u) => u.url), urls.map((u) => u.depth), discoveredFrom],
   );
   return rows.map((r) => r.url);
-}
-
-export async function countRunUrls(db: Queryable, runId: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('select count(*)::int as n from crawl_urls where run_id = $1', [runId]);
-  return rows[0]!.n;
 }
 
 export async function setUrlStatus(

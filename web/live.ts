@@ -23,9 +23,14 @@ export async function publishAlert(redis: Redis, prefix: string, msg: AlertMessa
 
 export function parseAlertMessage(text: string): AlertMessage | null {
   try {
-    const m = JSON.parse(text) as Partial<AlertMessage>;
+    // The match worker sends { type: 'alert.created', alertId, workspaceId, rule, severity }.
+    const m = JSON.parse(text) as Partial<AlertMessage> & { type?: string };
     if (!Number.isSafeInteger(m.workspaceId) || !Number.isSafeInteger(m.alertId)) return null;
-    return { workspaceId: m.workspaceId!, alertId: m.alertId!, created: m.created === true };
+    return {
+      workspaceId: m.workspaceId!,
+      alertId: m.alertId!,
+      created: m.created === true || m.type === 'alert.created',
+    };
   } catch {
     return null;
   }
@@ -33,38 +38,54 @@ export function parseAlertMessage(text: string): AlertMessage | null {
 
 interface Client {
   workspaceId: number;
-  send(msg: AlertMessage): void;
+  raw: NodeJS.WritableStream & { writableLength: number; destroy(): void; end(): void };
 }
 
-/** Keeps the SSE clients of this process and delivers each Redis message to the right ones. */
+/** Turns a message into the event's data, read through the store scoped to msg.workspaceId (null = skip). */
+export type AlertRenderer = (msg: AlertMessage) => Promise<unknown | null>;
+
+/**
+ * Keeps the SSE clients of this process and delivers each Redis message to the clients of its
+ * workspace. The alert is rendered once per message (not once per client), so fan-out to many
+ * browsers costs one query.
+ */
 export class AlertHub {
   private clients = new Set<Client>();
   private subscriber: Redis | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly render: AlertRenderer) {}
 
   async start(subscriber: Redis, prefix: string): Promise<void> {
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, text: string) => {
       const msg = parseAlertMessage(text);
-      if (msg) this.dispatch(msg);
+      // In order, one message at a time.
+      if (msg) this.chain = this.chain.then(() => this.dispatch(msg)).catch(() => undefined);
     });
     await subscriber.subscribe(alertsChannel(prefix));
   }
 
-  dispatch(msg: AlertMessage): void {
-    for (const c of this.clients) if (c.workspaceId === msg.workspaceId) c.send(msg);
+  async dispatch(msg: AlertMessage): Promise<void> {
+    const targets = [...this.clients].filter((c) => c.workspaceId === msg.workspaceId);
+    if (targets.length === 0) return;
+    const data = await this.render(msg);
+    if (data === null) return;
+    const event = `event: alert\nid: ${msg.alertId}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const c of targets) {
+      // A client that stopped reading is dropped instead of buffering without bound.
+      if (c.raw.writableLength > 1_000_000) c.raw.destroy();
+      else c.raw.write(event);
+    }
   }
 
   get size(): number {
     return this.clients.size;
   }
 
-  /** Turn a reply into an event stream; `render` turns a message into the event's data (or null to skip). */
-  attach(
-    reply: FastifyReply,
-    workspaceId: number,
-    render: (msg: AlertMessage) => Promise<unknown | null>,
-  ): void {
+  /** Turn a reply into an event stream of the alerts of one workspace. */
+  attach(reply: FastifyReply, workspaceId: number): void {
     const raw = reply.raw;
     reply.hijack();
     raw.writeHead(200, {
@@ -74,37 +95,19 @@ export class AlertHub {
       connection: 'keep-alive',
     });
     raw.write('retry: 3000\n: connected\n\n');
-    // Deliver in order, one render at a time, and drop a slow client instead of buffering forever.
-    let chain = Promise.resolve();
-    const client: Client = {
-      workspaceId,
-      send: (msg) => {
-        chain = chain.then(async () => {
-          if (raw.writableLength > 1_000_000) return void raw.destroy();
-          const data = await render(msg).catch(() => null);
-          if (data !== null) raw.write(`event: alert\nid: ${msg.alertId}\ndata: ${JSON.stringify(data)}\n\n`);
-        });
-      },
-    };
+    const client: Client = { workspaceId, raw };
     this.clients.add(client);
-    this.heartbeat ??= setInterval(() => this.ping(), 25_000);
-    this.heartbeat.unref();
     raw.on('close', () => this.clients.delete(client));
-    this.pingers.add(raw);
-    raw.on('close', () => this.pingers.delete(raw));
-  }
-
-  private pingers = new Set<NodeJS.WritableStream & { writableEnded?: boolean }>();
-
-  private ping(): void {
-    for (const raw of this.pingers) raw.write(': ping\n\n');
+    this.heartbeat ??= setInterval(() => {
+      for (const c of this.clients) c.raw.write(': ping\n\n');
+    }, 25_000);
+    this.heartbeat.unref();
   }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    for (const raw of this.pingers) (raw as unknown as { end(): void }).end();
+    for (const c of this.clients) c.raw.end();
     this.clients.clear();
-    this.pingers.clear();
     if (this.subscriber) {
       this.subscriber.disconnect();
       this.subscriber = null;

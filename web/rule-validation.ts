@@ -1,8 +1,10 @@
-// Validation of rule YAML for the editor: messages with line and column. This is the hook where
-// the rules module's full validator plugs in (setRuleValidator); until it does, the built-in check
-// parses the YAML and checks the fields every rule must have (SPEC §7 rule file form).
+// Validation of rule YAML for the editor: messages with line and column. The rules module's
+// loader (rules/) is the validator: what it accepts is what the match worker compiles, and its
+// RuleDefinition is what gets stored as the rule version's `definition`. basicRuleValidator is
+// kept for the per-rule source slices and as a fallback (setRuleValidator).
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { SEVERITIES, type Severity } from '../core/types.js';
+import { formatProblem, loadRulesSafely } from '../rules/index.js';
 
 export interface RuleProblem {
   message: string;
@@ -25,7 +27,39 @@ export interface RuleValidation {
 
 export type RuleValidator = (yamlText: string) => RuleValidation;
 
-let validator: RuleValidator = basicRuleValidator;
+let validator: RuleValidator = rulesModuleValidator;
+
+/** The rules module's loader; each rule keeps the YAML of its own entry as its source text. */
+export function rulesModuleValidator(text: string): RuleValidation {
+  const loaded = loadRulesSafely(text, { file: 'editor' });
+  const problems = loaded.problems.map((p) => ({
+    message: formatProblem('editor', p).replace(/^editor:\d+:\d+: /, ''),
+    line: p.line,
+    column: p.column,
+  }));
+  if (problems.length) return { rules: [], problems };
+  // Stored under def.id (the rule's `id`, else its name), as `darkwatch rules add` does.
+  // One rule: its text is the whole document. Several: each gets a file of its own, rebuilt from
+  // its entry — unless that entry needs the rest of the document (anchors in `shared:`).
+  const own = (name: string): string => {
+    if (loaded.rules.length === 1) return text;
+    const entry = basicRuleValidator(text).rules.find((r) => r.name === name);
+    if (!entry) return text;
+    const candidate = standaloneRuleFile(entry.sourceText);
+    const check = loadRulesSafely(candidate, { file: 'editor' });
+    return check.problems.length === 0 && check.rules.length === 1 ? candidate : text;
+  };
+  return {
+    rules: loaded.rules.map((def) => ({
+      name: def.id,
+      severity: def.severity,
+      description: def.description,
+      definition: def as unknown as Record<string, unknown>,
+      sourceText: own(def.name),
+    })),
+    problems,
+  };
+}
 
 export function setRuleValidator(v: RuleValidator): void {
   validator = v;
@@ -33,6 +67,18 @@ export function setRuleValidator(v: RuleValidator): void {
 
 export function validateRules(yamlText: string): RuleValidation {
   return validator(yamlText);
+}
+
+/** `rules:` with one entry, from the text of a rule mapping cut out of a list (re-indented). */
+export function standaloneRuleFile(entryText: string): string {
+  const lines = entryText.replace(/\s+$/, '').split('\n');
+  const indents = lines
+    .slice(1)
+    .filter((l) => l.trim())
+    .map((l) => l.length - l.trimStart().length);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  const rest = lines.slice(1).map((l) => (l.trim() ? `    ${l.slice(cut)}` : ''));
+  return ['rules:', `  - ${lines[0]}`, ...rest].join('\n') + '\n';
 }
 
 export function basicRuleValidator(text: string): RuleValidation {

@@ -6,7 +6,9 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { UserError } from '../core/errors.js';
-import { AlertTransitionError } from '../store/alerts.js';
+import { RedisFrontier } from '../crawler/crawl-run.js';
+import { AlertTransitionError, getAlert } from '../store/alerts.js';
+import { openQueues, pipelinePrefix, type PipelineQueues } from '../workers/queues.js';
 import type { Db } from '../store/db.js';
 import { authHook, HttpError } from './auth.js';
 import { AlertHub } from './live.js';
@@ -24,6 +26,8 @@ export interface ServerOptions {
   db: Db;
   /** A dedicated Redis connection for SUBSCRIBE (live alerts); without it the stream only sends heartbeats. */
   subscriber?: Redis | null;
+  /** A command connection for the pipeline queues (start a crawl, queue depths); without it those answer 503. */
+  redis?: Redis | null;
   redisPrefix?: string;
   /** Largest accepted request body, bytes. */
   bodyLimit?: number;
@@ -36,6 +40,7 @@ export interface ServerOptions {
 
 export interface AppContext {
   db: Db;
+  pipeline: { queues: PipelineQueues; frontier: RedisFrontier } | null;
   hub: AlertHub;
   producer: string;
   secureCookies: boolean;
@@ -53,12 +58,21 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     routerOptions: { maxParamLength: 500 },
     trustProxy: false,
   });
-  const hub = new AlertHub();
+  // Live events carry the alert as the triage queue shows it, read in the message's workspace.
+  const hub = new AlertHub(async (msg) => (await getAlert(opts.db, msg.workspaceId, msg.alertId)) ?? null);
   if (opts.subscriber) await hub.start(opts.subscriber, opts.redisPrefix ?? 'dw');
   app.addHook('onClose', async () => hub.close());
+  // The pipeline's keys live under this database's namespace (workers/queues.ts pipelinePrefix).
+  const keyPrefix = opts.redis ? await pipelinePrefix(opts.db, opts.redisPrefix ?? 'dw') : null;
+  const pipeline =
+    opts.redis && keyPrefix
+      ? { queues: openQueues(opts.redis, keyPrefix), frontier: new RedisFrontier(opts.redis, `${keyPrefix}:run`) }
+      : null;
+  if (pipeline) app.addHook('onClose', async () => pipeline.queues.close());
   const ctx: AppContext = {
     db: opts.db,
     hub,
+    pipeline,
     producer: opts.producer ?? 'darkwatch',
     secureCookies: opts.secureCookies ?? false,
   };

@@ -7,16 +7,18 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { planLinks, planSeeds, RedisFrontier, type FrontierEntry } from '../crawler/crawl-run.js';
 import type { BrowserFetcher } from '../crawler/fetch-browser.js';
+import type { TsaClient } from '../crawler/timestamp.js';
 import { FetchError, type FetchErrorCode, type HttpFetcher, type HttpFetchResult } from '../crawler/fetch-http.js';
 import { needsJavaScript } from '../crawler/escalate.js';
 import { extractLinks } from '../crawler/links.js';
+import { fetchMirrorList, MirrorSet, withFailover } from '../crawler/mirrors.js';
 import { detectObstacle } from '../crawler/obstacles.js';
 import { isBackoffStatus, type Politeness } from '../crawler/politeness.js';
 import { sourceIdentity } from '../crawler/proxy.js';
 import { Scope } from '../crawler/scope.js';
 import { errorMessage } from '../core/errors.js';
 import type { Db } from '../store/db.js';
-import { recordSnapshot, type NewSnapshot } from '../store/evidence.js';
+import { recordSnapshot, sha256Hex, type NewSnapshot } from '../store/evidence.js';
 import {
   createRun,
   enqueueUrls,
@@ -28,7 +30,7 @@ import {
   type CrawlRun,
   type RunTrigger,
 } from '../store/runs.js';
-import { getSourceById, markNeedsHuman, recordSourceHealth, type SourceRecord } from '../store/sources.js';
+import { addMirror, getSourceById, markNeedsHuman, recordSourceHealth, type SourceRecord } from '../store/sources.js';
 import { finalizeRunIfDone } from './finalize.js';
 import { addCrawlJobs, addExtractJob, type CrawlJob, type PipelineQueues } from './queues.js';
 
@@ -43,7 +45,11 @@ export interface CrawlDeps {
   browser: () => BrowserFetcher | null;
   proxyUrl: string;
   extractorVersion: string;
+  /** Per-process health of each source's mirrors (failover order). */
+  mirrors: Map<number, MirrorSet>;
   log: Logger;
+  /** RFC 3161 authority, when configured: each capture's sha256 is timestamped before it is stored. */
+  tsa?: TsaClient | null;
 }
 
 /** Errors that a retry cannot fix: reported once, never hammered. */
@@ -92,7 +98,8 @@ interface Fetched {
   rendered: { html: string; screenshot: Buffer; finalUrl: string } | null;
 }
 
-async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
+/** One fetch of one URL on one mirror, escalating to the browser when the source allows it. */
+async function fetchOnce(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
   const identity = sourceIdentity(source.id);
   const common = {
     identity,
@@ -103,7 +110,12 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
   const useBrowser = async (): Promise<Fetched> => {
     const browser = deps.browser();
     if (!browser) throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
-    const r = await browser.fetch(url, { ...common, javascript: source.policy.javascript || source.fetchMode === 'auto' });
+    const r = await browser.fetch(url, {
+      ...common,
+      javascript: source.policy.javascript || source.fetchMode === 'auto',
+      // Scripts and styles served by the site's mirrors belong to the page; everything else is blocked.
+      subresourceOrigins: [...scope.siteOrigins],
+    });
     return { http: r.document, rendered: { html: r.renderedHtml, screenshot: r.screenshot, finalUrl: r.finalUrl } };
   };
   if (source.fetchMode === 'browser') return useBrowser();
@@ -116,6 +128,46 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
     }
   }
   return { http, rendered: null };
+}
+
+/**
+ * Fetch a canonical URL on the first mirror that answers. Mirror health is kept per process: a
+ * mirror that is down is skipped for a cool-down, then tried again.
+ */
+async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
+  const origins = source.baseUrls.map((b) => new URL(b).origin);
+  let set = deps.mirrors.get(source.id);
+  if (!set) {
+    set = new MirrorSet(origins);
+    deps.mirrors.set(source.id, set);
+  }
+  for (const origin of origins) set.add(origin);
+  const { result } = await withFailover(set, (origin) => fetchOnce(deps, source, scope.onMirror(url, origin), scope));
+  return result;
+}
+
+/**
+ * A site that signs its mirror list: check it against the key pinned on the source. A valid list
+ * adds its mirrors; one that fails verification is a phishing clone — reported, never followed.
+ */
+async function refreshMirrors(deps: CrawlDeps, source: SourceRecord): Promise<void> {
+  if (!source.pgpKey) return;
+  const primary = new URL(source.baseUrls[0]!).origin;
+  const verdict = await fetchMirrorList(
+    async (u) => {
+      const r = await deps.http.fetch(u, { proxyUrl: deps.proxyUrl, identity: sourceIdentity(source.id), session: source.session });
+      return { status: r.status, body: r.body };
+    },
+    primary,
+    source.pgpKey,
+  );
+  if (verdict.status === 'valid') {
+    for (const mirror of verdict.mirrors) await addMirror(deps.db, source.id, `${mirror}/`, 'signed_list');
+  } else if (verdict.status === 'phishing') {
+    const reason = `mirror list failed verification against the pinned key (phishing clone?): ${verdict.reason}`;
+    await recordSourceHealth(deps.db, source.id, false, reason);
+    deps.log.warn({ source: source.name, reason }, 'phishing mirror list');
+  }
 }
 
 function snapshotOf(source: SourceRecord, runId: number, url: string, f: Fetched): NewSnapshot {
@@ -157,6 +209,7 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   await markRunStarted(deps.db, run.id);
   await setUrlStatus(deps.db, run.id, job.url, 'fetching', { countAttempt: true });
 
+  if (job.depth === 0) await refreshMirrors(deps, source).catch((err) => deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'));
   const scope = scopeFor(source);
   const limits = { requestsPerMinute: source.policy.requestsPerMinute, concurrency: source.policy.concurrency };
   const key = String(source.id);
@@ -175,7 +228,11 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
     return failOrRetry(deps, run, source, job, new Error(`HTTP ${status}`), attempt, maxAttempts);
   }
 
-  const { snapshot } = await recordSnapshot(deps.db, snapshotOf(source, run.id, job.url, fetched));
+  const capture = snapshotOf(source, run.id, job.url, fetched);
+  // Snapshots are immutable, so the token must exist before the row does; a TSA outage stores the
+  // capture without one (stampOrNull logs it) rather than losing it.
+  if (deps.tsa) capture.tsaToken = await deps.tsa.stampOrNull(sha256Hex(capture.body));
+  const { snapshot } = await recordSnapshot(deps.db, capture);
   const html = fetched.rendered?.html ?? fetched.http.body;
   const obstacle = detectObstacle({ status, headers: fetched.http.headers, html, url: job.url });
   if (obstacle?.needsPerson) {
@@ -208,11 +265,19 @@ async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, r
   if (dropped.some((d) => d.why.kind === 'budget')) {
     await deps.db.query(`update crawl_runs set stats = stats || '{"budgetExhausted": true}' where id = $1`, [run.id]);
   }
-  const fresh = await enqueueUrls(deps.db, run.id, admitted.map((e) => ({ url: e.url, depth: e.depth })), job.url);
+  // Redis admission and the frontier table are not one transaction: a worker that died between
+  // them left URLs that Redis calls duplicates but the table never got. Offering those to the
+  // table again (it keeps the first) closes the gap; only URLs new to the table get a job.
+  const seenBefore = new Set(dropped.filter((d) => d.why.kind === 'duplicate' && d.url).map((d) => d.url!));
+  const offered = [
+    ...admitted.map((e) => ({ url: e.url, depth: e.depth })),
+    ...plan.candidates.filter((c) => seenBefore.has(c.url)).map((c) => ({ url: c.url, depth: c.depth })),
+  ];
+  const fresh = await enqueueUrls(deps.db, run.id, offered, job.url);
   const freshSet = new Set(fresh);
   await addCrawlJobs(
     deps.queues,
-    admitted.filter((e) => freshSet.has(e.url)).map((e) => ({ runId: run.id, url: e.url, depth: e.depth })),
+    offered.filter((e) => freshSet.has(e.url)).map((e) => ({ runId: run.id, url: e.url, depth: e.depth })),
   );
 }
 

@@ -9,7 +9,9 @@ import type { Category, EntityType, MatchableListing } from '../core/types.js';
 import { compileRules, type CompiledRuleSet, type ListingHistory, type RuleDefinition, type RuleMatch } from '../rules/index.js';
 import { recordHit } from '../store/alerts.js';
 import { withTransaction, type Db, type Queryable } from '../store/db.js';
-import type { MatchJob } from './queues.js';
+import { createDeliveries } from '../store/webhooks.js';
+import { enqueueDeliveries } from './notify.js';
+import type { MatchJob, PipelineQueues } from './queues.js';
 
 export interface MatchDeps {
   db: Db;
@@ -17,6 +19,8 @@ export interface MatchDeps {
   /** Redis key prefix; alerts are published on `<prefix>:alerts`. */
   prefix: string;
   rules: RuleSetCache;
+  /** Where webhook deliveries of new alerts are queued (absent: no webhooks, e.g. offline matching). */
+  notify?: Pick<PipelineQueues, 'notify'>;
   log: Logger;
 }
 
@@ -158,8 +162,8 @@ export async function processMatchJob(deps: MatchDeps, job: MatchJob): Promise<M
     for (const m of matches) {
       const rule = rules.byId.get(m.rule.id);
       if (!rule) continue;
-      const result = await withTransaction(deps.db, (tx) =>
-        recordHit(tx, {
+      const result = await withTransaction(deps.db, async (tx) => {
+        const hit = await recordHit(tx, {
           workspaceId: job.workspaceId,
           ruleId: rule.ruleId,
           ruleVersionId: rule.ruleVersionId,
@@ -172,8 +176,11 @@ export async function processMatchJob(deps: MatchDeps, job: MatchJob): Promise<M
           sourceId: loaded.row.source_id,
           category: loaded.row.category,
           reason: { changed: item.changed, relisted: item.relisted, isNew: item.isNew },
-        }),
-      );
+        });
+        // Deliveries commit with the alert, so none is lost if the enqueue below fails (see requeuePendingDeliveries).
+        const deliveries = hit?.created && deps.notify ? await createDeliveries(tx, job.workspaceId, hit.alertId, rule.severity) : [];
+        return hit && { ...hit, deliveries };
+      });
       if (!result) continue;
       outcome.hits++;
       if (result.created) {
@@ -182,6 +189,7 @@ export async function processMatchJob(deps: MatchDeps, job: MatchJob): Promise<M
           `${deps.prefix}:alerts`,
           JSON.stringify({ type: 'alert.created', alertId: result.alertId, workspaceId: job.workspaceId, rule: m.rule.name, severity: rule.severity }),
         );
+        if (deps.notify) await enqueueDeliveries(deps.notify, result.deliveries);
       }
     }
   }

@@ -3,9 +3,11 @@
 // frontier table, is what makes every stage idempotent.
 import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { RedisFrontier } from '../crawler/crawl-run.js';
+import type { Queryable } from '../store/db.js';
 
-export const QUEUE_NAMES = ['crawl', 'extract', 'match'] as const;
+export const QUEUE_NAMES = ['crawl', 'extract', 'match', 'notify'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface CrawlJob {
@@ -26,10 +28,16 @@ export interface MatchJob {
   listings: Array<{ id: number; isNew: boolean; relisted: boolean; changed: string[] }>;
 }
 
+/** One webhook delivery (a webhook_deliveries row) of one alert. */
+export interface NotifyJob {
+  deliveryId: number;
+}
+
 export interface JobData {
   crawl: CrawlJob;
   extract: ExtractJob;
   match: MatchJob;
+  notify: NotifyJob;
 }
 
 function digest(text: string): string {
@@ -40,10 +48,11 @@ export const jobId = {
   crawl: (j: CrawlJob) => `crawl-${j.runId}-${digest(j.url)}`,
   extract: (j: ExtractJob) => `extract-${j.snapshotId}`,
   match: (j: MatchJob) => `match-${j.snapshotId}`,
+  notify: (j: NotifyJob) => `notify-${j.deliveryId}`,
 };
 
 /** Attempts per job; failures back off exponentially with full jitter (see workers/runner.ts). */
-export const JOB_ATTEMPTS: Record<QueueName, number> = { crawl: 4, extract: 3, match: 3 };
+export const JOB_ATTEMPTS: Record<QueueName, number> = { crawl: 4, extract: 3, match: 3, notify: 6 };
 
 export function defaultJobOptions(name: QueueName): JobsOptions {
   return {
@@ -59,21 +68,29 @@ export interface PipelineQueues {
   crawl: Queue<CrawlJob>;
   extract: Queue<ExtractJob>;
   match: Queue<MatchJob>;
+  notify: Queue<NotifyJob>;
   close(): Promise<void>;
 }
 
 export function openQueues(connection: Redis, prefix: string): PipelineQueues {
-  const make = <T>(name: QueueName) =>
-    new Queue<T>(name, { connection, prefix: `${prefix}:q`, defaultJobOptions: defaultJobOptions(name) });
+  const make = <T>(name: QueueName) => {
+    const queue = new Queue<T>(name, { connection, prefix: `${prefix}:q`, defaultJobOptions: defaultJobOptions(name) });
+    // Connection errors while Redis restarts are retried by ioredis; without a listener they would
+    // be printed as unhandled.
+    queue.on('error', () => undefined);
+    return queue;
+  };
   const crawl = make<CrawlJob>('crawl');
   const extract = make<ExtractJob>('extract');
   const match = make<MatchJob>('match');
+  const notify = make<NotifyJob>('notify');
   return {
     crawl,
     extract,
     match,
+    notify,
     async close() {
-      await Promise.all([crawl.close(), extract.close(), match.close()]);
+      await Promise.all([crawl.close(), extract.close(), match.close(), notify.close()]);
     },
   };
 }
@@ -89,4 +106,40 @@ export async function addExtractJob(queues: PipelineQueues, data: ExtractJob): P
 
 export async function addMatchJob(queues: PipelineQueues, data: MatchJob): Promise<void> {
   await queues.match.add('snapshot', data, { jobId: jobId.match(data) });
+}
+
+/**
+ * Redis key prefix of one database's pipeline: the deployment prefix plus the database's own random
+ * key (see migrations), so every process on the same database agrees, and no other database clashes.
+ */
+export async function pipelinePrefix(db: Queryable, basePrefix: string): Promise<string> {
+  const { rows } = await db.query<{ key: string }>('select key from instance');
+  if (!rows[0]) throw new Error('database has no instance key: run `darkwatch migrate`');
+  return `${basePrefix}:${rows[0].key}`;
+}
+
+/** What a process needs to put work into the pipeline (the CLI, the web app, the demo). */
+export interface PipelineClient {
+  prefix: string;
+  redis: Redis;
+  queues: PipelineQueues;
+  frontier: RedisFrontier;
+  close(): Promise<void>;
+}
+
+export async function openPipelineClient(db: Queryable, redisUrl: string, basePrefix: string): Promise<PipelineClient> {
+  const prefix = await pipelinePrefix(db, basePrefix);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  const queues = openQueues(redis, prefix);
+  return {
+    prefix,
+    redis,
+    queues,
+    frontier: new RedisFrontier(redis, `${prefix}:run`),
+    async close() {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
 }

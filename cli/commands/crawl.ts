@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
-import { RedisFrontier } from '../../crawler/crawl-run.js';
 import { UserError } from '../../core/errors.js';
 import { getSource } from '../../store/sources.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { startCrawlRun } from '../../workers/crawl.js';
 import { runState, runSummary } from '../../workers/progress.js';
-import { openQueues } from '../../workers/queues.js';
+import { openPipelineClient } from '../../workers/queues.js';
 import type { RunningPipeline } from '../../workers/runner.js';
 import { printJson, withDatabase } from '../context.js';
 import { pipelineFor } from '../pipeline.js';
@@ -25,13 +23,13 @@ export function register(program: Command): void {
         const source = await getSource(db, ws.id, name);
         if (!source) throw new UserError(`no source named "${name}"`);
         if (!source.enabled) throw new UserError(`source "${name}" is disabled`);
-        const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-        const queues = openQueues(redis, config.redisPrefix);
+        const client = await openPipelineClient(db, redisUrl, config.redisPrefix);
+        const queues = client.queues;
         let pipeline: RunningPipeline | null = null;
         const stopPipeline = () => pipeline?.close();
         process.once('SIGINT', () => void stopPipeline());
         try {
-          const run = await startCrawlRun({ db, queues, frontier: new RedisFrontier(redis, `${config.redisPrefix}:run`) }, source, 'manual');
+          const run = await startCrawlRun({ db, queues, frontier: client.frontier }, source, 'manual');
           if (!opts.wait) {
             if (opts.json) printJson({ run: run.id });
             else process.stdout.write(`run ${run.id} queued for ${name}; workers will pick it up (darkwatch worker)\n`);
@@ -64,8 +62,7 @@ export function register(program: Command): void {
           if (final.status === 'blocked') process.exitCode = 3;
         } finally {
           await stopPipeline();
-          await queues.close();
-          redis.disconnect();
+          await client.close();
         }
       });
     });

@@ -21,10 +21,13 @@ export const commandLoaders: Record<string, Loader[]> = {
   classify: [() => import('./classify.js')],
   match: [() => import('./match.js')],
   rules: [() => import('./rules.js'), () => import('./rules-db.js')],
-  alerts: [() => import('./alerts.js')],
+  alerts: [() => import('./alerts.js'), () => import('./alerts-suppress.js')],
+  webhook: [() => import('./webhook.js')],
   serve: [() => import('./serve.js')],
   user: [() => import('./user.js')],
   audit: [() => import('./audit.js')],
+  exercise: [() => import('./exercise.js')],
+  evidence: [() => import('./evidence.js')],
 };
 
 /** The modules a command line needs: its command's, or all of them (help, typos). */

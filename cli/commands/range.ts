@@ -34,6 +34,8 @@ interface ServeFlags {
   obstacles: string;
   epoch: number;
   size?: number;
+  tor?: boolean;
+  torDir?: string;
 }
 
 export function register(program: Command): void {
@@ -74,6 +76,8 @@ export function register(program: Command): void {
     )
     .option('--epoch <n>', 'range clock at start', intOption('epoch', 0, 10_000), 0)
     .option('--size <n>', 'approximate number of listings', intOption('size', 10, 200_000))
+    .option('--tor', 'also serve every site as a real onion service on a private Tor network (range/tor/)')
+    .option('--tor-dir <dir>', 'data directory of the private Tor network (default .darkwatch/tor)')
     .action(async (flags: ServeFlags) => {
       let obstacles;
       try {
@@ -100,17 +104,47 @@ export function register(program: Command): void {
           throw new UserError(`SOCKS port ${flags.socksPort} is already in use (try --socks-port 0)`);
         throw new UserError(`could not start the range: ${msg}`);
       }
+      // Real-Tor mode: the same site servers, published as onion services of a private Tor
+      // network; the Tor client's SOCKS URL replaces the gateway's in the output.
+      let tor: { socksUrl: string; stop(): Promise<void> } | null = null;
+      if (flags.tor) {
+        try {
+          const { rangeTorSites, startRangeTor } = await import('../../range/tor/index.js');
+          const sites = rangeTorSites(
+            running.seed,
+            running.sites,
+            (onion) => running.gateway.getRoute(onion)?.port,
+          );
+          tor = await startRangeTor({
+            sites,
+            dataDir: flags.torDir,
+            log: (m) => process.stderr.write(`tor: ${m}\n`),
+          });
+        } catch (err) {
+          await running.stop();
+          throw err instanceof UserError ? err : new UserError(`range --tor: ${errorMessage(err)}`);
+        }
+      }
       for (const site of running.sites) {
         process.stdout.write(
           `${JSON.stringify({ name: site.name, kind: site.kind, onion: site.onion, mirrors: site.mirrors })}\n`,
         );
       }
-      process.stdout.write(`${JSON.stringify({ socks: running.socksUrl, admin: running.adminUrl })}\n`);
+      process.stdout.write(
+        `${JSON.stringify(
+          tor
+            ? { socks: tor.socksUrl, admin: running.adminUrl, gateway: running.socksUrl }
+            : { socks: running.socksUrl, admin: running.adminUrl },
+        )}\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void running.stop().then(resolve, resolve);
+          void (tor ? tor.stop() : Promise.resolve())
+            .catch(() => undefined)
+            .then(() => running.stop())
+            .then(resolve, resolve);
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);

@@ -26,7 +26,16 @@ export function register(program: Command): void {
       const db = createPool(databaseUrl);
       const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
       subscriber.on('error', () => undefined);
-      const app = await buildServer({ db, subscriber, redisPrefix: config.redisPrefix, logger: false });
+      const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+      redis.on('error', () => undefined);
+      const app = await buildServer({
+        db,
+        subscriber,
+        redis,
+        redisPrefix: config.redisPrefix,
+        logger: false,
+      });
+      app.addHook('onClose', async () => redis.disconnect());
       let address: string;
       try {
         address = await app.listen({ host, port });

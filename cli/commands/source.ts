@@ -4,12 +4,13 @@ import { parse as parseYaml } from 'yaml';
 import { UserError, errorMessage } from '../../core/errors.js';
 import { FETCH_MODES, SOURCE_KINDS } from '../../core/types.js';
 import type { SourceInput } from '../../core/schemas.js';
-import { latestRuns } from '../../store/runs.js';
+import { deadLetters, latestRuns } from '../../store/runs.js';
 import { addSource, getSource, listSources, removeSource, type SourceRecord } from '../../store/sources.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { appendAudit } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
+import { syncSchedulesFromCli } from '../schedules.js';
 
 const MAX_SOURCE_FILE = 1024 * 1024;
 
@@ -134,13 +135,14 @@ export function register(program: Command): void {
     .option('--json', 'print the stored source as JSON')
     .action(async (name: string | undefined, urls: string[], opts: AddOptions) => {
       const input = sourceInputFrom(name, urls, opts);
-      await withDatabase(async ({ db }) => {
+      await withDatabase(async ({ db, config, redisUrl }) => {
         const stored = await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
           const created = await addSource(tx, ws.id, input);
           await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.add', entityType: 'source', entityId: created.id, after: created });
           return created;
         });
+        await syncSchedulesFromCli(db, config, redisUrl);
         if (opts.json) printJson(stored);
         else process.stdout.write(`added ${describeSource(stored)}`);
       });
@@ -171,12 +173,16 @@ export function register(program: Command): void {
         const s = await getSource(db, ws.id, name);
         if (!s) throw new UserError(`no source named "${name}"`);
         const runs = await latestRuns(db, s.id, 5);
-        if (opts.json) printJson({ ...s, runs });
+        if (opts.json) printJson({ ...s, runs, deadLetters: runs[0] ? await deadLetters(db, runs[0].id) : [] });
         else {
           process.stdout.write(describeSource(s));
           for (const r of runs) {
             process.stdout.write(`  run ${r.id}  ${r.status.padEnd(9)} ${r.pagesFetched} pages, ${r.pagesFailed} failed  ${r.createdAt.toISOString()}\n`);
           }
+          // The dead-letter view: pages of the latest run that kept failing, and why.
+          const failed = runs[0] ? await deadLetters(db, runs[0].id) : [];
+          for (const f of failed.slice(0, 20)) process.stdout.write(`  failed   ${f.url}  (${f.attempts} attempts: ${f.lastError ?? 'unknown'})\n`);
+          if (failed.length > 20) process.stdout.write(`  … and ${failed.length - 20} more failed pages\n`);
         }
       });
     });
@@ -186,13 +192,14 @@ export function register(program: Command): void {
     .argument('<name>')
     .description('remove a source (one with captured evidence is disabled instead, to keep provenance)')
     .action(async (name: string) => {
-      await withDatabase(async ({ db }) => {
+      await withDatabase(async ({ db, config, redisUrl }) => {
         await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
           const before = await getSource(tx, ws.id, name);
           if (!before || !(await removeSource(tx, ws.id, name))) throw new UserError(`no source named "${name}"`);
           await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.remove', entityType: 'source', entityId: before.id, before });
         });
+        await syncSchedulesFromCli(db, config, redisUrl);
         process.stdout.write(`removed ${name}\n`);
       });
     });

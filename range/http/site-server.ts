@@ -29,7 +29,8 @@ export type SiteHandler = (req: RangeRequest) => RangeResponse | Promise<RangeRe
 const MAX_BODY = 64 * 1024;
 
 export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Null prototype: cookie names come from the client ("__proto__", "constructor", …).
+  const out = Object.create(null) as Record<string, string>;
   if (!header) return out;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -47,6 +48,20 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
+/**
+ * The request target as a URL: origin-form (`/path?q`, including `//odd` paths) or
+ * absolute-form (`http://host/path`, as some proxies send). null when unparseable.
+ */
+export function parseTarget(target: string): URL | null {
+  try {
+    if (target.startsWith('/')) return new URL(`http://range.invalid${target}`);
+    if (/^https?:\/\//i.test(target)) return new URL(target);
+    return null;
+  } catch {
+    return null;
+  }
+}
+
 export interface RunningSiteServer {
   port: number;
   close(): Promise<void>;
@@ -54,7 +69,7 @@ export interface RunningSiteServer {
 
 export async function startSiteServer(handler: SiteHandler, host = '127.0.0.1'): Promise<RunningSiteServer> {
   const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+  const server = http.createServer({ keepAliveTimeout: 30_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
@@ -70,7 +85,12 @@ export async function startSiteServer(handler: SiteHandler, host = '127.0.0.1'):
         res.end('request body too large\n');
         return;
       }
-      const url = new URL(req.url ?? '/', 'http://range.invalid');
+      const url = parseTarget(req.url ?? '/');
+      if (!url) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end('bad request target\n');
+        return;
+      }
       const request: RangeRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,
@@ -119,7 +139,13 @@ export async function startSiteServer(handler: SiteHandler, host = '127.0.0.1'):
       }
     };
   });
-  server.on('clientError', (_err, socket) => socket.destroy());
+  // Unparseable requests (bad request line, oversized headers): a clear status, then close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const code =
+      err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${code}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve());

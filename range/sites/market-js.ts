@@ -70,6 +70,7 @@ function renderItem(d){
   box.appendChild(el('div',{'class':'item-price',text:d.priceText}));
   var meta=el('ul',{'class':'item-meta'});
   meta.appendChild(el('li',{},[el('span',{text:'Vendor: '}),el('a',{'class':'item-vendor',href:'/v/'+encodeURIComponent(d.vendor),text:d.vendor})]));
+  meta.appendChild(el('li',{'class':'item-unit',text:'Quantity: '+d.unit}));
   meta.appendChild(el('li',{'class':'item-from',text:'Ships from: '+d.shipsFrom}));
   meta.appendChild(el('li',{'class':'item-to',text:'Ships to: '+d.shipsTo.join(', ')}));
   box.appendChild(meta);
@@ -139,6 +140,7 @@ function itemData(ctx: SiteContext, l: Listing) {
     price: p.amount,
     currency: p.currency,
     priceText: formatPrice(p.amount, p.currency, 'b'),
+    unit: l.item.unit,
     vendor: l.vendor,
     category: l.categoryPath,
     shipsFrom: countryName(l.shipsFrom),

@@ -141,6 +141,7 @@ function listingPage(ctx: SiteContext, id: string): RangeResponse {
     ['Vendor', 'vendor', `<a href="/vendor/${encodeURIComponent(l.vendor)}">${esc(l.vendor)}</a>`],
     ['Category', 'category', esc(l.categoryPath)],
     ['Price', 'price', esc(formatPrice(p.amount, p.currency, 'a'))],
+    ['Quantity', 'quantity', esc(l.item.unit)],
     ['Ships from', 'ships-from', esc(countryName(l.shipsFrom))],
     ['Ships to', 'ships-to', esc(l.shipsTo.map(countryName).join(', '))],
     ['Listing ID', 'listing-id', esc(l.id)],

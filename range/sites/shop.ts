@@ -71,7 +71,7 @@ function product(ctx: SiteContext, id: string): RangeResponse {
     .join('\n');
   const body =
     `<main class="product"><h1 class="product-title">${esc(l.title)}</h1>\n<p class="cost">${esc(formatPrice(pr.amount, pr.currency, 'shop'))}</p>\n` +
-    `<dl class="specs"><dt>Category</dt><dd class="category">${esc(l.categoryPath)}</dd><dt>Seller</dt><dd class="seller">${esc(l.vendor)}</dd>` +
+    `<dl class="specs"><dt>Category</dt><dd class="category">${esc(l.categoryPath)}</dd><dt>Quantity</dt><dd class="quantity">${esc(l.item.unit)}</dd><dt>Seller</dt><dd class="seller">${esc(l.vendor)}</dd>` +
     `<dt>Ships from</dt><dd class="from">${esc(countryName(l.shipsFrom))}</dd><dt>Ships to</dt><dd class="to">${esc(l.shipsTo.map(countryName).join(', '))}</dd></dl>\n` +
     `<section class="product-description"><h2>Details</h2><p>${esc(l.description)}</p></section>\n<section class="contact"><h2>How to order</h2><ul>\n${ents}\n</ul></section></main>`;
   return html(layout(ctx, l.title, body));

@@ -124,3 +124,42 @@ describe('traps', () => {
     expect(results[14]).toBe('query_explosion');
   });
 });
+
+describe('scopeForSource', () => {
+  it('builds a scope from a stored source policy', async () => {
+    const { DEFAULT_CRAWL_POLICY } = await import('../../core/types.js');
+    const { scopeForSource } = await import('../../crawler/scope.js');
+    const s = scopeForSource({
+      baseUrls: [P, M],
+      policy: { ...DEFAULT_CRAWL_POLICY, exclude: ['/logout'], maxDepth: 1 },
+    });
+    expect(s.decide(`${M}/a`, 1)).toEqual({ ok: true, url: `${P}/a` });
+    expect(s.decide(`${P}/logout`, 1).ok).toBe(false);
+    expect(s.decide(`${P}/a`, 2).ok).toBe(false);
+  });
+});
+
+describe('calendar shapes seen on markets and forums', () => {
+  const now = () => new Date('2026-06-01T00:00:00Z');
+  it('query calendars (?month=2026-01&day=N) and path calendars (/calendar/2026/1) are bounded', () => {
+    const t = new TrapTracker(undefined, now);
+    let admitted = 0;
+    for (let m = 0; m < 60; m++) {
+      const month = `${2026 - Math.floor(m / 12)}-${String(12 - (m % 12)).padStart(2, '0')}`;
+      for (let d = 1; d <= 28; d++)
+        if (t.admit(`${P}/events/calendar?day=${d}&month=${month}`) === null) admitted++;
+      if (t.admit(`${P}/events/calendar?month=${month}`) === null) admitted++;
+    }
+    expect(admitted).toBeLessThanOrEqual(48);
+    const f = new TrapTracker(undefined, now);
+    let forum = 0;
+    for (let i = 0; i < 200; i++) {
+      const d = new Date(Date.UTC(2026, 0 - i, 1));
+      if (f.admit(`${P}/calendar/${d.getUTCFullYear()}/${d.getUTCMonth() + 1}`) === null) forum++;
+    }
+    expect(forum).toBe(24);
+    // ordinary numeric paths are not dates
+    expect(dateTemplate(`${P}/t/t2026`).dates).toEqual([]);
+    expect(dateTemplate(`${P}/listing/1234?page=2&start=40`).dates).toEqual([]);
+  });
+});

@@ -170,6 +170,7 @@ describe('private Tor network', () => {
     expect(await streams.waitForStreams(null, 1)).toBe(true);
     const circuitsBrowser = streams.circuitsOf(null, onion);
     expect(circuitsBrowser.size).toBeGreaterThanOrEqual(1);
+    expect(streams.circuitsOf('userA').size + streams.circuitsOf('userB').size).toBeGreaterThanOrEqual(2);
     for (const c of circuitsBrowser) {
       expect(streams.circuitsOf('userA').has(c) || streams.circuitsOf('userB').has(c)).toBe(false);
     }

@@ -97,6 +97,7 @@ describe('range in Chromium through the SOCKS gateway', () => {
     expect(rendered.vendor).toBe(t.vendor);
     expect(rendered.category).toBe(t.categoryPath);
     expect(rendered.price).toEqual(t.price);
+    expect(rendered.unit).toBe(t.unit);
     expect(rendered.shipsFrom).toBe(countryName(t.shipsFrom));
     expect(rendered.entities.map((e) => `${e.type}:${e.value}`).sort()).toEqual(
       t.entities.map((e) => `${e.type}:${e.value}`).sort(),

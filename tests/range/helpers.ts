@@ -82,3 +82,18 @@ export async function fetchVia(
 export function cookiesFrom(headers: http.IncomingHttpHeaders): string {
   return (headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
 }
+
+/** Opens a SOCKS5 stream to `onion:80` and sends raw bytes; returns what comes back. */
+export async function rawHttpVia(
+  socksPort: number,
+  onion: string,
+  request: Buffer | string,
+  timeoutMs = 3000,
+): Promise<string> {
+  const connectReq = domainRequest(onion, 80);
+  const { data } = await rawExchange(socksPort, [GREETING_NOAUTH, connectReq, Buffer.from(request)], {
+    timeoutMs,
+  });
+  // Strip the method-selection (2 bytes) and CONNECT reply (10 bytes).
+  return data.subarray(12).toString('latin1');
+}

@@ -10,6 +10,7 @@ export interface PageListing {
   vendor: string;
   category: string;
   price: { amount: number; currency: string };
+  unit: string;
   shipsFrom: string;
   shipsTo: string[];
   entities: ExtractedEntity[];
@@ -43,6 +44,7 @@ export function parseMarketA(html: string): PageListing {
     vendor: cell('vendor'),
     category: cell('category'),
     price: parsePrice(cell('price')),
+    unit: cell('quantity'),
     shipsFrom: cell('ships-from'),
     shipsTo: cell('ships-to').split(', '),
     entities: $('table.entities td.entity')
@@ -59,6 +61,7 @@ export function parseShop(html: string): PageListing {
     vendor: $('dd.seller').text().trim(),
     category: $('dd.category').text().trim(),
     price: parsePrice($('main.product p.cost').text()),
+    unit: $('dd.quantity').text().trim(),
     shipsFrom: $('dd.from').text().trim(),
     shipsTo: $('dd.to').text().trim().split(', '),
     entities: $('section.contact li.entity')
@@ -82,6 +85,7 @@ export function parseNocturneRendered(html: string): PageListing {
     vendor: $('a.item-vendor').text().trim(),
     category: $('article.item .crumbs').first().text().trim(),
     price: parsePrice($('.item-price').text()),
+    unit: $('li.item-unit').text().replace('Quantity: ', '').trim(),
     shipsFrom: $('li.item-from').text().replace('Ships from: ', '').trim(),
     shipsTo: $('li.item-to').text().replace('Ships to: ', '').trim().split(', '),
     entities: $('.item-entities .entity')

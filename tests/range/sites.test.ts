@@ -1,15 +1,18 @@
 // The range end to end over the SOCKS gateway with socks-proxy-agent (socks5h): every template
 // renders, pages match the ground truth, same seed gives the same bytes, the clock changes the
 // listings, mirror lists are signed, and non-range destinations are refused and counted.
+import * as cheerio from 'cheerio';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countryName } from '../../range/generate/world.js';
 import { isValidOnionV3 } from '../../range/onion.js';
 import { SITE_DEFS, siteKeys } from '../../range/sites/registry.js';
+import { rangeTorSites } from '../../range/tor/index.js';
 import { startRange, type RunningRange } from '../../range/range.js';
 import type { RangeTruth, TruthListing } from '../../range/truth.js';
 import { fetchVia } from './helpers.js';
 import {
+  canonicalEntity,
   nocturneBlob,
   parseForumThread,
   parseMarketA,
@@ -40,6 +43,7 @@ function expectMatches(page: PageListing, t: TruthListing, html: string): void {
   expect(page.vendor).toBe(t.vendor);
   expect(page.category).toBe(t.categoryPath);
   expect(page.price).toEqual(t.price);
+  expect(page.unit).toBe(t.unit);
   expect(page.shipsFrom).toBe(countryName(t.shipsFrom));
   expect(page.shipsTo).toEqual(t.shipsTo.map(countryName));
   // Every block entity is planted, and every planted entity is on the page.
@@ -179,6 +183,39 @@ describe('range sites through the gateway', () => {
     expect(ent.vendors).toEqual([withKey.id]);
   });
 
+  it("vendor profile pages show the vendor's planted handle, key and contacts", async () => {
+    const vendors = truth.vendors
+      .filter((v) => v.sites.includes('ironbazaar') && v.sites.includes('nocturne'))
+      .slice(0, 3);
+    expect(vendors.length).toBeGreaterThan(0);
+    for (const v of vendors) {
+      const a = await get(v.profileUrls.ironbazaar!);
+      expect(a.status).toBe(200);
+      const $ = cheerio.load(a.body);
+      expect($('h1.vendor-name').text()).toBe(v.handles.ironbazaar);
+      const shown = $('td.entity')
+        .toArray()
+        .map((el) => canonicalEntity($(el).attr('data-type')!, $(el).text()));
+      const want = [...v.contacts, ...(v.pgpFingerprint ? [{ type: 'pgp', value: v.pgpFingerprint }] : [])];
+      expect(shown.map((e) => `${e.type}:${e.value}`).sort()).toEqual(
+        want.map((e) => `${e.type}:${e.value}`).sort(),
+      );
+      if (v.pgpFingerprint) {
+        const key = await openpgp.readKey({ armoredKey: $('pre.key').text() });
+        expect(key.getFingerprint().toUpperCase()).toBe(v.pgpFingerprint);
+      }
+      const b = nocturneBlob((await get(v.profileUrls.nocturne!)).body)!;
+      expect(b.handle).toBe(v.handles.nocturne);
+      expect(
+        (b.entities as Array<{ type: string; value: string }>).map((e) => `${e.type}:${e.value}`).sort(),
+      ).toEqual(want.map((e) => `${e.type}:${e.value}`).sort());
+    }
+    const shopOwner = truth.vendors.find((v) => v.sites.includes('blackforge'))!;
+    const about = await get(shopOwner.profileUrls.blackforge!);
+    for (const x of [...shopOwner.btc, ...shopOwner.xmr]) expect(about.body).toContain(x);
+    expect((await get(`${site('ironbazaar').url}vendor/NoSuchVendor`)).status).toBe(404);
+  });
+
   it('mirror lists are OpenPGP cleartext-signed by the market key; the clone uses another key', async () => {
     const realKey = await openpgp.readKey({
       armoredKey: (await get(`${site('ironbazaar').url}pgp.txt`)).body,
@@ -296,6 +333,10 @@ describe('range sites through the gateway', () => {
     }
     for (const t of range.targets)
       expect(range.gateway.getRoute(t.onion)).toEqual({ host: t.host, port: t.port });
+    // The contract `darkwatch range --tor` relies on: range/tor rebuilds the same keys and finds
+    // the local server of every announced address.
+    const torSites = rangeTorSites(SEED, range.sites, (onion) => range.gateway.getRoute(onion)?.port);
+    expect(torSites.map((x) => [x.onion, x.port])).toEqual(range.targets.map((t) => [t.onion, t.port]));
   });
 
   it('refuses and counts destinations outside the range; admin endpoint exports the counters', async () => {

@@ -136,6 +136,40 @@ describe('SOCKS5 gateway under hostile input', () => {
     await healthy();
   });
 
+  it('keeps attacker-chosen usernames as plain keys (no prototype pollution)', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const agent = new SocksProxyAgent(`socks5h://${encodeURIComponent(name)}:x@127.0.0.1:${gw.port}`);
+      await fetchVia(gw.url, `http://${ONION}/u`, { agent });
+      agent.destroy();
+    }
+    const c = gw.getCounters();
+    expect(Object.hasOwn(c.byUser, '__proto__')).toBe(true);
+    expect(c.byUser['constructor']?.streams).toBe(1);
+    expect(c.byUser['toString']?.streams).toBe(1);
+    expect(({} as Record<string, unknown>).sessions).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(c)).byUser.__proto__.streams).toBe(1);
+  });
+
+  it('caps the number of usernames it tracks', async () => {
+    const capped = new SocksGateway({
+      routes: [[ONION, { host: '127.0.0.1', port: sitePort }]],
+      maxUsers: 3,
+    });
+    await capped.listen();
+    try {
+      for (let i = 0; i < 6; i++) {
+        const agent = new SocksProxyAgent(`socks5h://user${i}:x@127.0.0.1:${capped.port}`);
+        await fetchVia(capped.url, `http://${ONION}/`, { agent });
+        agent.destroy();
+      }
+      const users = capped.getCounters().byUser;
+      expect(Object.keys(users).length).toBe(4);
+      expect(users['(other users)']?.streams).toBe(3);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('answers SOCKS4 in SOCKS4 ("request rejected")', async () => {
     const { data } = await rawExchange(gw.port, [Buffer.from([4, 1, 0, 80, 127, 0, 0, 1, 0])]);
     expect([...data]).toEqual([0, 0x5b, 0, 0, 0, 0, 0, 0]);

@@ -287,7 +287,8 @@ describe('hostile rule files', () => {
     const src = `rules:\n${Array.from({ length: 1200 }, (_, i) => `  - name: r${i}\n    query: glock\n    shipsFrom: ${i === 0 ? '&big ' + big : '*big'}\n`).join('')}`;
     const t = Date.now();
     const r = loadRulesSafely(src, { file: 't' });
-    expect(Date.now() - t).toBeLessThan(10_000);
+    // ~1 s alone; generous because CI shares two cores. Without the budget this is unbounded.
+    expect(Date.now() - t).toBeLessThan(30_000);
     expect(r.problems.map((p) => p.message)).toEqual([expect.stringMatching(/more than 2000000 YAML nodes/)]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileRules } from '../../rules/compile.js';
-import { buildView, originalRange } from '../../rules/text.js';
+import fc from 'fast-check';
+import { buildView, originalRange, translitFromPlain } from '../../rules/text.js';
 import { fires, listing, rules } from './helpers.js';
 
 describe('matching on normalised text', () => {
@@ -39,6 +40,13 @@ describe('matching on normalised text', () => {
     expect(fires({ query, transliterate: true }, listing({ title }))).toBe(true);
   });
 
+  it('regexes read the plain view even in transliterating rules', () => {
+    expect(fires({ query: '/glock\\s?\\d+/', transliterate: true }, listing({ title: 'Glock 19' }))).toBe(
+      true,
+    );
+    expect(fires({ query: '/beretta/', transliterate: true }, listing({ title: 'beretta' }))).toBe(true);
+  });
+
   it('transliterate: true still matches Latin text', () => {
     expect(fires({ query: 'glock', transliterate: true }, listing({ title: 'Glock 17' }))).toBe(true);
     expect(fires({ query: 'glock', transliterate: true }, listing({ title: 'glockenspiel' }))).toBe(false);
@@ -68,5 +76,35 @@ describe('matching on normalised text', () => {
       }
     }
     expect(buildView(s, 'plain').tokens.map((t) => t.text)).toContain('glock');
+  });
+});
+
+describe('translit view derived from the plain view', () => {
+  it('equals the directly built translit view for text without Cyrillic or Greek', () => {
+    const chars = fc.constantFrom(
+      ...'aAbcçčkKlmoOsšzž019 .-_@$\u200Bµ\u2126ﬁ𝐠ÉßĐ'.split(''),
+      'e\u0301',
+      'g l o c k',
+      'gl0ck',
+      'c.o.k.e',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(chars, { maxLength: 30 }).map((a) => a.join('')),
+        (text) => {
+          const derived = translitFromPlain(buildView(text, 'plain'));
+          if (derived === null) return; // µ / Ω-sign fold into Greek: built directly instead
+          const direct = buildView(text, 'translit');
+          expect({ ...derived }).toEqual({ ...direct });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('declines text that folds into Greek or Cyrillic', () => {
+    expect(translitFromPlain(buildView('5 µg', 'plain'))).toBeNull();
+    expect(translitFromPlain(buildView('глок', 'plain'))).toBeNull();
+    expect(translitFromPlain(buildView('glock', 'plain'))).not.toBeNull();
   });
 });

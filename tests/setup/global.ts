@@ -9,10 +9,16 @@ import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { dropDatabase, ensureDatabase, probePostgres, startLocalPostgres, stopProcess, withDatabase } from '../../services/postgres.js';
 import { probeRedis, startLocalRedis } from '../../services/redis.js';
+import { loadConfig } from '../../core/config.js';
+import { ensureChromium, ensureTor } from '../../services/index.js';
 import { migrate } from '../../store/migrate.js';
 import type { TestServices } from './types.js';
 
 export default async function setup(project: TestProject) {
+  // Browser and real-Tor tests need these system programs; on a fresh Debian machine (as root)
+  // they are installed here, once, before any test starts.
+  ensureChromium(loadConfig({ CHROMIUM_PATH: process.env.CHROMIUM_PATH }));
+  ensureTor();
   const runId = randomBytes(4).toString('hex');
   const dataDir = mkdtempSync('/tmp/darkwatch-test-');
   chmodSync(dataDir, 0o755); // the postgres user must reach its cluster below

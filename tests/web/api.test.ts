@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileRules } from '../../rules/index.js';
 import { verifyAuditLog } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { createApiToken, sha256Token } from '../../store/users.js';
@@ -517,6 +518,10 @@ describe('rules and sources', () => {
       yaml: 'rules:\n  - name: web-rule\n    severity: critical\n    query: glock OR beretta\n',
     });
     expect(v2.json().saved[0].version).toBe(2);
+    // What the editor saves is what the match worker compiles.
+    const def = await t.db.query(`select v.definition from rule_versions v join rules r on r.id = v.rule_id where r.name = 'web-rule' and v.version = 2`);
+    expect(() => compileRules([def.rows[0].definition])).not.toThrow();
+    expect(def.rows[0].definition).toMatchObject({ name: 'web-rule', severity: 'critical' });
     const shown = (await c.get('/api/rules/web-rule')).json();
     expect(shown.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
     expect((await c.post('/api/rules/web-rule/enabled', { enabled: false })).statusCode).toBe(200);

@@ -45,11 +45,14 @@ describe('web app in Chromium', () => {
     t = await freshDatabase();
     s = await seed(t.db, canaryUrl);
     pub = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     app = await buildServer({
       db: t.db,
       subscriber: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+      redis,
       redisPrefix: prefix,
     });
+    app.addHook('onClose', async () => redis.disconnect());
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
@@ -280,6 +283,36 @@ describe('web app in Chromium', () => {
     ] as const) {
       await page.goto(`${base}${url}`);
       await page.waitForSelector(wait);
+      if (name === 'sources') {
+        // A source blocked by a CAPTCHA shows as such, and "Crawl now" queues a run.
+        await t.db.query(
+          `update sources set needs_human = 'captcha', needs_human_since = now() where id = $1`,
+          [s.source2Id],
+        );
+        await page.reload();
+        await page.waitForSelector('#sources td.error');
+        await page
+          .locator('#sources tbody tr', { hasText: 'alpha-market' })
+          .locator('button', { hasText: 'Crawl now' })
+          .click();
+        await expect
+          .poll(() => page.locator('#queues').textContent(), { timeout: 10_000 })
+          .toMatch(/crawl: [1-9]\d* waiting/);
+      }
+      if (name === 'rules') {
+        // A second version of the rule, then its history with the diff.
+        const csrf = (await page.getAttribute('meta[name="csrf-token"]', 'content'))!;
+        const saved = await page.request.post(`${base}/api/rules`, {
+          headers: { 'x-csrf-token': csrf },
+          data: { yaml: 'rules:\n  - name: handguns\n    severity: critical\n    query: glock OR beretta\n' },
+        });
+        expect(saved.status()).toBe(200);
+        await page.reload();
+        await page.click('#rules a:text-is("handguns")');
+        await page.waitForSelector('#versions ins');
+        expect(await page.locator('#versions ins').first().textContent()).toMatch(/^\+ /);
+        await page.waitForSelector('#problems li.ok');
+      }
       if (name === 'search') {
         await page.fill('input[name=q]', 'glock');
         await page.click('#search-form button');

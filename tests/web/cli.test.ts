@@ -1,7 +1,8 @@
 // The CLI commands of this area, run as the real executable against a fresh database:
 // user add/passwd/token, alerts list/show/set-status/export, audit verify (and tampering).
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { seed, type Seeded } from './seed.js';
 
@@ -119,4 +120,41 @@ describe('darkwatch user / alerts / audit', () => {
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/TAMPERED at entry \d+/);
   }, 120_000);
+
+  it('serves the app on loopback and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 60_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) {
+            clearTimeout(timer);
+            resolve(out);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      const url = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(line)![1]!;
+      expect(line).toMatch(/Redis channel \S+:alerts/);
+      const doc = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(doc.paths['/api/alerts']).toBeDefined();
+      expect((await fetch(`${url}/api/alerts`)).status).toBe(401);
+      const exited = new Promise<number | null>((r) => child.on('exit', r));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('refuses a bad --port', async () => {
+    const res = await runCli(['serve', '--port', 'eighty'], { env });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/--port must be a number/);
+  });
 });

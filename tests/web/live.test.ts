@@ -69,7 +69,9 @@ describe('live alert stream (SSE over Redis pub/sub)', () => {
     s = await seed(t.db);
     const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
     pub = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    app = await buildServer({ db: t.db, subscriber, redisPrefix: prefix });
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    app = await buildServer({ db: t.db, subscriber, redis, redisPrefix: prefix });
+    app.addHook('onClose', async () => redis.disconnect());
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   });
@@ -115,5 +117,30 @@ describe('live alert stream (SSE over Redis pub/sub)', () => {
   it('refuses the stream without a session', async () => {
     const res = await fetch(`${base}/api/alerts/stream`);
     expect(res.status).toBe(401);
+  });
+
+  it('adds a source, queues a crawl run on the pipeline queues and shows queue depths', async () => {
+    const analyst = await login(app, 'analyst1');
+    const trainee = await login(app, 'trainee1');
+    const onion = `http://${'a'.repeat(56)}.onion/`;
+    const bad = await analyst.post('/api/sources', { name: 'gamma', urls: ['javascript:alert(1)'] });
+    expect(bad.statusCode).toBe(400);
+    const added = await analyst.post('/api/sources', { name: 'gamma-market', kind: 'market', urls: [onion] });
+    expect(added.statusCode, added.body).toBe(200);
+    const id = added.json().id;
+    expect((await trainee.post(`/api/sources/${id}/crawl`)).statusCode).toBe(403);
+    const crawl = await analyst.post(`/api/sources/${id}/crawl`);
+    expect(crawl.statusCode, crawl.body).toBe(200);
+    const run = await t.db.query('select source_id, status from crawl_runs where id = $1', [
+      crawl.json().run,
+    ]);
+    expect(run.rows[0]).toMatchObject({ source_id: id });
+    const queues = (await analyst.get('/api/queues')).json();
+    expect(queues.crawl.waiting + queues.crawl.active + queues.crawl.delayed).toBeGreaterThanOrEqual(1);
+    const audit = await t.db.query(
+      `select action from audit_log where entity_type = 'source' and entity_id = $1 order by id`,
+      [String(id)],
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(['source.add', 'source.crawl']);
   });
 });

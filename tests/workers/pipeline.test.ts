@@ -8,7 +8,6 @@ import { operationalWorkspace } from '../../store/workspaces.js';
 import { startCrawlRun, processCrawlJob } from '../../workers/crawl.js';
 import { runState, runSummary } from '../../workers/progress.js';
 import { startPipeline, type RunningPipeline } from '../../workers/runner.js';
-import { RedisFrontier } from '../../crawler/crawl-run.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import type { PageExtractor } from '../../workers/extract.js';
 
@@ -60,7 +59,7 @@ describe('crawl pipeline against the range', () => {
       name: 'ironbazaar', kind: 'market', urls: [site.url], fetchMode: 'http',
       policy: { requestsPerMinute: 60_000, concurrency: 6, pageBudget: 5000, maxDepth: 8 },
     });
-    const frontier = new RedisFrontier(pipeline.redis, `${prefix}:run`);
+    const frontier = pipeline.frontier;
     const run = await startCrawlRun({ db: t.db, queues: pipeline.queues, frontier }, source, 'manual');
     const state = await waitSettled(pipeline, run.id);
     expect(state.run.status).toBe('completed');
@@ -92,14 +91,14 @@ describe('crawl pipeline against the range', () => {
   it('processes a page job twice without fetching or storing it twice', async () => {
     const ws = await operationalWorkspace(t.db);
     const source = (await getSource(t.db, ws.id, 'ironbazaar'))!;
-    const frontier = new RedisFrontier(pipeline.redis, `${prefix}:run`);
+    const frontier = pipeline.frontier;
     const run = await startCrawlRun({ db: t.db, queues: pipeline.queues, frontier }, source, 'manual');
     await waitSettled(pipeline, run.id);
     const before = await t.db.query<{ n: number }>('select count(*)::int as n from snapshots where crawl_run_id = $1', [run.id]);
     const deps = {
       db: t.db, redis: pipeline.redis, queues: pipeline.queues, frontier,
       politeness: undefined as never, http: undefined as never, browser: () => null,
-      proxyUrl: range.socksUrl, extractorVersion: 'test', log: pino({ level: 'silent' }),
+      proxyUrl: range.socksUrl, extractorVersion: 'test', mirrors: new Map(), log: pino({ level: 'silent' }),
     };
     const outcome = await processCrawlJob(deps, { runId: run.id, url: source.baseUrls[0]!, depth: 0 }, 0, 4);
     expect(outcome).toBe('skipped');

@@ -45,16 +45,42 @@ async function open(name) {
   const d = await api('GET', `/api/rules/${encodeURIComponent(name)}`);
   yaml.value = d.rule.sourceText;
   versions.replaceChildren(
-    ...d.versions.map((v) =>
+    ...d.versions.map((v, i) =>
       el(
         'li',
         {},
         `v${v.version} · ${v.severity} · ${fmtTime(v.createdAt)}`,
-        el('pre', { class: 'mono' }, v.sourceText),
+        i === 0
+          ? el('pre', { class: 'mono' }, v.sourceText)
+          : diffView(d.versions[i - 1].sourceText, v.sourceText),
       ),
     ),
   );
   void validate();
+}
+
+/** Line diff (LCS) of two versions, as lines marked + / - (rule files are small). */
+function diffView(a, b) {
+  const x = a.split('\n').slice(0, 2000);
+  const y = b.split('\n').slice(0, 2000);
+  const dp = Array.from({ length: x.length + 1 }, () => new Uint16Array(y.length + 1));
+  for (let i = x.length - 1; i >= 0; i--) {
+    for (let j = y.length - 1; j >= 0; j--)
+      dp[i][j] = x[i] === y[j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
+  }
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    if (i < x.length && j < y.length && x[i] === y[j]) {
+      out.push(el('span', { class: 'same' }, `  ${x[i]}`));
+      i++;
+      j++;
+    } else if (j < y.length && (i >= x.length || dp[i][j + 1] >= dp[i + 1][j]))
+      out.push(el('ins', {}, `+ ${y[j++]}`));
+    else out.push(el('del', {}, `- ${x[i++]}`));
+  }
+  return el('pre', { class: 'mono diff' }, ...out);
 }
 
 let timer = null;

@@ -5,7 +5,30 @@ const dialog = document.getElementById('session-dialog');
 const form = document.getElementById('session-form');
 let target = null;
 
+async function crawl(s) {
+  try {
+    const r = await api('POST', `/api/sources/${s.id}/crawl`);
+    toast(`crawl run ${r.run} queued for ${s.name}`);
+    await load();
+  } catch (e) {
+    toast(e.message, 'error');
+  }
+}
+
+async function depths() {
+  const out = document.getElementById('queues');
+  try {
+    const q = await api('GET', '/api/queues');
+    out.textContent = Object.entries(q)
+      .map(([name, c]) => `${name}: ${c.waiting} waiting, ${c.active} active, ${c.failed} failed`)
+      .join(' · ');
+  } catch (e) {
+    out.textContent = `queues: ${e.message}`;
+  }
+}
+
 async function load() {
+  void depths();
   const { sources } = await api('GET', '/api/sources');
   tbody.replaceChildren(
     ...sources.map((s) =>
@@ -39,6 +62,12 @@ async function load() {
             'Supply session…',
           ),
         ),
+        el('td', {}, s.lastRun ? `${s.lastRun.status} ${fmtTime(s.lastRun.createdAt)}` : '—'),
+        el(
+          'td',
+          {},
+          el('button', { type: 'button', disabled: !s.enabled, on: { click: () => crawl(s) } }, 'Crawl now'),
+        ),
       ),
     ),
   );
@@ -62,3 +91,22 @@ dialog.addEventListener('close', async () => {
   }
 });
 load().catch((e) => toast(e.message, 'error'));
+
+const addForm = document.getElementById('add-source');
+addForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(addForm);
+  try {
+    await api('POST', '/api/sources', {
+      name: String(f.get('name')),
+      kind: String(f.get('kind')),
+      fetchMode: String(f.get('fetchMode')),
+      urls: String(f.get('urls')).split(/\s+/).filter(Boolean),
+    });
+    addForm.reset();
+    toast('source added');
+    await load();
+  } catch (e) {
+    toast(e.message, 'error');
+  }
+});

@@ -251,11 +251,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
     },
     async (req, reply) => {
       const a = authOf(req);
-      ctx.hub.attach(
-        reply,
-        a.workspaceId,
-        async (msg) => (await getAlert(db, a.workspaceId, msg.alertId)) ?? null,
-      );
+      ctx.hub.attach(reply, a.workspaceId);
     },
   );
 

@@ -131,7 +131,12 @@ const PAGES: Record<string, { title: string; page: string; script: string; body:
     title: 'Sources',
     page: 'sources',
     script: 'sources.js',
-    body: `<h1>Sources</h1><table class="list" id="sources"><thead><tr><th>Name</th><th>Kind</th><th>Mode</th><th>Enabled</th><th>Last success</th><th>Last error</th><th>Error rate</th><th>Blocked</th><th>Session</th></tr></thead><tbody></tbody></table>
+    body: `<h1>Sources</h1><table class="list" id="sources"><thead><tr><th>Name</th><th>Kind</th><th>Mode</th><th>Enabled</th><th>Last success</th><th>Last error</th><th>Error rate</th><th>Blocked</th><th>Session</th><th>Last run</th><th></th></tr></thead><tbody></tbody></table>
+<p id="queues" class="help"></p>
+<form id="add-source" class="filters"><label>Name <input name="name" required size="14"></label>
+<label>Kind <select name="kind"><option>market</option><option>forum</option><option>shop</option><option>paste</option><option>clearnet</option></select></label>
+<label>Mode <select name="fetchMode"><option>http</option><option>browser</option><option>auto</option></select></label>
+<label>URLs (mirrors) <input name="urls" required size="50"></label><button>Add source</button></form>
 <dialog id="session-dialog"><form id="session-form" method="dialog"><p>Cookies for <b id="session-source"></b>, one <code>name=value</code> per line:</p><textarea name="cookies" rows="6" cols="60"></textarea><p><button value="save">Save session</button> <button value="">Cancel</button></p></form></dialog>`,
   },
   search: {

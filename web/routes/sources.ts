@@ -1,13 +1,14 @@
 // Sources and crawl health, supplying a session (cookies) for a source blocked by a login wall or
 // CAPTCHA, and search over stored listings and posts.
 import type { FastifyInstance } from 'fastify';
-import { sourceSessionSchema, formatIssues } from '../../core/schemas.js';
+import { sourceSessionSchema, formatIssues, type SourceInput } from '../../core/schemas.js';
 import { CATEGORIES } from '../../core/types.js';
 import { appendAudit } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { latestRuns } from '../../store/runs.js';
 import { searchListings, searchPosts } from '../../store/search.js';
-import { getSource, getSourceById, listSources, setSourceSession } from '../../store/sources.js';
+import { addSource, getSource, getSourceById, listSources, setSourceSession } from '../../store/sources.js';
+import { startCrawlRun } from '../../workers/crawl.js';
 import { actorOf } from '../../store/users.js';
 import { authOf, HttpError } from '../auth.js';
 import type { AppContext } from '../server.js';
@@ -86,6 +87,73 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: AppContext): voi
         });
       });
       return { ok: true };
+    },
+  );
+
+  app.post(
+    '/api/sources',
+    {
+      config: { perm: 'sources' },
+      schema: {
+        summary: 'Add a source (name, kind, urls, fetchMode, policy…; validated like `darkwatch source add`)',
+        body: { type: 'object', required: ['name', 'urls'] },
+      },
+    },
+    async (req) => {
+      const a = authOf(req);
+      return withTransaction(db, async (tx) => {
+        const src = await addSource(tx, a.workspaceId, req.body as SourceInput);
+        await appendAudit(tx, {
+          actor: actorOf(a.user),
+          workspaceId: a.workspaceId,
+          action: 'source.add',
+          entityType: 'source',
+          entityId: src.id,
+          after: { name: src.name, kind: src.kind, urls: src.baseUrls, fetchMode: src.fetchMode },
+        });
+        const { session: _session, ...rest } = src;
+        return rest;
+      });
+    },
+  );
+
+  app.post(
+    '/api/sources/:id/crawl',
+    {
+      config: { perm: 'sources' },
+      schema: { summary: 'Start a crawl run of the source now (workers pick it up)', params: idParams },
+    },
+    async (req) => {
+      const a = authOf(req);
+      if (!ctx.pipeline)
+        throw new HttpError(503, 'no Redis connection: crawls cannot be queued from this server');
+      const s = await getSourceById(db, a.workspaceId, (req.params as { id: number }).id);
+      if (!s) throw new HttpError(404, 'source not found');
+      if (!s.enabled) throw new HttpError(409, `source "${s.name}" is disabled`);
+      const run = await startCrawlRun({ db, ...ctx.pipeline }, s, 'manual');
+      await withTransaction(db, (tx) =>
+        appendAudit(tx, {
+          actor: actorOf(a.user),
+          workspaceId: a.workspaceId,
+          action: 'source.crawl',
+          entityType: 'source',
+          entityId: s.id,
+          after: { run: run.id },
+        }),
+      );
+      return { run: run.id, status: run.status };
+    },
+  );
+
+  app.get(
+    '/api/queues',
+    { config: { perm: 'read' }, schema: { summary: 'Depth of the pipeline queues (crawl, extract, match)' } },
+    async () => {
+      if (!ctx.pipeline) throw new HttpError(503, 'no Redis connection');
+      const q = ctx.pipeline.queues;
+      const counts = async (queue: typeof q.crawl | typeof q.extract | typeof q.match) =>
+        queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+      return { crawl: await counts(q.crawl), extract: await counts(q.extract), match: await counts(q.match) };
     },
   );
 

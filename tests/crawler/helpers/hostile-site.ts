@@ -160,6 +160,13 @@ export async function startHostileSite(
               "pc.createOffer().then(o=>pc.setLocalDescription(o));setTimeout(()=>{document.getElementById('out').textContent=JSON.stringify(out)},300)}" +
               "catch(e){document.getElementById('out').textContent='error '+e}</script></body></html>",
           );
+      case '/third-party':
+        return res
+          .writeHead(200, htmlHead)
+          .end(
+            `<html><body><p id=p>own</p><script src="http://${otherOnion}/app.js"></script>` +
+              `<script src="/app.js"></script><div id="app"></div></body></html>`,
+          );
       case '/tall':
         return res.writeHead(200, htmlHead).end(PAGE('<div style="height:40000px">tall</div>'));
       case '/header-bomb':

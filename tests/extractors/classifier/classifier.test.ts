@@ -149,6 +149,7 @@ describe('speed', () => {
     const t0 = performance.now();
     for (const r of rows) classify(r.title, r.description);
     const perSecond = rows.length / ((performance.now() - t0) / 1000);
-    expect(perSecond).toBeGreaterThan(1000);
+    // bench/classify.ts measures 2,000–4,700/s on a loaded shared machine; this floor only catches a collapse.
+    expect(perSecond).toBeGreaterThan(500);
   });
 });
