@@ -24,11 +24,11 @@ import { extractGeneric, resolveUrl } from './generic.js';
 import { loadPage } from './load.js';
 import { chooseProfile, extractWithProfile, loadProfiles, type Profile } from './profile.js';
 import type { RawListing, RawPage } from './raw.js';
-import { select } from './select.js';
-import { blockText, trimSpace } from './text.js';
+import { bodyOf, documentOf, select } from './select.js';
+import { blockText, rawText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
-export const EXTRACTOR_VERSION = '1.1.0';
+export const EXTRACTOR_VERSION = '1.1.1';
 
 export type Classifier = (title: string, description: string | null) => Classification | null;
 const noClassifier: Classifier = () => null;
@@ -126,16 +126,21 @@ function finaliseListing(l: RawListing, base: string, classify: Classifier, rate
 }
 
 function entityText($: CheerioAPI): string {
-  const root = $.root().get(0)!;
+  const root = documentOf($);
   const parts: string[] = [blockText(root, 4_000_000, undefined, true)];
-  for (const a of select('a[href]', root.children).slice(0, 5000)) {
-    const href = a.attribs.href ?? '';
-    if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
-      parts.push(href.replace(/^mailto:|^tel:/i, ''));
+  // Keys and addresses sit in textareas and <pre> blocks; their text is raw, not laid out. One walk
+  // collects those and the links.
+  const raw: string[] = [];
+  let links = 0;
+  for (const el of select('a[href], textarea, pre', root.children)) {
+    if (el.name === 'a') {
+      if (++links > 5000) continue;
+      const href = el.attribs.href ?? '';
+      if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
+        parts.push(href.replace(/^mailto:|^tel:/i, ''));
+    } else if (raw.length < 200) raw.push(rawText(el));
   }
-  // Keys and addresses sit in textareas and <pre> blocks; their text is raw, not laid out.
-  for (const el of select('textarea, pre', root.children).slice(0, 200)) parts.push($(el).text());
-  return parts.join('\n');
+  return parts.concat(raw).join('\n');
 }
 
 function languageSample(raw: RawPage, $: CheerioAPI): string {
@@ -149,7 +154,7 @@ function languageSample(raw: RawPage, $: CheerioAPI): string {
       .map((p) => p.body ?? '')
       .join('\n')
       .slice(0, 4000);
-  return blockText($('body').get(0)!, 8000);
+  return blockText(bodyOf(documentOf($)), 8000);
 }
 
 /** Extract one page. Throws ExtractInputError for input that is not an HTML page. */
