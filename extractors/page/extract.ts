@@ -18,6 +18,7 @@ import {
   type RatesTable,
   defaultRatesTable,
 } from '../price.js';
+import { listingQuantity, type Quantity } from '../quantity.js';
 import { countryCode, countryList } from './countries.js';
 import { parseDate } from './dates.js';
 import { extractGeneric, resolveUrl } from './generic.js';
@@ -28,7 +29,7 @@ import { bodyOf, documentOf, select } from './select.js';
 import { blockText, rawText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
-export const EXTRACTOR_VERSION = '1.1.1';
+export const EXTRACTOR_VERSION = '1.2.0';
 
 export type Classifier = (title: string, description: string | null) => Classification | null;
 const noClassifier: Classifier = () => null;
@@ -54,6 +55,11 @@ export interface ExtractMeta {
   ratesDate: string;
   /** EUR conversion per listing (rate and date recorded with the value), same order as listings. */
   eur: Array<EurValue | null>;
+  /**
+   * Quantity and unit per listing (SPEC §3), same order as listings; null where none is stated.
+   * Kept here because SPEC §7's listing JSON has no field for it (stored with the extraction result).
+   */
+  quantity: Array<Quantity | null>;
 }
 
 export interface PageExtraction extends ExtractResult {
@@ -172,12 +178,14 @@ export async function extractPage(
 
   const listings: ExtractedListing[] = [];
   const eur: Array<EurValue | null> = [];
+  const quantity: Array<Quantity | null> = [];
   const vendorUrls = new Map<string, string | null>();
   for (const l of raw.listings) {
     const f = finaliseListing(l, url, classify, rates);
     if (!f) continue;
     listings.push(f.listing);
     eur.push(f.eur);
+    quantity.push(listingQuantity(f.listing.title, f.listing.description));
     if (f.listing.vendor && !vendorUrls.has(f.listing.vendor)) vendorUrls.set(f.listing.vendor, f.vendorUrl);
   }
   const posts: ExtractedPost[] = [];
@@ -221,7 +229,7 @@ export async function extractPage(
     entities,
     language,
     vendors,
-    meta: { extractorVersion: EXTRACTOR_VERSION, via: raw.via, ratesDate: rates.date, eur },
+    meta: { extractorVersion: EXTRACTOR_VERSION, via: raw.via, ratesDate: rates.date, eur, quantity },
   };
 }
 
