@@ -3,7 +3,7 @@
 // in the extraction's meta (stored with the extraction result) — unknown is null, never a guess.
 import { parseAmount } from './price.js';
 
-export type QuantityUnit = 'mg' | 'g' | 'kg' | 'ug' | 'ml' | 'l' | 'oz' | 'lb' | 'pcs' | 'rounds';
+export type QuantityUnit = 'mg' | 'g' | 'kg' | 'ug' | 'ml' | 'l' | 'oz' | 'lb' | 'pcs' | 'sets' | 'rounds';
 
 export interface Quantity {
   /** Packs or pieces for "5 x 100 mg" / "10 pcs of 200 mg" (here 5 / 10); null for a plain "10 g". */
@@ -78,6 +78,19 @@ add('pcs', [
   'pills',
   'units',
 ]);
+add('sets', [
+  'set',
+  'sets',
+  'komplet',
+  'kompleta',
+  'kit',
+  'kits',
+  'комплет',
+  'комплект',
+  'σετ',
+  'takım',
+  'szett',
+]);
 add('rounds', [
   'rounds',
   'round',
@@ -125,7 +138,8 @@ function unitOf(word: string, original: string): QuantityUnit | null {
   return UNITS[word.toLowerCase()] ?? null;
 }
 
-const COUNTED = new Set<QuantityUnit>(['pcs', 'rounds']);
+const COUNTED = new Set<QuantityUnit>(['pcs', 'sets', 'rounds']);
+const VOLUME = new Set<QuantityUnit>(['ml', 'l']);
 
 /** The quantity a text states, or null when it states none (or only ambiguous ones). */
 export function parseQuantity(text: string | null | undefined): Quantity | null {
@@ -139,8 +153,11 @@ export function parseQuantity(text: string | null | undefined): Quantity | null 
     if (count === null || amount === null || !Number.isInteger(count)) continue;
     return { count, amount, unit, text: m[0] };
   }
-  let counted: { n: number; unit: QuantityUnit; text: string } | null = null;
-  let measured: { n: number; unit: QuantityUnit; text: string } | null = null;
+  // First piece count, first round count, first mass or volume; a volume outranks a mass
+  // ("CBD cream 500mg 50 ml" sells 50 ml).
+  let pieces: Found | null = null;
+  let rounds: Found | null = null;
+  let measured: Found | null = null;
   for (const m of s.matchAll(SINGLE)) {
     const unit = unitOf(m[2]!, m[2]!);
     if (!unit) continue;
@@ -148,23 +165,30 @@ export function parseQuantity(text: string | null | undefined): Quantity | null 
       continue;
     const n = number(m[1]!, unit);
     if (n === null) continue;
+    const found = { n, unit, text: m[0] };
     if (COUNTED.has(unit)) {
       if (!Number.isInteger(n)) continue;
-      counted ??= { n, unit, text: m[0] };
-    } else measured ??= { n, unit, text: m[0] };
-    if (counted && measured) break;
+      if (unit === 'rounds') rounds ??= found;
+      else pieces ??= found;
+    } else if (!measured || (VOLUME.has(unit) && !VOLUME.has(measured.unit))) measured = found;
   }
-  if (counted && measured && counted.unit === 'pcs')
-    // "MDMA 200 mg (10 pcs)": ten pieces of 200 mg.
+  // "MDMA 200 mg (10 pcs)": ten pieces of 200 mg.
+  if (pieces && measured && pieces.unit === 'pcs')
     return {
-      count: counted.n,
+      count: pieces.n,
       amount: measured.n,
       unit: measured.unit,
-      text: `${counted.text} × ${measured.text}`,
+      text: `${pieces.text} × ${measured.text}`,
     };
-  if (counted) return { count: null, amount: counted.n, unit: counted.unit, text: counted.text };
-  if (measured) return { count: null, amount: measured.n, unit: measured.unit, text: measured.text };
-  return null;
+  // "AK magazine 30 rd (5 pcs)": five magazines; the rounds are their capacity.
+  const main = pieces ?? rounds ?? measured;
+  return main ? { count: null, amount: main.n, unit: main.unit, text: main.text } : null;
+}
+
+interface Found {
+  n: number;
+  unit: QuantityUnit;
+  text: string;
 }
 
 /** A listing's quantity: the title's if it states one, else the description's. */

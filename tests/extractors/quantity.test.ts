@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractPage } from '../../extractors/page/extract.js';
 import { listingQuantity, parseQuantity } from '../../extractors/quantity.js';
+import { generateWorld } from '../../range/generate/world.js';
+import { buildTruth } from '../../range/truth.js';
 
 const q = (t: string) => {
   const r = parseQuantity(t);
@@ -67,6 +69,11 @@ describe('parseQuantity', () => {
     expect(q('10 g (or 20 g for regulars)')).toEqual({ count: null, amount: 10, unit: 'g' });
     // A fractional piece count is not a count.
     expect(parseQuantity('1.5 pcs')).toBeNull();
+    // Magazines: five of them, the rounds are their capacity.
+    expect(q('AK magazine 30 rd (5 pcs)')).toEqual({ count: null, amount: 5, unit: 'pcs' });
+    // A cream's package volume, not the CBD it contains.
+    expect(q('CBD face cream 500mg 50 ml')).toEqual({ count: null, amount: 50, unit: 'ml' });
+    expect(q('cleaning kit (1 set)')).toEqual({ count: null, amount: 1, unit: 'sets' });
     // Zero and absurd numbers are not quantities.
     expect(parseQuantity('0 g')).toBeNull();
     expect(parseQuantity('9999999999 kg')).toBeNull();
@@ -93,6 +100,27 @@ describe('parseQuantity', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('range listings', () => {
+  it('agree with the ground truth’s quantity for nearly every listing', () => {
+    const truth = buildTruth(generateWorld({ seed: 11, size: 150 }), 0);
+    let agree = 0;
+    for (const l of truth.listings) {
+      const want = parseQuantity(l.unit);
+      const got = listingQuantity(l.title, l.description);
+      expect(want, l.unit).not.toBeNull();
+      // "MDMA 250mg 100 pcs" reads as 100 × 250 mg where the truth says "100 pcs": both count 100.
+      if (
+        got &&
+        want &&
+        ((got.amount === want.amount && got.unit === want.unit) || got.count === want.amount)
+      )
+        agree++;
+    }
+    expect(truth.listings.length).toBeGreaterThan(100);
+    expect(agree / truth.listings.length).toBeGreaterThan(0.97);
   });
 });
 
