@@ -5,10 +5,10 @@ import { UserError } from '../../core/errors.js';
 import { formatProblem, loadRuleFile, type RuleDefinition } from '../../rules/index.js';
 import { compileRules } from '../../rules/index.js';
 import { appendAudit } from '../../store/audit.js';
-import { withTransaction, type Queryable } from '../../store/db.js';
+import { withTransaction } from '../../store/db.js';
 import { listRules, saveRule } from '../../store/rules.js';
+import { storedListings } from '../../store/backtest.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
-import type { Category, MatchableListing } from '../../core/types.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
 
 function loadValid(file: string): { defs: RuleDefinition[]; sourceTexts: Map<string, string> } {
@@ -24,34 +24,6 @@ export function parseSince(text: string, now = new Date()): Date {
   if (!m) throw new UserError(`--since must look like 30d, 12h or 90m, got "${text}"`);
   const ms = Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
   return new Date(now.getTime() - ms);
-}
-
-async function* storedListings(db: Queryable, workspaceId: number, since: Date, batch = 2000): AsyncGenerator<MatchableListing> {
-  let lastId = 0;
-  for (;;) {
-    const { rows } = await db.query<{
-      id: number; title: string; description: string | null; price_amount: number | null; price_currency: string | null;
-      price_eur: number | null; vendor_name: string | null; category_path: string | null; category: Category | null;
-      category_confidence: number | null; ships_from: string | null; ships_to: string[] | null; url: string; language: string | null; site: string;
-    }>(
-      `select l.id, l.title, l.description, l.price_amount, l.price_currency, l.price_eur, l.vendor_name, l.category_path, l.category,
-              l.category_confidence, l.ships_from, l.ships_to, l.url, l.language, s.name as site
-         from listings l join sources s on s.id = l.source_id
-        where l.workspace_id = $1 and l.last_seen >= $2 and l.id > $3 order by l.id limit $4`,
-      [workspaceId, since, lastId, batch],
-    );
-    if (rows.length === 0) return;
-    for (const r of rows) {
-      lastId = r.id;
-      yield {
-        id: String(r.id), site: r.site, title: r.title, description: r.description,
-        price: r.price_amount !== null && r.price_currency ? { amount: r.price_amount, currency: r.price_currency } : null,
-        priceEur: r.price_eur, vendor: r.vendor_name, category: r.category_path,
-        classification: r.category ? { label: r.category, confidence: r.category_confidence ?? 0 } : null,
-        shipsFrom: r.ships_from, shipsTo: r.ships_to, url: r.url, language: r.language, currency: r.price_currency,
-      };
-    }
-  }
 }
 
 export function register(program: Command): void {

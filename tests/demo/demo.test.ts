@@ -14,6 +14,7 @@ import { generateWorld } from '../../range/generate/world.js';
 import { compileRules, loadRuleFile } from '../../rules/index.js';
 import { dropDatabase } from '../../services/postgres.js';
 import type { RunSummary } from '../../workers/progress.js';
+import { analystWalkthrough } from './walkthrough.js';
 import '../setup/types.js';
 
 const SEED = 1;
@@ -201,4 +202,16 @@ describe('darkwatch demo', () => {
     );
     expect(rows[0]!.n).toBeGreaterThan(0);
   });
+
+  it("takes the analyst through the demo's alerts in Chromium (the walkthrough's screenshots)", async () => {
+    const walk = await analystWalkthrough(demo.url, demo.login, demo.pipeline.db);
+    const open = await demo.pipeline.db.query<{ n: number }>(`select count(*)::int as n from alerts where status in ('new', 'in_review')`);
+    expect(walk.queueRows).toBeGreaterThan(0);
+    expect(walk.queueRows).toBeLessThanOrEqual(open.rows[0]!.n);
+    expect(walk.frameText.length).toBeGreaterThan(0);
+    expect(walk.sha256Shown).toBe(walk.sha256Stored);
+    expect(walk.escalatedStatus).toBe('escalated');
+    expect(walk.packageFiles).toEqual(expect.arrayContaining(['manifest.json', 'case.json', `alerts/${walk.alertId}.json`]));
+    expect(walk.manifestAlerts).toEqual([walk.alertId]);
+  }, 120_000);
 });

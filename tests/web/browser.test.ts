@@ -324,4 +324,143 @@ describe('web app in Chromium', () => {
     await login.screenshot({ path: path.join(SHOTS, 'login.png') });
     await login.close();
   }, 120_000);
+
+  it('backtests a draft rule from the editor without saving it or creating alerts', async () => {
+    const { context, page, dialogs } = await loggedIn('analyst1');
+    const alertsBefore = (await t.db.query('select count(*)::int as n from alerts')).rows[0].n;
+    await page.goto(`${base}/rules`);
+    await page.waitForSelector('#rules tbody tr');
+    await page.fill(
+      '#yaml',
+      'rules:\n  - name: draft-pistols\n    severity: high\n    query: glock OR beretta\n',
+    );
+    await page.waitForSelector('#problems li.ok');
+    await page.selectOption('#bt-since', '365d');
+    await page.click('#backtest');
+    await page.waitForSelector('#bt-summary');
+    expect(await page.locator('#bt-summary').textContent()).toMatch(
+      /^Would have fired [1-9]\d* times? over \d+ listings/,
+    );
+    const marks = await page.locator('.bt-rule[data-rule="draft-pistols"] .bt-title mark').allTextContents();
+    expect(marks.map((m) => m.toLowerCase()).sort()).toEqual(expect.arrayContaining(['beretta', 'glock']));
+    // The XSS listing title in the stored data stays text here too.
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    await page.screenshot({ path: path.join(SHOTS, 'rules-backtest.png'), fullPage: true });
+    // A broken draft: the error shows, with line and column, and nothing runs.
+    await page.fill('#yaml', 'rules:\n  - name: broken\n    query: "(glock OR"\n');
+    await page.click('#backtest');
+    await expect
+      .poll(() => page.locator('#bt-summary').textContent())
+      .toMatch(/Backtest failed: invalid rules/);
+    await expect
+      .poll(() => page.locator('#problems li').first().textContent())
+      .toMatch(/^line \d+, column \d+/);
+    expect((await t.db.query('select count(*)::int as n from alerts')).rows[0].n).toBe(alertsBefore);
+    expect(
+      (await t.db.query(`select count(*)::int as n from rules where name = 'draft-pistols'`)).rows[0].n,
+    ).toBe(0);
+    expect(dialogs).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it("edits a source's crawl policy, with the server's validation errors shown in the form", async () => {
+    const { context, page, dialogs } = await loggedIn('admin1');
+    await page.goto(`${base}/sources`);
+    const row = page.locator('#sources tbody tr', { hasText: 'beta-market' });
+    await row.waitFor();
+    await row.locator('button', { hasText: 'Edit…' }).click();
+    await page.waitForSelector('#edit-dialog[open]');
+    await page.fill('#edit-form input[name=requestsPerMinute]', '30');
+    await page.fill('#edit-form input[name=recrawlIntervalSec]', '7200');
+    await page.selectOption('#edit-form select[name=fetchMode]', 'browser');
+    await page.fill('#edit-form textarea[name=include]', 're:(a)\\1');
+    await page.click('#edit-save');
+    await expect.poll(() => page.locator('#edit-error').textContent()).toMatch(/invalid include pattern/);
+    expect(await page.locator('#edit-dialog[open]').count()).toBe(1);
+    await page.fill('#edit-form textarea[name=include]', '/item/*\nre:^/forum/t/[0-9]+$');
+    await page.screenshot({ path: path.join(SHOTS, 'sources-edit.png'), fullPage: true });
+    await page.click('#edit-save');
+    await expect.poll(() => page.locator('#edit-dialog[open]').count()).toBe(0);
+    await expect
+      .poll(() => row.locator('td.policy').textContent())
+      .toMatch(/30\/min.*recrawl every 7200 s.*include 2/);
+    const stored = await t.db.query<{
+      fetch_mode: string;
+      policy: { requestsPerMinute: number; include: string[] };
+    }>('select fetch_mode, policy from sources where id = $1', [s.source2Id]);
+    expect(stored.rows[0]!.fetch_mode).toBe('browser');
+    expect(stored.rows[0]!.policy.requestsPerMinute).toBe(30);
+    expect(stored.rows[0]!.policy.include).toEqual(['/item/*', 're:^/forum/t/[0-9]+$']);
+    const audit = await t.db.query(
+      `select count(*)::int as n from audit_log where action = 'source.update' and entity_id = $1`,
+      [String(s.source2Id)],
+    );
+    expect(audit.rows[0].n).toBe(1);
+    expect(dialogs).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('lets an admin manage webhooks and an analyst add and lift a suppression', async () => {
+    const admin = await loggedIn('admin1');
+    let page = admin.page;
+    await page.goto(`${base}/webhooks`);
+    await page.waitForSelector('#add-webhook:not([hidden])');
+    await page.fill('#add-webhook input[name=url]', 'https://receiver.example/darkwatch');
+    await page.selectOption('#add-webhook select[name=minSeverity]', 'critical');
+    await page.click('#add-webhook button');
+    await page.waitForSelector('#secret:not([hidden])');
+    const secret = await page.locator('#secret-value').textContent();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    const row = page.locator('#webhooks tbody tr', { hasText: 'https://receiver.example/darkwatch' });
+    await row.waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'webhooks.png'), fullPage: true });
+    await row.locator('input[type=checkbox]').uncheck();
+    const hookId = Number(await row.getAttribute('data-id'));
+    await expect
+      .poll(
+        async () =>
+          (await t.db.query('select enabled from webhooks where id = $1', [hookId])).rows[0].enabled,
+      )
+      .toBe(false);
+    // After a reload the secret is nowhere on the page.
+    await page.reload();
+    await page.waitForSelector('#webhooks tbody tr');
+    expect(await page.content()).not.toContain(secret!);
+    expect(admin.dialogs).toEqual([]);
+    await admin.context.close();
+
+    const analyst = await loggedIn('analyst1');
+    page = analyst.page;
+    await page.goto(`${base}/webhooks`);
+    await page.waitForSelector('#webhooks tbody tr');
+    expect(await page.locator('#add-webhook').isHidden()).toBe(true);
+    expect(await page.locator('#webhooks tbody input[type=checkbox]').first().isDisabled()).toBe(true);
+    await page.goto(`${base}/suppressions`);
+    await page.waitForSelector('#add-suppression select[name=rule] option', { state: 'attached' });
+    await page.selectOption('#add-suppression select[name=rule]', 'handguns');
+    await page.selectOption('#add-suppression select[name=type]', 'vendor');
+    await page.fill('#add-suppression input[name=value]', 'GunSmith');
+    await page.fill('#add-suppression input[name=reason]', XSS);
+    await page.click('#add-suppression button');
+    const sRow = page.locator('#suppressions tbody tr', { hasText: 'vendor gunsmith' });
+    await sRow.waitFor();
+    expect(await sRow.locator('td').nth(3).textContent()).toBe(XSS);
+    expect(await sRow.locator('td.state').textContent()).toBe('active');
+    await page.screenshot({ path: path.join(SHOTS, 'suppressions.png'), fullPage: true });
+    const supId = Number(await sRow.getAttribute('data-id'));
+    await sRow.locator('button.lift').click();
+    await expect.poll(() => page.locator(`#suppressions tbody tr[data-id="${supId}"]`).count()).toBe(0);
+    await page.check('#show-all');
+    await expect
+      .poll(() => page.locator(`#suppressions tbody tr[data-id="${supId}"] td.state`).textContent())
+      .toBe('ended');
+    const actions = await t.db.query(
+      `select action from audit_log where entity_type = 'suppression' and entity_id = $1 order by id`,
+      [String(supId)],
+    );
+    expect(actions.rows.map((r) => r.action)).toEqual(['suppression.add', 'suppression.lift']);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(analyst.dialogs).toEqual([]);
+    await analyst.context.close();
+  }, 90_000);
 });
