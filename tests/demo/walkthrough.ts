@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
 import type { Db } from '../../store/db.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 export const SHOTS = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -36,18 +36,7 @@ export async function analystWalkthrough(
 ): Promise<AnalystWalk> {
   const base = url.replace(/\/$/, '');
   mkdirSync(SHOTS, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchChromium();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dw-walk-'));
   try {
     const context = await browser.newContext({

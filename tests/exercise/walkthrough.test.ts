@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { chromium, type Browser, type Page } from 'playwright';
+import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExercise, type ExerciseRun } from '../../range/exercises/run.js';
 import { generateWorld } from '../../range/generate/world.js';
@@ -22,6 +22,7 @@ import { exercisePrefix } from '../../web/live.js';
 import { buildServer } from '../../web/server.js';
 import { defaultPageExtractor, EXTRACTOR_VERSION } from '../../workers/page-extractor.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 const REGION = ['AL', 'BA', 'BG', 'GR', 'HU', 'MD', 'ME', 'MK', 'RO', 'RS', 'TR', 'XK'];
@@ -72,18 +73,7 @@ describe('a training exercise in the browser', () => {
     app.addHook('onClose', async () => cmd.disconnect());
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
 
@@ -125,7 +115,7 @@ describe('a training exercise in the browser', () => {
     const exerciseId = Number(await trainer.locator('#created-id').textContent());
     expect(exerciseId).toBeGreaterThan(0);
     await expect
-      .poll(() => trainer.locator('#report-title').textContent())
+      .poll(() => trainer.locator('#report-title').textContent(), { timeout: 20_000 })
       .toContain('Handguns shipped from the region');
     await trainer.screenshot({ path: path.join(SHOTS, 'walkthrough-trainer-create.png'), fullPage: true });
     const ws = (
@@ -144,7 +134,7 @@ describe('a training exercise in the browser', () => {
     await trainee.waitForSelector('#rules tbody tr');
     await trainee.screenshot({ path: path.join(SHOTS, 'walkthrough-trainee-rules.png') });
     await trainee.goto(`${base}/`);
-    await expect.poll(() => trainee.locator('#live.on').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => trainee.locator('#live.on').count(), { timeout: 20_000 }).toBe(1);
     expect(await trainee.locator('#queue tbody tr').count()).toBe(0);
 
     // 3. `darkwatch exercise start`: the range and the exercise's own pipeline crawl into the workspace.
@@ -212,10 +202,10 @@ describe('a training exercise in the browser', () => {
     await trainer.click('#reset-dialog button[value="reset"]');
     await expect
       .poll(() => trainer.locator(`#exercises tr[data-id="${exerciseId}"] .status`).textContent(), {
-        timeout: 10_000,
+        timeout: 20_000,
       })
       .toBe('created');
-    await expect.poll(() => row.locator('td.escalated').textContent()).toBe('0');
+    await expect.poll(() => row.locator('td.escalated').textContent(), { timeout: 20_000 }).toBe('0');
     const left = await t.db.query<{ n: number }>(
       'select count(*)::int as n from alerts where workspace_id = $1',
       [ws],
