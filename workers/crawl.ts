@@ -6,14 +6,12 @@
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { planLinks, planSeeds, RedisFrontier, type FrontierEntry } from '../crawler/crawl-run.js';
+import { capturePage, snapshotFields, type CapturedPage } from '../crawler/capture.js';
 import type { BrowserFetcher } from '../crawler/fetch-browser.js';
 import type { TsaClient } from '../crawler/timestamp.js';
-import { FetchError, type FetchErrorCode, type HttpFetcher, type HttpFetchResult } from '../crawler/fetch-http.js';
-import { needsJavaScript } from '../crawler/escalate.js';
-import { extractLinks } from '../crawler/links.js';
+import { FetchError, type FetchErrorCode, type HttpFetcher } from '../crawler/fetch-http.js';
 import { fetchMirrorList, MirrorSet, withFailover } from '../crawler/mirrors.js';
-import { detectObstacle } from '../crawler/obstacles.js';
-import { isBackoffStatus, type Politeness } from '../crawler/politeness.js';
+import { isBackoffStatus, type Politeness, type SourceLimits } from '../crawler/politeness.js';
 import { sourceIdentity } from '../crawler/proxy.js';
 import { Scope } from '../crawler/scope.js';
 import { errorMessage } from '../core/errors.js';
@@ -92,49 +90,28 @@ export async function startCrawlRun(deps: Pick<CrawlDeps, 'db' | 'frontier' | 'q
   return run;
 }
 
-interface Fetched {
-  http: HttpFetchResult;
-  /** Present when the page went through Chromium. */
-  rendered: { html: string; screenshot: Buffer; finalUrl: string } | null;
-}
-
-/** One fetch of one URL on one mirror, escalating to the browser when the source allows it. */
-async function fetchOnce(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
-  const identity = sourceIdentity(source.id);
-  const common = {
-    identity,
-    session: source.session,
-    allowImages: source.policy.allowImages,
-    inScope: (u: string) => scope.decide(u, 0).ok,
-  };
-  const useBrowser = async (): Promise<Fetched> => {
-    const browser = deps.browser();
-    if (!browser) throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
-    const r = await browser.fetch(url, {
-      ...common,
-      javascript: source.policy.javascript || source.fetchMode === 'auto',
+/** One fetch of one URL on one mirror, in the source's mode (auto escalates to the browser). */
+function fetchOnce(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<CapturedPage> {
+  return capturePage(
+    url,
+    {
+      identity: sourceIdentity(source.id),
+      fetchMode: source.fetchMode,
+      policy: source.policy,
+      session: source.session,
+      inScope: (u: string) => scope.decide(u, 0).ok,
       // Scripts and styles served by the site's mirrors belong to the page; everything else is blocked.
-      subresourceOrigins: [...scope.siteOrigins],
-    });
-    return { http: r.document, rendered: { html: r.renderedHtml, screenshot: r.screenshot, finalUrl: r.finalUrl } };
-  };
-  if (source.fetchMode === 'browser') return useBrowser();
-  const http = await deps.http.fetch(url, { ...common, proxyUrl: deps.proxyUrl });
-  if (source.fetchMode === 'auto' && http.status < 400) {
-    const decision = needsJavaScript({ status: http.status, contentType: http.contentType, html: http.body });
-    if (decision.escalate) {
-      deps.log.debug({ url, reason: decision.reason }, 'escalating to browser');
-      return useBrowser();
-    }
-  }
-  return { http, rendered: null };
+      origins: [...scope.siteOrigins],
+    },
+    { proxyUrl: deps.proxyUrl, http: deps.http, browser: deps.browser },
+  );
 }
 
 /**
  * Fetch a canonical URL on the first mirror that answers. Mirror health is kept per process: a
  * mirror that is down is skipped for a cool-down, then tried again.
  */
-async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
+async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<CapturedPage> {
   const origins = source.baseUrls.map((b) => new URL(b).origin);
   let set = deps.mirrors.get(source.id);
   if (!set) {
@@ -144,6 +121,15 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
   for (const origin of origins) set.add(origin);
   const { result } = await withFailover(set, (origin) => fetchOnce(deps, source, scope.onMirror(url, origin), scope));
   return result;
+}
+
+/** One token bucket and concurrency cap per source, shared by every worker process. */
+function politenessKey(source: SourceRecord): string {
+  return String(source.id);
+}
+
+function politenessLimits(source: SourceRecord): SourceLimits {
+  return { requestsPerMinute: source.policy.requestsPerMinute, concurrency: source.policy.concurrency };
 }
 
 /**
@@ -170,29 +156,6 @@ async function refreshMirrors(deps: CrawlDeps, source: SourceRecord): Promise<vo
   }
 }
 
-function snapshotOf(source: SourceRecord, runId: number, url: string, f: Fetched): NewSnapshot {
-  const h = f.http;
-  const decodedDiffers = !h.bodyBytes.equals(h.rawBytes);
-  return {
-    workspaceId: source.workspaceId,
-    sourceId: source.id,
-    crawlRunId: runId,
-    url,
-    finalUrl: f.rendered?.finalUrl ?? h.finalUrl,
-    statusCode: h.status,
-    requestHeaders: h.request.headers,
-    responseHeaders: h.headers,
-    body: h.rawBytes,
-    document: f.rendered ? Buffer.from(f.rendered.html, 'utf8') : decodedDiffers ? h.bodyBytes : null,
-    contentType: h.contentType,
-    screenshot: f.rendered?.screenshot ?? null,
-    fetchMode: f.rendered ? 'browser' : 'http',
-    proxyIdentity: sourceIdentity(source.id),
-    capturedAt: new Date(h.timings.startedAt),
-    timings: { connectMs: h.timings.connectMs, firstByteMs: h.timings.firstByteMs, totalMs: h.timings.totalMs },
-  };
-}
-
 export type CrawlOutcome = 'fetched' | 'failed' | 'blocked' | 'skipped';
 
 /**
@@ -211,30 +174,36 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
 
   if (job.depth === 0) await refreshMirrors(deps, source).catch((err) => deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'));
   const scope = scopeFor(source);
-  const limits = { requestsPerMinute: source.policy.requestsPerMinute, concurrency: source.policy.concurrency };
-  const key = String(source.id);
-  let fetched: Fetched;
+  const limits = politenessLimits(source);
+  const key = politenessKey(source);
+  let page: CapturedPage;
   try {
-    fetched = await deps.politeness.run(key, limits, () => fetchPage(deps, source, job.url, scope), {
-      statusOf: (f) => ({ status: f.http.status, headers: f.http.headers }),
+    page = await deps.politeness.run(key, limits, () => fetchPage(deps, source, job.url, scope), {
+      statusOf: (p) => ({ status: p.document.status, headers: p.document.headers }),
     });
   } catch (err) {
     return failOrRetry(deps, run, source, job, err, attempt, maxAttempts);
   }
 
-  const status = fetched.http.status;
+  const status = page.document.status;
   if (isBackoffStatus(status) || status >= 500) {
     // politeness.run has already paused the source (Retry-After or backoff) for every worker.
     return failOrRetry(deps, run, source, job, new Error(`HTTP ${status}`), attempt, maxAttempts);
   }
 
-  const capture = snapshotOf(source, run.id, job.url, fetched);
+  // The canonical URL (mirrors folded onto the primary) names the capture; finalUrl says where it came from.
+  const capture: NewSnapshot = {
+    ...snapshotFields(page),
+    url: job.url,
+    workspaceId: source.workspaceId,
+    sourceId: source.id,
+    crawlRunId: run.id,
+  };
   // Snapshots are immutable, so the token must exist before the row does; a TSA outage stores the
   // capture without one (stampOrNull logs it) rather than losing it.
   if (deps.tsa) capture.tsaToken = await deps.tsa.stampOrNull(sha256Hex(capture.body));
   const { snapshot } = await recordSnapshot(deps.db, capture);
-  const html = fetched.rendered?.html ?? fetched.http.body;
-  const obstacle = detectObstacle({ status, headers: fetched.http.headers, html, url: job.url });
+  const obstacle = page.obstacle;
   if (obstacle?.needsPerson) {
     await setUrlStatus(deps.db, run.id, job.url, 'blocked', { snapshotId: snapshot.id, error: obstacle.reason });
     await markNeedsHuman(deps.db, source.id, obstacle.reason);
@@ -247,7 +216,7 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   if (status < 400) {
     // Children are in the frontier before this page is closed, so the run can never look finished
     // while a page is still adding links.
-    await admitLinks(deps, source, scope, run, job, html, fetched.rendered?.finalUrl ?? fetched.http.finalUrl);
+    await admitLinks(deps, source, scope, run, job, page.links);
     await addExtractJob(deps.queues, { snapshotId: snapshot.id });
   }
   await setUrlStatus(deps.db, run.id, job.url, 'fetched', { snapshotId: snapshot.id });
@@ -257,8 +226,7 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   return 'fetched';
 }
 
-async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, run: CrawlRun, job: CrawlJob, html: string, pageUrl: string) {
-  const links = extractLinks(html, pageUrl, { allowImages: source.policy.allowImages }).map((l) => l.url);
+async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, run: CrawlRun, job: CrawlJob, links: string[]) {
   const parent: FrontierEntry = { url: job.url, depth: job.depth, parent: null };
   const plan = planLinks(scope, parent, links);
   const { admitted, dropped } = await deps.frontier.admit(String(run.id), source.policy.pageBudget, plan);
