@@ -141,7 +141,13 @@ async function refreshMirrors(deps: CrawlDeps, source: SourceRecord): Promise<vo
   const primary = new URL(source.baseUrls[0]!).origin;
   const verdict = await fetchMirrorList(
     async (u) => {
-      const r = await deps.http.fetch(u, { proxyUrl: deps.proxyUrl, identity: sourceIdentity(source.id), session: source.session });
+      // A request like any other: it takes a token from the source's bucket and a concurrency slot.
+      const r = await deps.politeness.run(
+        politenessKey(source),
+        politenessLimits(source),
+        () => deps.http.fetch(u, { proxyUrl: deps.proxyUrl, identity: sourceIdentity(source.id), session: source.session }),
+        { statusOf: (res) => ({ status: res.status, headers: res.headers }) },
+      );
       return { status: r.status, body: r.body };
     },
     primary,
