@@ -32,6 +32,9 @@ export const CHROMIUM_ARGS = [
   // No --disable-features here: Chromium honours only the last such switch, and Playwright's own
   // (which keeps http:// navigations off HTTPS-Upgrades) must stay in effect.
   '--dns-prefetch-disable',
+  // Chromium asks Google's autofill server about every form it sees (and reports submissions),
+  // through the context's proxy — i.e. with the source's identity. Point it at a dead loopback port.
+  '--autofill-server-url=http://127.0.0.1:9/',
 ];
 
 export interface BrowserFetcherOptions {
@@ -76,6 +79,28 @@ export interface BrowserFetchResult {
   proxyIdentity: string;
   requests: { subresources: number; blocked: number; failed: number };
   timings: { startedAt: string; totalMs: number };
+}
+
+export interface BrowserLoginOptions {
+  identity: string;
+  /** Field name → value (already resolved); typed into `[name="…"]`. */
+  fields: Record<string, string>;
+  /** What to click to submit (default: the form's submit button). */
+  submitSelector?: string;
+  /** Cookies the source already holds (a CAPTCHA pass, say). */
+  cookies: SourceSession['cookies'];
+  javascript: boolean;
+  /** Origins besides the login page's own that may serve its scripts and styles. */
+  origins?: string[];
+  timeoutMs?: number;
+}
+
+export interface BrowserLoginResult {
+  /** Status of the last main-frame document (0 if none was seen). */
+  status: number;
+  html: string;
+  finalUrl: string;
+  cookies: SourceSession['cookies'];
 }
 
 interface FetchState {
@@ -407,6 +432,71 @@ export class BrowserFetcher {
     }
     st.requests.subresources++;
     return route.continue();
+  }
+
+  /**
+   * A scripted login in a throwaway context (never pooled: a form POST must reach the site as
+   * Chromium sends it, and the context's cookies are the result). Same forwarder, same identity,
+   * same rules: images off, only the site's origins. Returns the cookies the login left.
+   */
+  async login(url: string, o: BrowserLoginOptions): Promise<BrowserLoginResult> {
+    const browser = await this.launch();
+    const fwd = await this.forwarder(o.identity);
+    const timeout = o.timeoutMs ?? 60_000;
+    const ctx = await browser.newContext({
+      proxy: { server: fwd.url },
+      javaScriptEnabled: o.javascript,
+      serviceWorkers: 'block',
+      acceptDownloads: false,
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0',
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
+    try {
+      const origin = new URL(url).origin;
+      if (o.cookies.length)
+        await ctx.addCookies(
+          o.cookies.map((c) =>
+            c.domain ? { name: c.name, value: c.value, domain: c.domain, path: c.path ?? '/' } : { name: c.name, value: c.value, url: origin },
+          ),
+        );
+      const allowed = new Set([origin, ...(o.origins ?? [])]);
+      await ctx.route('**/*', (route) => {
+        const req = route.request();
+        const type = req.resourceType();
+        let reqOrigin = '';
+        try {
+          reqOrigin = new URL(req.url()).origin;
+        } catch {
+          /* not a URL: blocked below */
+        }
+        if (type === 'image' || type === 'media' || !allowed.has(reqOrigin)) return route.abort('blockedbyclient');
+        return route.continue();
+      });
+      const page = await ctx.newPage();
+      let status = 0;
+      page.on('response', (r) => {
+        if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) status = r.status();
+      });
+      await page.goto(url, { waitUntil: 'load', timeout });
+      for (const [name, value] of Object.entries(o.fields)) {
+        const field = page.locator(`[name="${name.replace(/["\\]/g, '')}"]`).first();
+        if ((await field.count()) === 0) throw new Error(`no field named "${name}" on the login page`);
+        if ((await field.getAttribute('type'))?.toLowerCase() === 'hidden')
+          await field.evaluate((el, v) => ((el as unknown as { value: string }).value = v), value);
+        else await field.fill(value, { timeout });
+      }
+      const submit = page.locator(o.submitSelector ?? 'form button[type=submit], form input[type=submit], form button:not([type])').first();
+      if ((await submit.count()) === 0) throw new Error(`no submit control matches ${JSON.stringify(o.submitSelector ?? 'the form submit button')}`);
+      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout }).catch(() => null);
+      await submit.click({ timeout });
+      await navigated;
+      await page.waitForLoadState('load', { timeout });
+      const cookies = (await ctx.cookies()).map((c) => ({ name: c.name, value: c.value, domain: c.domain.replace(/^\./, ''), path: c.path }));
+      return { status, html: await page.content(), finalUrl: page.url(), cookies };
+    } finally {
+      await ctx.close().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import { capturePage, snapshotFields, type CapturedPage } from '../crawler/captu
 import type { BrowserFetcher } from '../crawler/fetch-browser.js';
 import type { TsaClient } from '../crawler/timestamp.js';
 import { FetchError, type FetchErrorCode, type HttpFetcher } from '../crawler/fetch-http.js';
+import { LoginError, performLogin } from '../crawler/login.js';
 import { fetchMirrorList, MirrorSet, withFailover } from '../crawler/mirrors.js';
 import { isBackoffStatus, type Politeness, type SourceLimits } from '../crawler/politeness.js';
 import { sourceIdentity } from '../crawler/proxy.js';
@@ -28,7 +29,7 @@ import {
   type CrawlRun,
   type RunTrigger,
 } from '../store/runs.js';
-import { addMirror, getSourceById, markNeedsHuman, recordSourceHealth, type SourceRecord } from '../store/sources.js';
+import { addMirror, getSourceById, markNeedsHuman, recordSourceHealth, setSessionCookies, type SourceRecord } from '../store/sources.js';
 import { finalizeRunIfDone } from './finalize.js';
 import { addCrawlJobs, addExtractJob, type CrawlJob, type PipelineQueues } from './queues.js';
 
@@ -173,20 +174,38 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
   const state = await getUrlState(deps.db, job.runId, job.url);
   if (state && state.status !== 'queued' && state.status !== 'fetching') return 'skipped';
-  const source = await getSourceById(deps.db, run.workspaceId, run.sourceId);
+  let source = await getSourceById(deps.db, run.workspaceId, run.sourceId);
   if (!source) return 'skipped';
   await markRunStarted(deps.db, run.id);
   await setUrlStatus(deps.db, run.id, job.url, 'fetching', { countAttempt: true });
 
   if (job.depth === 0) await refreshMirrors(deps, source).catch((err) => deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'));
   const scope = scopeFor(source);
-  const limits = politenessLimits(source);
-  const key = politenessKey(source);
-  let page: CapturedPage;
-  try {
-    page = await deps.politeness.run(key, limits, () => fetchPage(deps, source, job.url, scope), {
+  const fetchPolitely = (s: SourceRecord) =>
+    deps.politeness.run(politenessKey(s), politenessLimits(s), () => fetchPage(deps, s, job.url, scope), {
       statusOf: (p) => ({ status: p.document.status, headers: p.document.headers }),
     });
+  let page: CapturedPage;
+  let loginFailure: string | null = null;
+  try {
+    // A source with a login recipe and no session yet logs in before its first page.
+    if (job.depth === 0 && source.session?.login && source.session.cookies.length === 0) {
+      const r = await loginForSource(deps, run, source, scope);
+      if ('failed' in r) return blockRun(deps, run, source, job, r.failed, null);
+      source = r.source;
+    }
+    page = await fetchPolitely(source);
+    // A login wall on a source with a recipe: log in (once per wall, whichever worker gets there
+    // first), then fetch the page again with the new session. Nothing of the wall is stored.
+    if (page.obstacle?.kind === 'login_wall' && source.session?.login) {
+      const r = await loginForSource(deps, run, source, scope);
+      if ('failed' in r) loginFailure = r.failed;
+      else {
+        source = r.source;
+        page = await fetchPolitely(source);
+        if (page.obstacle?.kind === 'login_wall') loginFailure = `${LOGIN_FAILED}: the login wall is still there after logging in`;
+      }
+    }
   } catch (err) {
     return failOrRetry(deps, run, source, job, err, attempt, maxAttempts);
   }
@@ -210,14 +229,7 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   if (deps.tsa) capture.tsaToken = await deps.tsa.stampOrNull(sha256Hex(capture.body));
   const { snapshot } = await recordSnapshot(deps.db, capture);
   const obstacle = page.obstacle;
-  if (obstacle?.needsPerson) {
-    await setUrlStatus(deps.db, run.id, job.url, 'blocked', { snapshotId: snapshot.id, error: obstacle.reason });
-    await markNeedsHuman(deps.db, source.id, obstacle.reason);
-    await finishRun(deps.db, run.id, 'blocked', obstacle.reason);
-    await finalizeRunIfDone(deps.db, run.id, deps.extractorVersion);
-    deps.log.warn({ source: source.name, reason: obstacle.reason }, 'source needs a person');
-    return 'blocked';
-  }
+  if (obstacle?.needsPerson) return blockRun(deps, run, source, job, loginFailure ?? obstacle.reason, snapshot.id);
 
   if (status < 400) {
     // Children are in the frontier before this page is closed, so the run can never look finished
@@ -230,6 +242,103 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   await recordSourceHealth(deps.db, source.id, true);
   await finishIfDone(deps, run.id);
   return 'fetched';
+}
+
+/** The source needs a person (login wall, CAPTCHA, failed scripted login): the run stops here. */
+async function blockRun(
+  deps: CrawlDeps,
+  run: CrawlRun,
+  source: SourceRecord,
+  job: CrawlJob,
+  reason: string,
+  snapshotId: number | null,
+): Promise<CrawlOutcome> {
+  await setUrlStatus(deps.db, run.id, job.url, 'blocked', { snapshotId, error: reason });
+  await markNeedsHuman(deps.db, source.id, reason);
+  await finishRun(deps.db, run.id, 'blocked', reason);
+  await finalizeRunIfDone(deps.db, run.id, deps.extractorVersion);
+  deps.log.warn({ source: source.name, reason }, 'source needs a person');
+  return 'blocked';
+}
+
+/** Reason prefix of a scripted login that failed: no worker tries the recipe again until a person acts. */
+export const LOGIN_FAILED = 'scripted login failed';
+/** Logins one run may perform before the wall counts as unbeatable (sessions that expire at once). */
+const MAX_LOGINS_PER_RUN = 3;
+/** Advisory-lock namespace ('dwlg'): one login per source at a time, across every worker process. */
+const LOGIN_LOCK = 0x64776c67;
+
+function sessionKey(session: SourceRecord['session']): string {
+  return JSON.stringify((session?.cookies ?? []).map((c) => [c.name, c.value, c.domain ?? '', c.path ?? '']).sort());
+}
+
+/**
+ * Log the source in with its recipe, unless another worker already did (its session changed since
+ * `source` was read) or already failed. Returns the source with its new session, or why it failed.
+ * Network errors are thrown (the page job retries); a rejected login is final for this run.
+ */
+async function loginForSource(
+  deps: CrawlDeps,
+  run: CrawlRun,
+  source: SourceRecord,
+  scope: Scope,
+): Promise<{ source: SourceRecord } | { failed: string }> {
+  const usedKey = sessionKey(source.session);
+  const changed = async (): Promise<{ source: SourceRecord } | { failed: string } | null> => {
+    const current = await getSourceById(deps.db, source.workspaceId, source.id);
+    if (!current) return { failed: 'the source was removed' };
+    if (sessionKey(current.session) !== usedKey) return { source: current };
+    if (current.needsHuman?.startsWith(LOGIN_FAILED)) return { failed: current.needsHuman };
+    if (!current.session?.login) return { failed: 'the login recipe was removed' };
+    return null;
+  };
+  const lock = await deps.db.connect();
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const early = await changed();
+      if (early) return early;
+      const { rows } = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [LOGIN_LOCK, source.id]);
+      if (rows[0]!.ok) break;
+      if (Date.now() > deadline) throw new RetryableCrawlError('still waiting for another worker to log the source in');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    try {
+      const early = await changed();
+      if (early) return early;
+      const claimed = await deps.db.query(
+        `update crawl_runs set stats = stats || jsonb_build_object('logins', coalesce((stats->>'logins')::int, 0) + 1)
+          where id = $1 and coalesce((stats->>'logins')::int, 0) < $2`,
+        [run.id, MAX_LOGINS_PER_RUN],
+      );
+      if (!claimed.rowCount) return { failed: `${LOGIN_FAILED}: the login wall came back after ${MAX_LOGINS_PER_RUN} logins in one run` };
+      const recipe = source.session!.login!;
+      try {
+        const result = await performLogin(recipe, {
+          baseUrl: source.baseUrls[0]!,
+          identity: sourceIdentity(source.id),
+          proxyUrl: deps.proxyUrl,
+          http: deps.http,
+          browser: deps.browser,
+          mode: source.fetchMode === 'browser' || (source.fetchMode === 'auto' && recipe.submitSelector) ? 'browser' : 'http',
+          cookies: source.session?.cookies ?? [],
+          inScope: (u) => scope.decide(u, 0).ok,
+          origins: [...scope.siteOrigins],
+          javascript: source.policy.javascript,
+        });
+        await setSessionCookies(deps.db, source.id, result.cookies);
+        deps.log.info({ source: source.name, cookies: result.cookies.length }, 'scripted login succeeded');
+        return { source: (await getSourceById(deps.db, source.workspaceId, source.id))! };
+      } catch (err) {
+        if (!(err instanceof LoginError)) throw err;
+        return { failed: `${LOGIN_FAILED}: ${err.message}` };
+      }
+    } finally {
+      await lock.query('select pg_advisory_unlock($1, $2)', [LOGIN_LOCK, source.id]);
+    }
+  } finally {
+    lock.release();
+  }
 }
 
 async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, run: CrawlRun, job: CrawlJob, links: string[]) {
