@@ -10,7 +10,7 @@
 //    sha256 as http mode; Chromium renders what that fetch returned. Subresources (scripts, XHR,
 //    styles) are fetched by Chromium itself through the forwarder; images only when allowed.
 import { createHash } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright';
+import { chromium, type Browser, type BrowserContext, type Page, type Request, type Route } from 'playwright';
 import type { SourceSession } from '../core/types.js';
 import { FetchError, HttpFetcher, type HttpFetchOptions, type HttpFetchResult } from './fetch-http.js';
 import { parseProxyUrl } from './proxy.js';
@@ -63,6 +63,13 @@ export interface BrowserFetchOptions extends Omit<HttpFetchOptions, 'proxyUrl'> 
    * mirrors, say). Everything else is blocked.
    */
   subresourceOrigins?: string[];
+  /**
+   * A JavaScript page whose own script or data requests (xhr/fetch/script) failed — 5xx or a broken
+   * connection — renders incomplete (a blank listing grid, say) while its document was a fine 200.
+   * By default that is a FetchError('subresource_failed') so the page is retried, not stored as if
+   * it were complete. false: keep the incomplete rendering (result.requests.errors says what failed).
+   */
+  failOnSubresourceError?: boolean;
 }
 
 export interface BrowserFetchResult {
@@ -77,9 +84,20 @@ export interface BrowserFetchResult {
   finalUrl: string;
   title: string;
   proxyIdentity: string;
-  requests: { subresources: number; blocked: number; failed: number };
+  requests: { subresources: number; blocked: number; failed: number; errors: SubresourceError[] };
   timings: { startedAt: string; totalMs: number };
 }
+
+/** A script/data request of the page that failed: HTTP status ≥ 500, or 0 with the network error. */
+export interface SubresourceError {
+  url: string;
+  type: string;
+  status: number;
+  error: string | null;
+}
+
+/** Requests whose failure leaves a JavaScript page without its content. */
+const CONTENT_REQUEST_TYPES = new Set(['xhr', 'fetch', 'script']);
 
 export interface BrowserLoginOptions {
   identity: string;
@@ -107,7 +125,7 @@ interface FetchState {
   url: string;
   options: BrowserFetchOptions;
   allowImages: boolean;
-  requests: { subresources: number; blocked: number; failed: number };
+  requests: { subresources: number; blocked: number; failed: number; errors: SubresourceError[] };
   document: HttpFetchResult | null;
   error: unknown;
   /** Documents the HTTP fetcher already fetched while following a redirect chain, by URL. */
@@ -276,7 +294,7 @@ export class BrowserFetcher {
       url,
       options: o,
       allowImages,
-      requests: { subresources: 0, blocked: 0, failed: 0 },
+      requests: { subresources: 0, blocked: 0, failed: 0, errors: [] },
       document: null,
       error: null,
       prefetched: new Map(),
@@ -307,6 +325,16 @@ export class BrowserFetcher {
       if (o.javascript) await settle(state, o.settleMs ?? 3000, o.quietMs ?? 250);
       const doc = state.document as HttpFetchResult | null;
       if (!doc) throw new FetchError('bad_response', 'browser rendered no main document', url);
+      const errors = state.requests.errors;
+      if (o.javascript && errors.length > 0 && (o.failOnSubresourceError ?? true)) {
+        const e = errors[0]!;
+        throw new FetchError(
+          'subresource_failed',
+          `${errors.length} of the page's own script/data requests failed (${e.type} ${e.url} → ${e.status || e.error}); the rendering would be incomplete`,
+          url,
+          { status: doc.status },
+        );
+      }
       const renderedHtml = await page.content();
       const height = await page
         .evaluate('document.documentElement.scrollHeight')
@@ -359,14 +387,27 @@ export class BrowserFetcher {
         slot.current.lastActivity = performance.now();
       }
     });
-    const done = (failed: boolean) => () => {
-      if (!slot.current) return;
-      if (failed) slot.current.requests.failed++;
-      slot.current.inflight = Math.max(0, slot.current.inflight - 1);
-      slot.current.lastActivity = performance.now();
+    const done = (failed: boolean) => (req: Request) => {
+      const st = slot.current;
+      if (!st) return;
+      if (failed) {
+        st.requests.failed++;
+        // Our own blocking (third parties, images) is not a failure of the site.
+        const error = req.failure()?.errorText ?? 'failed';
+        if (CONTENT_REQUEST_TYPES.has(req.resourceType()) && !/BLOCKED_BY_CLIENT|ERR_ABORTED/.test(error) && st.requests.errors.length < 50)
+          st.requests.errors.push({ url: req.url(), type: req.resourceType(), status: 0, error });
+      }
+      st.inflight = Math.max(0, st.inflight - 1);
+      st.lastActivity = performance.now();
     };
     page.on('requestfinished', done(false));
     page.on('requestfailed', done(true));
+    page.on('response', (res) => {
+      const st = slot.current;
+      const req = res.request();
+      if (!st || res.status() < 500 || !CONTENT_REQUEST_TYPES.has(req.resourceType()) || st.requests.errors.length >= 50) return;
+      st.requests.errors.push({ url: req.url(), type: req.resourceType(), status: res.status(), error: null });
+    });
     await page.route('**/*', (route) => this.routeRequest(slot, page, route));
     return page;
   }

@@ -29,6 +29,9 @@ export const FETCH_ERROR_CODES = [
   'redirect_out_of_scope',
   'bad_response', // malformed HTTP (header overflow, parse error)
   'aborted',
+  // browser mode: the document came back but its own scripts/data calls failed (5xx, reset), so the
+  // rendering is incomplete — worth a retry, never stored as a good capture
+  'subresource_failed',
 ] as const;
 export type FetchErrorCode = (typeof FETCH_ERROR_CODES)[number];
 
