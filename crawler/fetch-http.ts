@@ -284,16 +284,21 @@ export class HttpFetcher {
    */
   constructor(private readonly options: { keepAlive?: boolean; maxSocketsPerIdentity?: number } = {}) {}
 
-  private agentFor(proxyUrl: string, identity: string, connectMs: number): SocksProxyAgent {
+  private agentFor(proxyUrl: string, identity: string, connectMs: number, secure: boolean): SocksProxyAgent {
     const url = isolatedProxyUrl(proxyUrl, identity);
-    let agent = this.agents.get(url);
+    const key = `${secure ? 'https' : 'http'} ${url}`;
+    let agent = this.agents.get(key);
     if (!agent) {
       agent = new SocksProxyAgent(url, {
         timeout: connectMs,
         keepAlive: this.options.keepAlive ?? true,
         maxSockets: this.options.maxSocketsPerIdentity ?? 64,
       });
-      this.agents.set(url, agent);
+      // Said explicitly: otherwise agent-base works the scheme out from a captured stack trace on
+      // every request (node reads agent.protocol/defaultPort), which costs more than the rest of
+      // the request's CPU under tsx's source maps. Hence one agent per identity and scheme.
+      agent.protocol = secure ? 'https:' : 'http:';
+      this.agents.set(key, agent);
     }
     return agent;
   }
@@ -438,7 +443,7 @@ export class HttpFetcher {
   ): Promise<OneResponse> {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
-    const agent = this.agentFor(opts.proxyUrl, opts.identity, t.connectMs);
+    const agent = this.agentFor(opts.proxyUrl, opts.identity, t.connectMs, secure);
     const requestHeaders: Record<string, string> = {
       'user-agent': TOR_BROWSER_UA,
       accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
