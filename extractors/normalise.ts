@@ -75,6 +75,16 @@ function isWordChar(cp: string): boolean {
 }
 const scriptCache = new Map<string, Script>();
 
+/**
+ * Steps taken by the passes below (a unit visited, a piece or run examined) — counted, not timed, so
+ * a test can check that normalising 4× the text costs 4× the steps whatever the machine's load.
+ */
+let work = 0;
+/** Steps counted since the process started (see `work`). */
+export function normaliseWork(): number {
+  return work;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tables
 
@@ -364,6 +374,7 @@ function toUnits(text: string): Units {
   const src: number[] = [];
   let offset = 0;
   for (const cp of text) {
+    work++;
     cps.push(cp);
     src.push(offset);
     offset += cp.length;
@@ -373,6 +384,7 @@ function toUnits(text: string): Units {
 
 function push(out: Units, s: string, src: number): void {
   for (const cp of s) {
+    work++;
     out.cps.push(cp);
     out.src.push(src);
   }
@@ -383,6 +395,7 @@ function bySegment(u: Units, fn: (segment: string) => string): Units {
   const out: Units = { cps: [], src: [] };
   let i = 0;
   while (i < u.cps.length) {
+    work++;
     const cp = u.cps[i]!;
     if (cp.charCodeAt(0) < 0x80 && (i + 1 === u.cps.length || u.cps[i + 1]!.charCodeAt(0) < 0x300)) {
       // ASCII with no combining mark after it: every per-segment step leaves it alone.
@@ -394,6 +407,7 @@ function bySegment(u: Units, fn: (segment: string) => string): Units {
     let j = i + 1;
     const hangul = HANGUL.test(u.cps[i]!);
     while (j < u.cps.length && (isMark(u.cps[j]!) || (hangul && HANGUL_JAMO_VT.test(u.cps[j]!)))) j++;
+    work += j - i;
     const segment = j === i + 1 ? u.cps[i]! : u.cps.slice(i, j).join('');
     push(out, fn(segment), u.src[i]!);
     i = j;
@@ -410,6 +424,7 @@ function cleanUp(u: Units, nfkcStable: boolean): Units {
   const out: Units = { cps: [], src: [] };
   let prevLetter = false;
   let pendingSpace = -1;
+  work += nfkc.cps.length;
   for (let i = 0; i < nfkc.cps.length; i++) {
     const cp = nfkc.cps[i]!;
     if (isInvisible(cp)) continue;
@@ -449,11 +464,14 @@ function joinSeparated(u: Units): Units {
   const pieceEnd = (i: number): number => {
     let j = i + 1;
     while (j < n && isMark(u.cps[j]!)) j++;
+    work += j - i;
     return j;
   };
   const isPieceAt = (i: number): boolean => i < n && isPieceChar(u.cps[i]!);
   let i = 0;
+  work += n; // the keep[] fill and the copy below
   while (i < n) {
+    work++;
     const prev = i > 0 ? u.cps[i - 1]! : '';
     if (!isPieceAt(i) || (i > 0 && (isPieceChar(prev) || isMark(prev)))) {
       i++;
@@ -464,25 +482,32 @@ function joinSeparated(u: Units): Units {
       i = end;
       continue; // a multi-character word, not a single letter
     }
-    const pieces: Array<[number, number]> = [[i, end]];
-    const gaps: Array<[number, number]> = [];
+    // Walk the group once to measure it and, if it qualifies, once more to drop its separators —
+    // no per-piece bookkeeping, so a 10^6-piece "a.a.a…" group allocates nothing.
+    const groupStart = i;
+    let pieces = 1;
+    let letters = isLetter(u.cps[i]!) ? 1 : 0;
     let punctGap = false;
     for (;;) {
+      work++;
       let g = end;
       while (g < n && g - end < 3 && SEPARATOR.has(u.cps[g]!)) g++;
+      work += g - end;
       if (g === end || !isPieceAt(g)) break;
       const pe = pieceEnd(g);
       if (isPieceAt(pe)) break; // next piece is a whole word
       for (let k = end; k < g; k++) if (u.cps[k] !== ' ') punctGap = true;
-      gaps.push([end, g]);
-      pieces.push([g, pe]);
+      pieces++;
+      if (isLetter(u.cps[g]!)) letters++;
       end = pe;
     }
-    const letters = pieces.filter(([s]) => isLetter(u.cps[s]!)).length;
-    const ok = punctGap
-      ? pieces.length >= 3 && letters >= 2
-      : pieces.length >= 4 && letters === pieces.length;
-    if (ok) for (const [s, e] of gaps) for (let k = s; k < e; k++) keep[k] = false;
+    const ok = punctGap ? pieces >= 3 && letters >= 2 : pieces >= 4 && letters === pieces;
+    if (ok)
+      for (let k = groupStart; k < end; k++) {
+        work++;
+        // Inside a group everything is a piece (letter + its marks) or a separator between two.
+        if (!isPieceChar(u.cps[k]!) && !isMark(u.cps[k]!)) keep[k] = false;
+      }
     i = end;
   }
   const out: Units = { cps: [], src: [] };
@@ -513,12 +538,14 @@ function forEachWord(u: Units, fn: (start: number, end: number) => void): void {
   let i = 0;
   const n = u.cps.length;
   while (i < n) {
+    work++;
     if (!isWordChar(u.cps[i]!)) {
       i++;
       continue;
     }
     let j = i + 1;
     while (j < n && isWordChar(u.cps[j]!)) j++;
+    work += j - i;
     fn(i, j);
     i = j;
   }
@@ -533,7 +560,9 @@ function forEachWord(u: Units, fn: (start: number, end: number) => void): void {
 function foldHomoglyphs(u: Units, translit: boolean): Units {
   if (!u.cps.some((cp) => cp.charCodeAt(0) >= 0x370)) return u; // no Greek or Cyrillic: nothing to fold
   const cps = u.cps.slice();
+  work += u.cps.length * 2; // the script check and the copy
   forEachWord(u, (s, e) => {
+    work += (e - s) * 5; // at most five passes over the word below
     const counts = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
     for (let k = s; k < e; k++) if (isLetter(cps[k]!)) counts[scriptOf(cps[k]!)]++;
     const scripts = (['latin', 'cyrillic', 'greek'] as const).filter((x) => counts[x] > 0);
@@ -561,7 +590,10 @@ function foldHomoglyphs(u: Units, translit: boolean): Units {
         if (sc === 'cyrillic' || sc === 'greek') {
           cps[k] = TO_LATIN[cps[k]!]!;
           // Its marks go too: on a Latin letter they would be diacritics, which are folded away.
-          for (let m = k + 1; m < e && isMark(cps[m]!); m++) cps[m] = '';
+          for (let m = k + 1; m < e && isMark(cps[m]!); m++) {
+            work++;
+            cps[m] = '';
+          }
         }
       }
       return;
@@ -587,6 +619,7 @@ function foldHomoglyphs(u: Units, translit: boolean): Units {
 }
 
 function lowerCase(u: Units): Units {
+  work += u.cps.length;
   const out: Units = { cps: [], src: [] };
   for (let i = 0; i < u.cps.length; i++) {
     const cp = u.cps[i]!;
@@ -610,6 +643,7 @@ function lowerCase(u: Units): Units {
  */
 function foldDiacritics(u: Units): Units {
   let plain = true;
+  work += u.cps.length;
   for (const cp of u.cps)
     if (cp.charCodeAt(0) >= 0xc0) {
       plain = false;
@@ -630,6 +664,7 @@ function foldDiacritics(u: Units): Units {
 }
 
 function transliterateUnits(u: Units): Units {
+  work += u.cps.length;
   const out: Units = { cps: [], src: [] };
   const n = u.cps.length;
   let dropMarks = false;
@@ -659,6 +694,7 @@ function transliterateUnits(u: Units): Units {
 
 /** Without transliteration, final sigma still has to equal sigma for matching. */
 function foldFinalSigma(u: Units): Units {
+  work += u.cps.length;
   return { cps: u.cps.map((c) => (c === 'ς' ? 'σ' : c)), src: u.src };
 }
 
@@ -669,43 +705,48 @@ function foldFinalSigma(u: Units): Units {
  * word stay: "glock 19", "9mm", "ak47", "$450", "2cb".
  */
 function foldLeet(u: Units): Units {
+  work += u.cps.length; // the copy
   const cps = u.cps.slice();
   const isLatinLetter = (cp: string | undefined): boolean =>
     cp !== undefined && isLetter(cp) && LATIN.test(cp);
+  // Only the runs at the word's two edges need a second look, so runs are not collected (a
+  // 10^6-character "a1a1…" word is 500,000 runs).
+  const foldRun = (a: number, b: number): void => {
+    for (let k = a; k < b; k++) cps[k] = LEET[cps[k]!]!;
+  };
+  const edgeFold = (a: number, b: number): void => {
+    for (let k = a; k < b; k++) if (!LEET_DIGITS.has(cps[k]!)) return;
+    foldRun(a, b);
+  };
   forEachWord(u, (s, e) => {
-    const runs: Array<[number, number]> = [];
+    let folded = false;
+    let head = -1; // end of a run starting the word
+    let tail = -1; // start of a run ending the word
     for (let k = s; k < e;) {
+      work++;
       if (!(cps[k]! in LEET)) {
         k++;
         continue;
       }
       let m = k + 1;
       while (m < e && cps[m]! in LEET) m++;
-      runs.push([k, m]);
+      work += m - k;
+      if (k > s && m < e && isLatinLetter(cps[k - 1]) && isLatinLetter(cps[m])) {
+        foldRun(k, m);
+        folded = true;
+      } else if (k === s && m < e && isLatinLetter(cps[m])) head = m;
+      else if (m === e && k > s && isLatinLetter(cps[k - 1])) tail = k;
       k = m;
     }
-    if (runs.length === 0) return;
-    let folded = false;
-    for (const [a, b] of runs) {
-      if (a > s && b < e && isLatinLetter(cps[a - 1]) && isLatinLetter(cps[b])) {
-        for (let k = a; k < b; k++) cps[k] = LEET[cps[k]!]!;
-        folded = true;
-      }
-    }
     if (!folded) return;
-    for (const [a, b] of runs) {
-      const atEdge =
-        (a === s && b < e && isLatinLetter(cps[b])) || (b === e && a > s && isLatinLetter(cps[a - 1]));
-      if (!atEdge) continue;
-      let allDigits = true;
-      for (let k = a; k < b; k++) if (!LEET_DIGITS.has(cps[k]!)) allDigits = false;
-      if (allDigits) for (let k = a; k < b; k++) cps[k] = LEET[cps[k]!]!;
-    }
+    if (head >= 0) edgeFold(s, head);
+    if (tail >= 0) edgeFold(tail, e);
   });
   return { cps, src: u.src };
 }
 
 function toResult(u: Units): Normalised {
+  work += u.cps.length * 2; // the map and the join
   const map: number[] = [];
   for (let i = 0; i < u.cps.length; i++) {
     map.push(u.src[i]!);

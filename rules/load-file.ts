@@ -28,6 +28,7 @@ export function loadRuleFile(path: string): LoadResult {
     return {
       rules: [],
       problems: [{ message: e instanceof Error ? e.message : String(e), line: 1, column: 1 }],
+      sourceTexts: new Map(),
     };
   }
   const dir = dirname(resolve(path));

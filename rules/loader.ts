@@ -102,6 +102,12 @@ export interface LoadOptions {
 export interface LoadResult {
   rules: RuleDefinition[];
   problems: RuleProblem[];
+  /**
+   * Each rule's YAML as the analyst wrote it (comments kept), by rule id, for the version history
+   * and the editor: a rule file of its own (its entry under `rules:`), or the whole document when
+   * the file holds one rule or the entry uses anchors defined elsewhere in it (`shared:`).
+   */
+  sourceTexts: Map<string, string>;
 }
 
 export function loadRules(src: string, opts: LoadOptions): LoadResult {
@@ -115,6 +121,9 @@ class Loader {
   private nodes = 0;
   private readonly anchors = new Map<string, Node[]>();
   private currentRule: string | undefined;
+  /** Source range of the rule entry being read, and whether it reaches outside it (aliases). */
+  private entryRange: readonly [number, number] | null = null;
+  private entryNeedsDocument = false;
 
   constructor(
     private readonly src: string,
@@ -130,6 +139,7 @@ class Loader {
       return {
         rules: [],
         problems: [{ message: `YAML nested deeper than ${LOADER_LIMITS.maxFlowDepth} levels`, line, column }],
+        sourceTexts: new Map(),
       };
     }
     this.doc = parseDocument(this.src, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
@@ -137,7 +147,7 @@ class Loader {
       const lp = this.lines.linePos(e.pos[0]);
       this.problems.push({ message: `YAML: ${e.message.split('\n')[0]}`, line: lp.line, column: lp.col });
     }
-    if (this.problems.length > 0) return { rules: [], problems: this.problems };
+    if (this.problems.length > 0) return this.failed();
     // yaml's Alias.resolve searches the whole document on every call; index anchors once.
     visit(this.doc, (_key, node) => {
       const n = node as Node & { anchor?: string };
@@ -146,7 +156,7 @@ class Loader {
     const root = this.doc.contents;
     if (!isMap(root)) {
       this.problem(root, 'a rule file is a mapping with a "rules:" list', 'start the file with "rules:"');
-      return { rules: [], problems: this.problems };
+      return this.failed();
     }
     let rulesNode: Node | null = null;
     for (const pair of root.items) {
@@ -155,21 +165,27 @@ class Loader {
     }
     if (!rulesNode) {
       this.problem(root, 'missing "rules:" list');
-      return { rules: [], problems: this.problems };
+      return this.failed();
     }
     if (!isSeq(rulesNode)) {
       this.problem(rulesNode, '"rules" must be a list of rules', 'write each rule as "- name: …"');
-      return { rules: [], problems: this.problems };
+      return this.failed();
     }
     const rules: RuleDefinition[] = [];
+    const texts = new Map<string, readonly [number, number] | null>();
     const seen = new Map<string, number>();
     for (const item of rulesNode.items) {
       if (rules.length >= LOADER_LIMITS.maxRules) {
         this.problem(item as Node, `more than ${LOADER_LIMITS.maxRules} rules in one file`);
         break;
       }
-      const rule = this.rule(this.deref(item as Node));
+      const entry = item as Node;
+      this.entryRange = entry.range ? [entry.range[0], entry.range[1]] : null;
+      this.entryNeedsDocument = isAlias(entry) || this.entryRange === null;
+      const rule = this.rule(this.deref(entry));
+      this.entryRange = null;
       if (!rule) continue;
+      texts.set(rule.id, this.entryNeedsDocument || !entry.range ? null : [entry.range[0], entry.range[1]]);
       const line = seen.get(rule.id);
       if (line !== undefined)
         this.problems.push({
@@ -182,7 +198,28 @@ class Loader {
       rules.push(rule);
     }
     this.problems.sort((a, b) => a.line - b.line || a.column - b.column);
-    return { rules: this.problems.length > 0 ? [] : rules, problems: this.problems };
+    if (this.problems.length > 0) return this.failed();
+    const sourceTexts = new Map<string, string>();
+    for (const [id, range] of texts)
+      sourceTexts.set(id, rules.length === 1 || range === null ? this.src : this.standaloneEntry(range));
+    return { rules, problems: this.problems, sourceTexts };
+  }
+
+  private failed(): LoadResult {
+    return { rules: [], problems: this.problems, sourceTexts: new Map() };
+  }
+
+  /** A rule file with the one entry at `range` (as written, re-indented under `rules:`). */
+  private standaloneEntry([start, end]: readonly [number, number]): string {
+    // Lines after the first are cut at the entry's own column (the first key's); a less indented
+    // line inside the entry can only be a comment or blank, and is just trimmed.
+    const cut = this.lines.linePos(start).col - 1;
+    const lines = this.src.slice(start, end).replace(/\n$/, '').split('\n');
+    const rest = lines.slice(1).map((l) => {
+      const indent = l.length - l.trimStart().length;
+      return `    ${indent >= cut ? l.slice(cut) : l.trimStart()}`.replace(/^\s+$/, '');
+    });
+    return ['rules:', `  - ${lines[0]}`, ...rest].join('\n') + '\n';
   }
 
   // ---------- rule ----------
@@ -555,6 +592,8 @@ class Loader {
       let target: Node | null = null;
       for (const n of this.anchors.get(node.source) ?? []) if ((n.range?.[0] ?? 0) < at) target = n;
       if (!target) this.problem(node, `unknown alias *${node.source}`);
+      const [from, to] = target?.range ?? [0, 0];
+      if (this.entryRange && (from < this.entryRange[0] || to > this.entryRange[1])) this.entryNeedsDocument = true;
       return target;
     }
     return node;
@@ -669,6 +708,7 @@ export function loadRulesSafely(src: string, opts: LoadOptions): LoadResult {
     if (e instanceof TooBig)
       return {
         rules: [],
+        sourceTexts: new Map(),
         problems: [
           {
             message: `rule file expands to more than ${LOADER_LIMITS.maxNodes} YAML nodes (alias bomb?)`,

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { UserError } from '../core/errors.js';
-import { isProcessAlive } from './ports.js';
-import { postgresDataDir, probePostgres, startLocalPostgres, stopProcess, type LocalPostgres } from './postgres.js';
+import { isProcessAlive, stopProcess } from './ports.js';
+import { postgresDataDir, probePostgres, startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { probeRedis, startLocalRedis, type LocalRedis } from './redis.js';
 import { ensureSystemProgram, findExecutable } from './system.js';
 

@@ -1,3 +1,4 @@
+// Process and port helpers shared by the local services (PostgreSQL, Redis) and the tests.
 import net from 'node:net';
 
 /** A TCP port on loopback that was free a moment ago. */
@@ -20,6 +21,26 @@ export function isProcessAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Signal a process (SIGINT by default: a fast shutdown for PostgreSQL) and wait for it to go;
+ * SIGKILL when it outlives the timeout. */
+export function stopProcess(pid: number, signal: NodeJS.Signals = 'SIGINT', timeoutMs = 15_000): Promise<void> {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return Promise.resolve();
+  }
+  return waitFor('process exit', async () => (isProcessAlive(pid) ? undefined : true), timeoutMs, 50).then(
+    () => undefined,
+    () => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    },
+  );
 }
 
 export async function waitFor<T>(

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { UserError, errorMessage } from '../core/errors.js';
-import { freePort, isProcessAlive, waitFor } from './ports.js';
+import { freePort, isProcessAlive, stopProcess, waitFor } from './ports.js';
 
 export interface LocalPostgres {
   pid: number;
@@ -151,7 +151,7 @@ export async function startLocalPostgres(clusterDir: string, secretsDir: string)
       150,
     );
   } catch (err) {
-    stopProcess(pid);
+    await stopProcess(pid);
     throw new UserError(`PostgreSQL did not start: ${errorMessage(err)}`);
   }
   await ensureDatabase(adminUrl, DB_NAME);
@@ -181,25 +181,6 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
   } finally {
     await client.end();
   }
-}
-
-/** Fast shutdown (SIGINT) and wait for the process to go. */
-export function stopProcess(pid: number, signal: NodeJS.Signals = 'SIGINT', timeoutMs = 15_000): Promise<void> {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return Promise.resolve();
-  }
-  return waitFor('process exit', async () => (isProcessAlive(pid) ? undefined : true), timeoutMs, 50).then(
-    () => undefined,
-    () => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    },
-  );
 }
 
 /** A URL to the same server, other database. */

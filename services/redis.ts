@@ -5,8 +5,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { UserError, errorMessage } from '../core/errors.js';
-import { freePort, isProcessAlive, waitFor } from './ports.js';
-import { stopProcess } from './postgres.js';
+import { freePort, isProcessAlive, stopProcess, waitFor } from './ports.js';
 import { ensureSystemProgram } from './system.js';
 
 export interface LocalRedis {

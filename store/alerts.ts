@@ -200,12 +200,16 @@ export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFil
   if (f.sourceName) add('a.source_id = (select s2.id from sources s2 where s2.workspace_id = $1 and s2.name = ?)', f.sourceName);
   if (f.unassigned) where.push('a.assignee_id is null');
   if (f.vendor) {
-    add(
-      `exists (select 1 from listings l left join vendors vv on vv.id = l.vendor_id
-                where a.subject_type = 'listing' and l.id = a.subject_id and l.workspace_id = a.workspace_id
-                  and lower(coalesce(vv.name, l.vendor_name)) = lower(?))`,
-      f.vendor,
-    );
+    // The listings whose vendor (the linked vendor's name, else the listing's own vendor name) is
+    // this one, found through vendors_name_lower / listings_vendor_name_unlinked, then their
+    // alerts through alerts_subject — never a probe per queued alert.
+    params.push(f.vendor);
+    const v = `lower($${params.length})`;
+    where.push(`a.subject_type = 'listing' and a.subject_id in (
+        select l.id from vendors vv join listings l on l.vendor_id = vv.id
+         where vv.workspace_id = $1 and lower(vv.name) = ${v} and l.workspace_id = $1
+        union all
+        select l.id from listings l where l.workspace_id = $1 and l.vendor_id is null and lower(l.vendor_name) = ${v})`);
   }
   if (f.before) {
     params.push(f.before.lastSeenAt, f.before.id);

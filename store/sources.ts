@@ -1,7 +1,8 @@
 // Sources (sites to crawl), their mirrors, and their crawl health.
 import { UserError } from '../core/errors.js';
-import { formatIssues, sourceInputSchema, withDefaultPolicy, type SourceInput } from '../core/schemas.js';
-import type { Source, SourceSession } from '../core/types.js';
+import { z } from 'zod';
+import { crawlPolicySchema, formatIssues, sourceInputSchema, withDefaultPolicy, type SourceInput } from '../core/schemas.js';
+import { FETCH_MODES, SOURCE_KINDS, type CrawlPolicy, type Source, type SourceSession } from '../core/types.js';
 import { loginRecipeSchema } from '../crawler/login.js';
 import type { Queryable } from './db.js';
 
@@ -143,4 +144,60 @@ export async function markNeedsHuman(db: Queryable, sourceId: number, reason: st
 export async function recordSourceHealth(db: Queryable, sourceId: number, ok: boolean, error?: string): Promise<void> {
   if (ok) await db.query('update sources set last_success_at = now() where id = $1', [sourceId]);
   else await db.query('update sources set last_error_at = now(), last_error = $2 where id = $1', [sourceId, error ?? null]);
+}
+
+/**
+ * A change to an existing source's crawl settings: the policy fields are validated by the same
+ * zod schema as `darkwatch source add` (core/schemas.ts crawlPolicySchema), merged over the stored
+ * policy and validated again as a whole.
+ */
+export const sourcePatchSchema = z
+  .object({
+    kind: z.enum(SOURCE_KINDS).optional(),
+    fetchMode: z.enum(FETCH_MODES).optional(),
+    enabled: z.boolean().optional(),
+    policy: crawlPolicySchema.partial().optional(),
+  })
+  .strict()
+  .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'nothing to change' });
+
+export type SourcePatch = z.input<typeof sourcePatchSchema>;
+
+export interface SourceSettings {
+  kind: Source['kind'];
+  fetchMode: Source['fetchMode'];
+  enabled: boolean;
+  policy: CrawlPolicy;
+}
+
+export function settingsOf(s: SourceRecord): SourceSettings {
+  return { kind: s.kind, fetchMode: s.fetchMode, enabled: s.enabled, policy: s.policy };
+}
+
+/** Apply a patch; null when the source is not in this workspace. Throws UserError on invalid input. */
+export async function updateSource(
+  db: Queryable,
+  workspaceId: number,
+  id: number,
+  patch: unknown,
+): Promise<{ before: SourceSettings; after: SourceSettings; source: SourceRecord } | null> {
+  const parsed = sourcePatchSchema.safeParse(patch);
+  if (!parsed.success) throw new UserError(`invalid source change: ${formatIssues(parsed.error)}`);
+  const p = parsed.data;
+  const current = await getSourceById(db, workspaceId, id);
+  if (!current) return null;
+  const merged = crawlPolicySchema.safeParse({ ...current.policy, ...(p.policy ?? {}) });
+  if (!merged.success) throw new UserError(`invalid crawl policy: ${formatIssues(merged.error)}`);
+  const after: SourceSettings = {
+    kind: p.kind ?? current.kind,
+    fetchMode: p.fetchMode ?? current.fetchMode,
+    enabled: p.enabled ?? current.enabled,
+    policy: merged.data,
+  };
+  await db.query(
+    `update sources set kind = $3, fetch_mode = $4, enabled = $5, policy = $6, updated_at = now()
+      where workspace_id = $1 and id = $2`,
+    [workspaceId, id, after.kind, after.fetchMode, after.enabled, JSON.stringify(after.policy)],
+  );
+  return { before: settingsOf(current), after, source: (await getSourceById(db, workspaceId, id))! };
 }

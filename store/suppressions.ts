@@ -125,3 +125,43 @@ export async function removeSuppression(tx: Queryable, workspaceId: number, id: 
   });
   return true;
 }
+
+/**
+ * Lift a suppression: it expires now (alerts fire again) but stays in the list of all
+ * suppressions, so who silenced what, why and until when remains visible. Audited before/after.
+ */
+export async function liftSuppression(
+  tx: Queryable,
+  workspaceId: number,
+  id: number,
+  actor: Actor,
+): Promise<SuppressionRow | null> {
+  const before = (await listSuppressions(tx, workspaceId, { includeExpired: true, id }))[0];
+  if (!before) return null;
+  if (!before.active) throw new SuppressionError(`suppression ${id} is not active`);
+  await tx.query('update suppressions set expires_at = now() where id = $1 and workspace_id = $2', [
+    id,
+    workspaceId,
+  ]);
+  const after = (await listSuppressions(tx, workspaceId, { includeExpired: true, id }))[0]!;
+  await appendAudit(tx, {
+    actor,
+    workspaceId,
+    action: 'suppression.lift',
+    entityType: 'suppression',
+    entityId: id,
+    before: {
+      rule: before.rule,
+      subjectType: before.subjectType,
+      subjectKey: before.subjectKey,
+      expiresAt: before.expiresAt?.toISOString() ?? null,
+    },
+    after: {
+      rule: after.rule,
+      subjectType: after.subjectType,
+      subjectKey: after.subjectKey,
+      expiresAt: after.expiresAt?.toISOString() ?? null,
+    },
+  });
+  return after;
+}

@@ -207,3 +207,64 @@ export async function listDeliveries(db: Queryable, filter: { alertId?: number; 
   );
   return rows;
 }
+
+/** Switch a webhook on or off (deliveries stop being queued for a disabled one); audited. */
+export async function setWebhookEnabled(
+  tx: Queryable,
+  workspaceId: number,
+  id: number,
+  enabled: boolean,
+  actor: Actor,
+): Promise<WebhookRow | null> {
+  const before = await tx.query<WebhookRow>(`${SELECT} where id = $1 and workspace_id = $2 for update`, [
+    id,
+    workspaceId,
+  ]);
+  const row = before.rows[0];
+  if (!row) return null;
+  await tx.query('update webhooks set enabled = $3 where id = $1 and workspace_id = $2', [
+    id,
+    workspaceId,
+    enabled,
+  ]);
+  await appendAudit(tx, {
+    actor,
+    workspaceId,
+    action: enabled ? 'webhook.enable' : 'webhook.disable',
+    entityType: 'webhook',
+    entityId: id,
+    before: { url: row.url, enabled: row.enabled },
+    after: { url: row.url, enabled },
+  });
+  return { ...row, enabled };
+}
+
+/** Delivery counts per webhook of a workspace (pending / delivered / failed) and the last error. */
+export async function deliverySummary(
+  db: Queryable,
+  workspaceId: number,
+): Promise<Map<number, { pending: number; delivered: number; failed: number; lastError: string | null }>> {
+  const { rows } = await db.query<{
+    id: number;
+    pending: number;
+    delivered: number;
+    failed: number;
+    last_error: string | null;
+  }>(
+    `select w.id,
+            count(*) filter (where d.status = 'pending')::int as pending,
+            count(*) filter (where d.status = 'delivered')::int as delivered,
+            count(*) filter (where d.status = 'failed')::int as failed,
+            (select d2.last_error from webhook_deliveries d2 where d2.webhook_id = w.id and d2.last_error is not null
+              order by d2.id desc limit 1) as last_error
+       from webhooks w left join webhook_deliveries d on d.webhook_id = w.id
+      where w.workspace_id = $1 group by w.id`,
+    [workspaceId],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { pending: r.pending, delivered: r.delivered, failed: r.failed, lastError: r.last_error },
+    ]),
+  );
+}

@@ -14,14 +14,17 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const WORKSPACE_HEADER = 'x-darkwatch-workspace';
 
 /** What a route needs. `public` routes skip authentication entirely. */
-export type Permission = 'public' | 'read' | 'triage' | 'rules' | 'sources' | 'admin';
+export type Permission =
+  'public' | 'read' | 'triage' | 'rules' | 'sources' | 'suppress' | 'webhooks' | 'admin';
 
 const GRANTS: Record<Role, Permission[]> = {
-  admin: ['read', 'triage', 'rules', 'sources', 'admin'],
-  analyst: ['read', 'triage', 'rules', 'sources'],
+  // Webhooks send alert data out of the building: only admins add, switch or remove them.
+  admin: ['read', 'triage', 'rules', 'sources', 'suppress', 'webhooks', 'admin'],
+  analyst: ['read', 'triage', 'rules', 'sources', 'suppress'],
   // Trainers run exercises: full rights, but only inside training workspaces (see workspaceFor).
-  trainer: ['read', 'triage', 'rules', 'sources'],
-  // Trainees write rules and triage inside their own exercise; sources belong to the trainer.
+  trainer: ['read', 'triage', 'rules', 'sources', 'suppress'],
+  // Trainees write rules and triage inside their own exercise; sources belong to the trainer, and
+  // silencing alerts (suppressions) is a decision someone accountable signs.
   trainee: ['read', 'triage', 'rules'],
 };
 

@@ -1,5 +1,6 @@
 // Live arrival of alerts. The match worker publishes a small JSON message on the Redis channel
-// `<prefix>:alerts` for every alert it creates or updates; each web server subscribes once and
+// `<prefix>:alerts` for every alert it creates or updates (an exercise's own pipeline on
+// `<prefix>exercise-<id>:alerts`, see exercisePrefix); each web server subscribes once and
 // fans the message out over server-sent events to the browsers watching that workspace. The
 // message carries ids only: every client re-reads the alert through the workspace-scoped store,
 // so nothing crosses from one workspace to another.
@@ -14,6 +15,16 @@ export interface AlertMessage {
 
 export function alertsChannel(prefix: string): string {
   return `${prefix}:alerts`;
+}
+
+/** The Redis prefix of exercise <id>'s own pipeline (queues and alerts channel). */
+export function exercisePrefix(prefix: string, exerciseId: number): string {
+  return `${prefix}exercise-${exerciseId}`;
+}
+
+/** Every exercise's alerts channel, as a PSUBSCRIBE pattern (glob characters in the prefix escaped). */
+export function exerciseAlertsPattern(prefix: string): string {
+  return `${prefix.replace(/[\\*?[\]]/g, '\\$&')}exercise-*:alerts`;
 }
 
 /** For the match worker: announce a new or updated alert. */
@@ -59,12 +70,17 @@ export class AlertHub {
 
   async start(subscriber: Redis, prefix: string): Promise<void> {
     this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, text: string) => {
+    const onMessage = (text: string) => {
       const msg = parseAlertMessage(text);
       // In order, one message at a time.
       if (msg) this.chain = this.chain.then(() => this.dispatch(msg)).catch(() => undefined);
-    });
+    };
+    subscriber.on('message', (_channel: string, text: string) => onMessage(text));
+    // Exercise pipelines publish on their own channels; the workspace-scoped re-read in dispatch
+    // keeps each message with the browsers of its own workspace.
+    subscriber.on('pmessage', (_pattern: string, _channel: string, text: string) => onMessage(text));
     await subscriber.subscribe(alertsChannel(prefix));
+    await subscriber.psubscribe(exerciseAlertsPattern(prefix));
   }
 
   async dispatch(msg: AlertMessage): Promise<void> {

@@ -8,9 +8,12 @@ import type { Redis } from 'ioredis';
 import { UserError } from '../core/errors.js';
 import { RedisFrontier } from '../crawler/crawl-run.js';
 import { AlertTransitionError, getAlert } from '../store/alerts.js';
+import { SuppressionError } from '../store/suppressions.js';
+import { WebhookUrlError } from '../store/webhooks.js';
 import { openQueues, pipelinePrefix, type PipelineQueues } from '../workers/queues.js';
 import type { Db } from '../store/db.js';
 import { authHook, HttpError } from './auth.js';
+import { BacktestRunner, DEFAULT_BACKTEST_LIMITS, type BacktestLimits } from './backtest.js';
 import { AlertHub } from './live.js';
 import { openApiDocument, type RouteDoc } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -21,6 +24,9 @@ import { registerEvidenceRoutes } from './routes/evidence.js';
 import { registerPageRoutes } from './routes/pages.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerSourceRoutes } from './routes/sources.js';
+import { registerSuppressionRoutes } from './routes/suppressions.js';
+import { registerTrainerRoutes } from './routes/trainer.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 
 export interface ServerOptions {
   db: Db;
@@ -36,6 +42,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Set the Secure flag on cookies (when served over HTTPS, e.g. behind a TLS proxy). */
   secureCookies?: boolean;
+  /** Bounds of the rule editor's backtest preview (defaults: web/backtest.ts). */
+  backtest?: Partial<BacktestLimits>;
 }
 
 export interface AppContext {
@@ -44,6 +52,9 @@ export interface AppContext {
   hub: AlertHub;
   producer: string;
   secureCookies: boolean;
+  backtest: BacktestRunner;
+  /** Where recrawl schedulers live (workers/schedule.ts); null without a Redis connection. */
+  schedules: { prefix: string; redis: Redis } | null;
 }
 
 export const APP_CSP =
@@ -66,7 +77,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const keyPrefix = opts.redis ? await pipelinePrefix(opts.db, opts.redisPrefix ?? 'dw') : null;
   const pipeline =
     opts.redis && keyPrefix
-      ? { queues: openQueues(opts.redis, keyPrefix), frontier: new RedisFrontier(opts.redis, `${keyPrefix}:run`) }
+      ? {
+          queues: openQueues(opts.redis, keyPrefix),
+          frontier: new RedisFrontier(opts.redis, `${keyPrefix}:run`),
+        }
       : null;
   if (pipeline) app.addHook('onClose', async () => pipeline.queues.close());
   const ctx: AppContext = {
@@ -75,6 +89,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     pipeline,
     producer: opts.producer ?? 'darkwatch',
     secureCookies: opts.secureCookies ?? false,
+    backtest: new BacktestRunner({ ...DEFAULT_BACKTEST_LIMITS, ...opts.backtest }),
+    schedules: opts.redis && keyPrefix ? { prefix: keyPrefix, redis: opts.redis } : null,
   };
 
   await app.register(fastifyCookie);
@@ -120,7 +136,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerCaseRoutes(app, ctx);
   registerRuleRoutes(app, ctx);
   registerSourceRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
+  registerSuppressionRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerTrainerRoutes(app, ctx);
   registerPageRoutes(app, ctx);
 
   app.get(
@@ -135,6 +154,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 export function classifyError(err: FastifyError & { code?: string }): { status: number; message: string } {
   if (err instanceof HttpError) return { status: err.statusCode, message: err.message };
   if (err instanceof UserError) return { status: 400, message: err.message };
+  if (err instanceof WebhookUrlError || err instanceof SuppressionError)
+    return { status: 400, message: err.message };
   if (err instanceof AlertTransitionError) {
     return /not found/.test(err.message)
       ? { status: 404, message: err.message }

@@ -1,28 +1,28 @@
 // `darkwatch exercise create / start / score / reset / list`: scored practice investigations on
 // the training range (SPEC §6).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
+import { SCENARIO_DIR, scenarioNames } from '../../range/exercises/catalog.js';
 import { exerciseReport, formatReport } from '../../range/exercises/report.js';
 import { runExercise, scenarioTruths } from '../../range/exercises/run.js';
 import { loadScenarioFile, ScenarioError, type Scenario } from '../../range/exercises/scenario.js';
 import { createExercise, requireExercise, resetExercise } from '../../range/exercises/store.js';
 import { selectTargets } from '../../range/exercises/targets.js';
 import { defaultPageExtractor, EXTRACTOR_VERSION } from '../../workers/page-extractor.js';
+import { exercisePrefix } from '../../web/live.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
 
-export const SCENARIO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'range', 'scenarios');
+export { SCENARIO_DIR };
 
 /** A scenario by file path, or by name from range/scenarios/. */
 export function resolveScenario(arg: string): { file: string; scenario: Scenario } {
   const byName = path.join(SCENARIO_DIR, `${arg}.yaml`);
   const file = /^[a-z0-9][a-z0-9-]*$/.test(arg) && existsSync(byName) ? byName : arg;
   if (!existsSync(file)) {
-    const known = existsSync(SCENARIO_DIR) ? readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)) : [];
-    throw new UserError(`no scenario "${arg}" (a file, or one of: ${known.join(', ')})`);
+    throw new UserError(`no scenario "${arg}" (a file, or one of: ${scenarioNames().join(', ')})`);
   }
   try {
     return { file, scenario: loadScenarioFile(file) };
@@ -78,8 +78,9 @@ export function register(program: Command): void {
         const run = await runExercise(db, exercise.id, {
           databaseUrl,
           redisUrl,
-          // Its own queue namespace: workers pointed at another proxy never take its jobs.
-          prefix: `${config.redisPrefix}exercise-${exercise.id}`,
+          // Its own queue namespace: workers pointed at another proxy never take its jobs. The web
+          // app subscribes to every exercise's alerts channel under it (web/live.ts).
+          prefix: exercisePrefix(config.redisPrefix, exercise.id),
           chromiumPath: config.chromiumPath,
           concurrency: Math.max(1, Math.min(64, Number(opts.concurrency) || 6)),
           extract: defaultPageExtractor(),

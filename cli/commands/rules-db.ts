@@ -1,27 +1,21 @@
 // `darkwatch rules add / list / backtest`: rules kept in the database, versioned and audited.
 // (`rules validate` and `rules test` work on files alone: cli/commands/rules.ts.)
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml, stringify } from 'yaml';
 import { UserError } from '../../core/errors.js';
 import { formatProblem, loadRuleFile, type RuleDefinition } from '../../rules/index.js';
 import { compileRules } from '../../rules/index.js';
 import { appendAudit } from '../../store/audit.js';
-import { withTransaction, type Queryable } from '../../store/db.js';
+import { withTransaction } from '../../store/db.js';
 import { listRules, saveRule } from '../../store/rules.js';
+import { storedListings } from '../../store/backtest.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
-import type { Category, MatchableListing } from '../../core/types.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
 
-function loadValid(file: string): { defs: RuleDefinition[]; raw: Map<string, string> } {
-  const { rules: defs, problems } = loadRuleFile(file);
+function loadValid(file: string): { defs: RuleDefinition[]; sourceTexts: Map<string, string> } {
+  const { rules: defs, problems, sourceTexts } = loadRuleFile(file);
   for (const p of problems) process.stderr.write(formatProblem(file, p) + '\n');
   if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was added`);
-  // Keep each rule's YAML as the analyst wrote it, for the version history.
-  const raw = new Map<string, string>();
-  const doc = parseYaml(readFileSync(file, 'utf8'), { maxAliasCount: 100 }) as { rules?: Array<Record<string, unknown>> };
-  for (const r of doc.rules ?? []) raw.set(String(r.id ?? r.name), stringify(r));
-  return { defs, raw };
+  return { defs, sourceTexts };
 }
 
 /** `30d`, `12h`, `90m` → a Date that long ago. */
@@ -32,34 +26,6 @@ export function parseSince(text: string, now = new Date()): Date {
   return new Date(now.getTime() - ms);
 }
 
-async function* storedListings(db: Queryable, workspaceId: number, since: Date, batch = 2000): AsyncGenerator<MatchableListing> {
-  let lastId = 0;
-  for (;;) {
-    const { rows } = await db.query<{
-      id: number; title: string; description: string | null; price_amount: number | null; price_currency: string | null;
-      price_eur: number | null; vendor_name: string | null; category_path: string | null; category: Category | null;
-      category_confidence: number | null; ships_from: string | null; ships_to: string[] | null; url: string; language: string | null; site: string;
-    }>(
-      `select l.id, l.title, l.description, l.price_amount, l.price_currency, l.price_eur, l.vendor_name, l.category_path, l.category,
-              l.category_confidence, l.ships_from, l.ships_to, l.url, l.language, s.name as site
-         from listings l join sources s on s.id = l.source_id
-        where l.workspace_id = $1 and l.last_seen >= $2 and l.id > $3 order by l.id limit $4`,
-      [workspaceId, since, lastId, batch],
-    );
-    if (rows.length === 0) return;
-    for (const r of rows) {
-      lastId = r.id;
-      yield {
-        id: String(r.id), site: r.site, title: r.title, description: r.description,
-        price: r.price_amount !== null && r.price_currency ? { amount: r.price_amount, currency: r.price_currency } : null,
-        priceEur: r.price_eur, vendor: r.vendor_name, category: r.category_path,
-        classification: r.category ? { label: r.category, confidence: r.category_confidence ?? 0 } : null,
-        shipsFrom: r.ships_from, shipsTo: r.ships_to, url: r.url, language: r.language, currency: r.price_currency,
-      };
-    }
-  }
-}
-
 export function register(program: Command): void {
   const rules = program.commands.find((c) => c.name() === 'rules') ?? program.command('rules').description('watch rules');
 
@@ -67,7 +33,8 @@ export function register(program: Command): void {
     .command('add <file>')
     .description('store the rules of a file (a changed rule gets a new version; unchanged ones are kept)')
     .action(async (file: string) => {
-      const { defs, raw } = loadValid(file);
+      // Each rule's YAML as the analyst wrote it goes into the version history.
+      const { defs, sourceTexts } = loadValid(file);
       await withDatabase(async ({ db }) => {
         const results = await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
@@ -76,7 +43,7 @@ export function register(program: Command): void {
             const saved = await saveRule(
               tx,
               ws.id,
-              { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: raw.get(def.id) ?? stringify(def), enabled: def.enabled },
+              { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: sourceTexts.get(def.id)!, enabled: def.enabled },
               null,
             );
             if (saved.newVersion) {

@@ -18,13 +18,25 @@ const MAX_CHAR_NGRAM = 5;
 
 const tokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}]+/u });
 
+const unleetCache = new Map<string, string | null>();
+/** unleet per distinct token, cached and bounded like the feature cache below. */
+function cachedUnleet(tok: string): string | null {
+  let decoded = unleetCache.get(tok);
+  if (decoded === undefined) {
+    decoded = unleet(tok);
+    if (unleetCache.size >= 50_000) unleetCache.clear();
+    unleetCache.set(tok, decoded);
+  }
+  return decoded;
+}
+
 /** Normalised tokens of a text; leet tokens are followed by their decoded spelling. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const tok of tokenizer.tokenize(normaliseText(text))) {
     if (!tok) continue;
     out.push(tok);
-    const decoded = unleet(tok);
+    const decoded = cachedUnleet(tok);
     if (decoded) out.push(decoded);
     if (out.length >= MAX_TOKENS) break;
   }

@@ -3,14 +3,17 @@
 // and order numbers would turn into "phones".
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
 
+// A phone word starts a word ("Tel:", "mob.", "телефон"), so "Cartel" and "hotel" are not phone
+// words, and neither is "Telegram".
 const PHONE_CONTEXT =
-  /(?:tel|phone|call|mob|cell|whats ?app|signal|viber|sms|telefon|телефон|тел|τηλ|numri|broj|număr|numar|szám|gsm|kontakt|contact)/i;
+  /(?<!\p{L})(?:tel(?!egram)|phone|call|mob|cell|whats ?app|signal|viber|sms|telefon|телефон|тел|τηλ|numri|broj|număr|numar|szám|gsm|kontakt|contact)/iu;
 const CONTEXT_WINDOW = 32;
 
 /** Where an international number may start: "+3…" or "003…" followed by enough digits. */
 const INTERNATIONAL_HINT = /(?:\+|(?<![\d+])00)\s?[1-9](?:[\d\s().\-/]{6,22})/g;
-const PHONE_CONTEXT_G = new RegExp(PHONE_CONTEXT.source, 'gi');
+const PHONE_CONTEXT_G = new RegExp(PHONE_CONTEXT.source, 'giu');
 const SNIPPET = 48;
+const NATIONAL_DIGITS = /\d(?:[\s().\-/]{0,3}\d){3}/;
 
 /**
  * E.164 numbers found in `text`. `regions` are ISO codes to try for national-format numbers.
@@ -40,6 +43,9 @@ export function findPhoneNumbers(text: string, regions: readonly string[] = []):
     const start = m.index + m[0].length;
     const snippet = text.slice(start, start + SNIPPET);
     if (/^[^\d]*\+/.test(snippet)) continue; // international: done above
+    // A number starting within CONTEXT_WINDOW begins with a run of at least four digits (separators
+    // allowed: "069 212", "(0)69"); without one libphonenumber, costly once per region, finds nothing.
+    if (!NATIONAL_DIGITS.test(snippet.slice(0, CONTEXT_WINDOW + 16))) continue;
     for (const region of hints) {
       let found;
       try {

@@ -350,6 +350,18 @@ const FILLER = new Set(
  * "Shqipëria", "Ελλάδα", "RS"), or null.
  */
 export function countryCode(text: string): string | null {
+  // Markets repeat a handful of ships-from spellings on every page; normalising them is the cost.
+  if (text.length > 200) return lookupCountry(text); // not a country name; never kept
+  const known = codeCache.get(text);
+  if (known !== undefined) return known;
+  const code = lookupCountry(text);
+  if (codeCache.size >= 10_000) codeCache.clear();
+  codeCache.set(text, code);
+  return code;
+}
+const codeCache = new Map<string, string | null>();
+
+function lookupCountry(text: string): string | null {
   const raw = text.trim();
   if (raw.length === 0 || raw.length > 80) return null;
   if (/^[A-Z]{2}$/.test(raw) && regionCodes().includes(raw)) return raw;

@@ -18,17 +18,18 @@ import {
   type RatesTable,
   defaultRatesTable,
 } from '../price.js';
+import { listingQuantity, type Quantity } from '../quantity.js';
 import { countryCode, countryList } from './countries.js';
 import { parseDate } from './dates.js';
 import { extractGeneric, resolveUrl } from './generic.js';
 import { loadPage } from './load.js';
 import { chooseProfile, extractWithProfile, loadProfiles, type Profile } from './profile.js';
 import type { RawListing, RawPage } from './raw.js';
-import { select } from './select.js';
-import { blockText, trimSpace } from './text.js';
+import { bodyOf, documentOf, select } from './select.js';
+import { blockText, rawText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
-export const EXTRACTOR_VERSION = '1.1.0';
+export const EXTRACTOR_VERSION = '1.2.0';
 
 export type Classifier = (title: string, description: string | null) => Classification | null;
 const noClassifier: Classifier = () => null;
@@ -54,6 +55,11 @@ export interface ExtractMeta {
   ratesDate: string;
   /** EUR conversion per listing (rate and date recorded with the value), same order as listings. */
   eur: Array<EurValue | null>;
+  /**
+   * Quantity and unit per listing (SPEC §3), same order as listings; null where none is stated.
+   * Kept here because SPEC §7's listing JSON has no field for it (stored with the extraction result).
+   */
+  quantity: Array<Quantity | null>;
 }
 
 export interface PageExtraction extends ExtractResult {
@@ -126,16 +132,21 @@ function finaliseListing(l: RawListing, base: string, classify: Classifier, rate
 }
 
 function entityText($: CheerioAPI): string {
-  const root = $.root().get(0)!;
+  const root = documentOf($);
   const parts: string[] = [blockText(root, 4_000_000, undefined, true)];
-  for (const a of select('a[href]', root.children).slice(0, 5000)) {
-    const href = a.attribs.href ?? '';
-    if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
-      parts.push(href.replace(/^mailto:|^tel:/i, ''));
+  // Keys and addresses sit in textareas and <pre> blocks; their text is raw, not laid out. One walk
+  // collects those and the links.
+  const raw: string[] = [];
+  let links = 0;
+  for (const el of select('a[href], textarea, pre', root.children)) {
+    if (el.name === 'a') {
+      if (++links > 5000) continue;
+      const href = el.attribs.href ?? '';
+      if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
+        parts.push(href.replace(/^mailto:|^tel:/i, ''));
+    } else if (raw.length < 200) raw.push(rawText(el));
   }
-  // Keys and addresses sit in textareas and <pre> blocks; their text is raw, not laid out.
-  for (const el of select('textarea, pre', root.children).slice(0, 200)) parts.push($(el).text());
-  return parts.join('\n');
+  return parts.concat(raw).join('\n');
 }
 
 function languageSample(raw: RawPage, $: CheerioAPI): string {
@@ -149,7 +160,7 @@ function languageSample(raw: RawPage, $: CheerioAPI): string {
       .map((p) => p.body ?? '')
       .join('\n')
       .slice(0, 4000);
-  return blockText($('body').get(0)!, 8000);
+  return blockText(bodyOf(documentOf($)), 8000);
 }
 
 /** Extract one page. Throws ExtractInputError for input that is not an HTML page. */
@@ -167,12 +178,14 @@ export async function extractPage(
 
   const listings: ExtractedListing[] = [];
   const eur: Array<EurValue | null> = [];
+  const quantity: Array<Quantity | null> = [];
   const vendorUrls = new Map<string, string | null>();
   for (const l of raw.listings) {
     const f = finaliseListing(l, url, classify, rates);
     if (!f) continue;
     listings.push(f.listing);
     eur.push(f.eur);
+    quantity.push(listingQuantity(f.listing.title, f.listing.description));
     if (f.listing.vendor && !vendorUrls.has(f.listing.vendor)) vendorUrls.set(f.listing.vendor, f.vendorUrl);
   }
   const posts: ExtractedPost[] = [];
@@ -216,7 +229,7 @@ export async function extractPage(
     entities,
     language,
     vendors,
-    meta: { extractorVersion: EXTRACTOR_VERSION, via: raw.via, ratesDate: rates.date, eur },
+    meta: { extractorVersion: EXTRACTOR_VERSION, via: raw.via, ratesDate: rates.date, eur, quantity },
   };
 }
 

@@ -11,6 +11,7 @@ import { labelField, splitLabelLine, type LabelField } from './labels.js';
 import { emptyListing, type RawListing, type RawPage, type RawPost } from './raw.js';
 import { readJsonLd, readMicrodata, type StructuredListing } from './structured.js';
 import { blockText, inlineText, isElement } from './text.js';
+import { bodyOf, documentOf } from './select.js';
 
 export type Fields = Partial<Record<LabelField, string>>;
 
@@ -442,7 +443,7 @@ export interface GenericOptions {
 export function extractGeneric($: CheerioAPI, opts: GenericOptions): RawPage {
   const base = opts.url;
   // parse5 always builds html/head/body, so there is a body even for a fragment.
-  const body = $('body').get(0)!;
+  const body = bodyOf(documentOf($));
   const all = allElements(body);
   const ld = readJsonLd($);
   const micro = readMicrodata($);

@@ -105,6 +105,16 @@ const RAW_TEXT = new Set([
 /** Elements whose end tag is optional: a new one closes the open one of the same kind. */
 const SELF_CLOSING_SIBLINGS = new Set(['li', 'p', 'td', 'th', 'tr', 'option', 'dt', 'dd']);
 
+/** True when `text` holds fewer than `n` occurrences of `ch`. */
+function fewerThan(text: string, ch: string, n: number): boolean {
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    at = text.indexOf(ch, at + 1);
+    if (at < 0) return true;
+  }
+  return false;
+}
+
 const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9:-]{0,63})\b[^>]*>|<!--|<!\[CDATA\[/g;
 
 /**
@@ -112,6 +122,9 @@ const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9:-]{0,63})\b[^>]*>|<!--|<!\[CDATA\[/g;
  * the markup. Returns the input unchanged when it is shallow enough.
  */
 export function clampNesting(html: string, maxDepth = MAX_DEPTH): string {
+  // Nesting deeper than maxDepth needs more than maxDepth tags; most pages have fewer than that many
+  // '<' at all, and counting them is far cheaper than tokenising the markup.
+  if (fewerThan(html, '<', maxDepth + 1)) return html;
   const stack: string[] = [];
   let excess = 0; // open tags dropped and not yet closed
   let changed = false;

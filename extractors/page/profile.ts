@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { CheerioAPI } from 'cheerio';
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Element, ParentNode } from 'domhandler';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -15,8 +15,8 @@ import { PAGE_TYPES } from '../../core/types.js';
 import { fieldsFromLines, resolveUrl } from './generic.js';
 import type { RawListing, RawPage, RawPost } from './raw.js';
 import { emptyListing } from './raw.js';
-import { select } from './select.js';
-import { blockText, inlineText, trimSpace } from './text.js';
+import { bodyOf, documentOf, selectFirstIn, selectIn } from './select.js';
+import { blockText, inlineText, rawText, trimSpace } from './text.js';
 
 const Field = z.union([
   z.string().min(1),
@@ -187,11 +187,24 @@ function hostMatches(host: string, pattern: string): boolean {
   return host === p;
 }
 
+function scopeOf($: CheerioAPI, root?: AnyNode): ParentNode {
+  return (root as ParentNode | undefined) ?? documentOf($);
+}
+
 function safeSelect($: CheerioAPI, selector: string, root?: AnyNode): Element[] {
   try {
-    return select(selector, root ? ((root as Element).children ?? []) : $.root().get(0)!.children);
+    return selectIn(selector, scopeOf($, root));
   } catch {
     return []; // an invalid selector in a profile matches nothing rather than failing the page
+  }
+}
+
+/** The first match only (markers, single-valued fields). */
+function safeSelectFirst($: CheerioAPI, selector: string, root?: AnyNode): Element | null {
+  try {
+    return selectFirstIn(selector, scopeOf($, root));
+  } catch {
+    return null;
   }
 }
 
@@ -207,7 +220,7 @@ export function chooseProfile(
   for (const p of profiles) {
     if (!p.match) continue;
     if (p.match.hosts?.some((h) => hostMatches(host, h))) return p;
-    if (p.match.selectors?.some((s) => safeSelect($, s).length > 0)) return p;
+    if (p.match.selectors?.some((s) => safeSelectFirst($, s) !== null)) return p;
   }
   return null;
 }
@@ -226,16 +239,17 @@ function readField(
     const fields = fieldsFromLinesByLabel(lines(), f.label);
     values = fields ? [fields] : [];
   } else {
-    const els = safeSelect($, f.selector!, root);
+    const many = f.join !== undefined || f.all === true;
+    const first = many ? null : safeSelectFirst($, f.selector!, root);
+    const els = many ? safeSelect($, f.selector!, root) : first ? [first] : [];
     values = els.map((el) => {
       if (f.attr) {
         const v = el.attribs[f.attr] ?? '';
         return f.attr === 'href' || f.attr === 'src' ? (resolveUrl(v, base) ?? '') : v.trim();
       }
-      if (f.preserve) return $(el).text();
-      return f.join !== undefined || f.all ? inlineText(el) : blockText(el);
+      if (f.preserve) return rawText(el);
+      return many ? inlineText(el) : blockText(el);
     });
-    if (f.join === undefined && !f.all) values = values.slice(0, 1);
   }
   if (f.pattern) {
     const re = re2(f.pattern);
@@ -298,10 +312,10 @@ function listingWith(
 /** Apply a profile. Returns null when none of its page rules matches this page. */
 export function extractWithProfile($: CheerioAPI, url: string, profile: Profile): RawPage | null {
   const path = pathOf(url);
-  const body = $('body').get(0)!;
+  const body = bodyOf(documentOf($));
   for (const rule of profile.pages) {
     if (rule.url && !re2(rule.url).matcher(path).find()) continue;
-    if (rule.selector && safeSelect($, rule.selector).length === 0) continue;
+    if (rule.selector && safeSelectFirst($, rule.selector) === null) continue;
     const lines = (): string[] => blockText(body).split('\n');
     const title = str(readField($, body, rule.threadTitle, url, lines));
     const vendorName = str(readField($, body, rule.vendorName, url, lines));
@@ -324,7 +338,7 @@ export function extractWithProfile($: CheerioAPI, url: string, profile: Profile)
         return l;
       });
     } else if (rule.type === 'listing') {
-      const scope = rule.scope ? (safeSelect($, rule.scope)[0] ?? body) : body;
+      const scope = rule.scope ? (safeSelectFirst($, rule.scope) ?? body) : body;
       const l = listingWith($, scope, rule.listing, url);
       l.url ??= url;
       page.listings = [l];

@@ -1,20 +1,152 @@
 // CSS selection with compiled selectors. cheerio's $(…).find(selector) parses and compiles the
 // selector on every call; profiles apply the same dozen selectors to every page, and compiling once
 // makes selection about five times cheaper — most of a profile's cost.
-import { compile, selectAll } from 'css-select';
-import type { AnyNode, Element } from 'domhandler';
+// On top, selectors whose last compound names a tag ("table.details td.price", "h1.title") only test
+// that tag's elements, from a per-document tag index built in one walk, instead of walking the whole
+// document once per selector (a profile reads ten fields; a page is tested against every profile's
+// marker selectors).
+import type { CheerioAPI } from 'cheerio';
+import { compile, selectAll, selectOne } from 'css-select';
+import type { AnyNode, Document, Element, ParentNode } from 'domhandler';
 
 type Query = ReturnType<typeof compile<AnyNode, Element>>;
-const cache = new Map<string, Query>();
+interface Compiled {
+  query: Query;
+  /** Tag every match must have, when the selector's last compound names one. */
+  tag: string | null;
+}
+const cache = new Map<string, Compiled>();
 const CACHE_MAX = 2000;
+
+/**
+ * The tag name the rightmost compound selector starts with, or null (a list "a, b", "*", ".x",
+ * anything unusual). Scans outside quotes, brackets and parentheses for the last combinator.
+ */
+export function rightmostTag(selector: string): string | null {
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < selector.length; i++) {
+    const c = selector[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '\\') return null;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0) {
+      if (c === ',') return null;
+      if (c === ' ' || c === '>' || c === '+' || c === '~' || c === '\t' || c === '\n') start = i + 1;
+    }
+  }
+  const m = /^[a-zA-Z][a-zA-Z0-9-]*/.exec(selector.slice(start));
+  return m ? m[0].toLowerCase() : null;
+}
+
+function compiled(selector: string): Compiled {
+  let c = cache.get(selector);
+  if (!c) {
+    c = { query: compile<AnyNode, Element>(selector), tag: rightmostTag(selector) };
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(selector, c);
+  }
+  return c;
+}
+
+/** Elements by tag name, in document order; built once per document (extraction never mutates it). */
+const tagIndexes = new WeakMap<Document, Map<string, Element[]>>();
+
+function tagIndex(doc: Document): Map<string, Element[]> {
+  let index = tagIndexes.get(doc);
+  if (index) return index;
+  index = new Map();
+  const stack: AnyNode[] = [doc];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
+      const el = node as Element;
+      let list = index.get(el.name);
+      if (!list) index.set(el.name, (list = []));
+      list.push(el);
+    }
+    const children = (node as ParentNode).children;
+    if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
+  tagIndexes.set(doc, index);
+  return index;
+}
+
+function documentRoot(node: AnyNode): Document | null {
+  let n: AnyNode = node;
+  while (n.parent) n = n.parent;
+  return n.type === 'root' ? (n as Document) : null;
+}
+
+function inside(el: Element, scope: ParentNode): boolean {
+  for (let p = el.parent; p; p = p.parent) if (p === scope) return true;
+  return false;
+}
+
+/** Candidates for a tag-led selector under `scope`, or null when the index does not apply. */
+function candidates(c: Compiled, scope: ParentNode): Element[] | null {
+  if (!c.tag) return null;
+  const doc = documentRoot(scope);
+  if (!doc) return null;
+  return tagIndex(doc).get(c.tag) ?? [];
+}
 
 /** Elements under `roots` matching `selector`, in document order. Throws on an invalid selector. */
 export function select(selector: string, roots: AnyNode | AnyNode[]): Element[] {
-  let query = cache.get(selector);
-  if (!query) {
-    query = compile<AnyNode, Element>(selector);
-    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(selector, query);
+  return selectAll(compiled(selector).query, roots) as Element[];
+}
+
+/** The first element under `roots` matching `selector` (the search stops there), or null. */
+export function selectFirst(selector: string, roots: AnyNode | AnyNode[]): Element | null {
+  return selectOne(compiled(selector).query, roots) as Element | null;
+}
+
+/** Descendants of `scope` (not `scope` itself) matching `selector`, in document order. */
+export function selectIn(selector: string, scope: ParentNode): Element[] {
+  const c = compiled(selector);
+  const list = candidates(c, scope);
+  if (!list) return select(selector, scope.children);
+  const whole = scope.type === 'root';
+  return list.filter((el) => (whole || inside(el, scope)) && c.query(el));
+}
+
+/** The first descendant of `scope` matching `selector`, or null. */
+export function selectFirstIn(selector: string, scope: ParentNode): Element | null {
+  const c = compiled(selector);
+  const list = candidates(c, scope);
+  if (!list) return selectFirst(selector, scope.children);
+  const whole = scope.type === 'root';
+  for (const el of list) if ((whole || inside(el, scope)) && c.query(el)) return el;
+  return null;
+}
+
+/**
+ * The document's body. parse5 always builds html > body, so this is two short child scans — where
+ * `$('body')` would compile the selector and walk the whole document on every call.
+ */
+export function bodyOf(root: AnyNode): Element {
+  const children = (root as Element).children ?? [];
+  for (const html of children)
+    if (html.type === 'tag' && html.name === 'html')
+      for (const body of html.children) if (body.type === 'tag' && body.name === 'body') return body;
+  const found = selectFirst('body', children);
+  if (!found) throw new Error('document without a body element');
+  return found;
+}
+
+const documents = new WeakMap<CheerioAPI, Document>();
+
+/** The document node of a loaded page. `$.root()` builds a new cheerio object on every call. */
+export function documentOf($: CheerioAPI): Document {
+  let doc = documents.get($);
+  if (!doc) {
+    doc = $.root().get(0)! as Document;
+    documents.set($, doc);
   }
-  return selectAll(query, roots) as Element[];
+  return doc;
 }

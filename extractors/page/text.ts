@@ -130,14 +130,27 @@ export function trimSpace(text: string): string {
 
 /** Collapse spaces inside lines, drop empty lines. */
 export function tidyLines(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => trimSpace(l.replace(SPACES, ' ')))
-    .filter((l) => l.length > 0)
-    .join('\n');
+  // Three regex passes instead of a split/map/filter/join over every line: after SPACES every run of
+  // spaces is one ' ', so spaces next to a line break and empty lines go in one replace.
+  return text.replace(SPACES, ' ').replace(LINE_BREAK_RUN, '\n').replace(OUTER_BREAKS, '');
 }
+const LINE_BREAK_RUN = / ?\n[ \n]*/g;
+const OUTER_BREAKS = /^[ \n]+|[ \n]+$/g;
 
 /** Text on one line. */
 export function inlineText(nodes: AnyNode | AnyNode[], maxChars = 200_000): string {
   return trimSpace(blockText(nodes, maxChars).replace(/\n/g, ' '));
+}
+
+/** All text under `node` as written (what cheerio's `.text()` gives), iteratively: no layout, no hiding. */
+export function rawText(node: AnyNode): string {
+  const parts: string[] = [];
+  const stack: AnyNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text') parts.push(n.data);
+    else if (n.type !== 'comment' && 'children' in n)
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return parts.join('');
 }

@@ -209,3 +209,33 @@ export async function resetExercise(db: Db, id: number, actor: Actor): Promise<{
     return { snapshots, alerts, listings };
   });
 }
+
+export interface ExerciseSummary {
+  id: number;
+  workspaceId: number;
+  scenario: string;
+  title: string;
+  difficulty: number;
+  status: ExerciseRow['status'];
+  createdAt: Date;
+  createdBy: string | null;
+  startedAt: Date | null;
+  endsAt: Date | null;
+  trainees: number;
+  targets: number;
+}
+
+/** Every exercise, newest first, with its trainee and target counts (for the trainer page). */
+export async function listExercises(db: Queryable, limit = 200): Promise<ExerciseSummary[]> {
+  const { rows } = await db.query<ExerciseSummary>(
+    `select e.id, e.workspace_id as "workspaceId", e.scenario, e.config->'scenario'->>'title' as title,
+            (e.config->'scenario'->>'difficulty')::int as difficulty, e.status, e.created_at as "createdAt",
+            u.username as "createdBy", e.started_at as "startedAt", e.ends_at as "endsAt",
+            (select count(*)::int from users t where t.workspace_id = e.workspace_id and t.role = 'trainee') as trainees,
+            (select count(*)::int from exercise_targets x where x.exercise_id = e.id) as targets
+       from exercises e left join users u on u.id = e.created_by
+      order by e.id desc limit $1`,
+    [limit],
+  );
+  return rows;
+}

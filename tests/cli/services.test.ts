@@ -12,7 +12,7 @@ describe('darkwatch services / migrate', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('start local servers, migrate, report status — and the same again is a no-op', { timeout: 180_000 }, async () => {
+  it('start local servers, migrate, report status — and the same again is a no-op', { timeout: 400_000 }, async () => {
     const up1 = await runCli(['services', 'up', '--json'], { env });
     expect(up1.stderr).toBe('');
     expect(up1.code).toBe(0);

@@ -100,7 +100,7 @@ describe('darkwatch source', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('rejects hostile source files clearly', async () => {
+  it('rejects hostile source files clearly', { timeout: 400_000 }, async () => {
     const bomb = path.join(dir, 'bomb.yaml');
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 0; i < 12; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`);
@@ -115,7 +115,7 @@ describe('darkwatch source', () => {
       [huge, /larger than 1 MiB/],
       [path.join(dir, 'missing.yaml'), /cannot read .*missing\.yaml/],
     ] as const) {
-      const r = await runCli(['source', 'add', '--file', file], { env, timeoutMs: 20_000 });
+      const r = await runCli(['source', 'add', '--file', file], { env, timeoutMs: 90_000 });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/unexpected error/);

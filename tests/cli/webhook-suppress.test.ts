@@ -16,7 +16,7 @@ describe('darkwatch webhook / alerts suppress', () => {
   });
   afterAll(() => t.drop());
 
-  it('adds a webhook printing its secret once, lists it without the secret, removes it — audited', { timeout: 60_000 }, async () => {
+  it('adds a webhook printing its secret once, lists it without the secret, removes it — audited', { timeout: 300_000 }, async () => {
     const add = await runCli(['webhook', 'add', 'https://hooks.example.org/dw', '--min-severity', 'high', '--json'], { env });
     expect(add.stderr).toBe('');
     expect(add.code).toBe(0);
@@ -43,7 +43,7 @@ describe('darkwatch webhook / alerts suppress', () => {
     expect(audit.rows.map((r) => r.action)).toEqual(['webhook.add', 'webhook.remove']);
   });
 
-  it('suppresses by vendor and entity with reason and expiry, lists, unsuppresses — audited', { timeout: 60_000 }, async () => {
+  it('suppresses by vendor and entity with reason and expiry, lists, unsuppresses — audited', { timeout: 300_000 }, async () => {
     const add = await runCli(['alerts', 'suppress', '--rule', 'glock', '--vendor', 'Iron Hand', '--reason', 'informant', '--expires', '30d', '--json'], { env });
     expect(add.stderr).toBe('');
     const s = JSON.parse(add.stdout);

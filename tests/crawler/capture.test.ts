@@ -14,7 +14,8 @@ let keys: { publicKey: string; privateKey: string };
 let phisherKeys: { publicKey: string; privateKey: string };
 const http = new HttpFetcher();
 let browser: BrowserFetcher;
-const timeouts = { connectMs: 3000, firstByteMs: 3000, idleMs: 2000, totalMs: 8000 };
+// Generous: nothing here tests a timeout, and a loaded machine renders slowly.
+const timeouts = { connectMs: 20_000, firstByteMs: 20_000, idleMs: 20_000, totalMs: 60_000 };
 
 async function signed(text: string, armoredPrivate: string): Promise<string> {
   const signingKeys = await openpgp.readPrivateKey({ armoredKey: armoredPrivate });

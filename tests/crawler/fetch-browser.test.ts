@@ -11,7 +11,11 @@ import { startHostileSite, type HostileSite } from './helpers/hostile-site.js';
 let range: RunningRange;
 let site: HostileSite;
 let browser: BrowserFetcher;
-const timeouts = { connectMs: 3000, firstByteMs: 3000, idleMs: 2000, totalMs: 8000 };
+// Generous: nothing here tests a timeout, and a loaded machine renders slowly.
+const timeouts = { connectMs: 20_000, firstByteMs: 20_000, idleMs: 20_000, totalMs: 60_000 };
+// Script pages hold a request open until they have rendered (helpers/hostile-site.ts), so waiting
+// for the network to go idle is waiting for the page; this is only the upper bound.
+const settleMs = 30_000;
 
 beforeAll(async () => {
   range = await startRange({ seed: 11 });
@@ -78,7 +82,7 @@ describe('BrowserFetcher through the range gateway', () => {
   it('renders a JS page with JavaScript on: screenshot, rendered DOM, raw main document, images blocked', async () => {
     const identity = sourceIdentity('js-source');
     const before = range.counters();
-    const r = await browser.fetch(site.base + '/js-page', { identity, javascript: true, timeouts });
+    const r = await browser.fetch(site.base + '/js-page', { identity, javascript: true, timeouts, settleMs });
     expect(r.renderedHtml).toContain('Glock 19');
     expect(r.title).toBe('rendered');
     expect(r.screenshot.subarray(1, 4).toString()).toBe('PNG');
@@ -133,7 +137,7 @@ describe('BrowserFetcher through the range gateway', () => {
   });
   it('blocks third-party subresources unless their origin is allowed', async () => {
     const id = sourceIdentity('third');
-    const r = await browser.fetch(site.base + '/third-party', { identity: id, javascript: true, timeouts });
+    const r = await browser.fetch(site.base + '/third-party', { identity: id, javascript: true, timeouts, settleMs });
     expect(r.requests.blocked).toBe(1);
     expect(r.renderedHtml).toContain('Glock 19'); // the own-origin script ran
     expect(
@@ -143,6 +147,7 @@ describe('BrowserFetcher through the range gateway', () => {
       identity: id,
       javascript: true,
       timeouts,
+      settleMs,
       subresourceOrigins: [`http://${site.otherOnion}`],
     });
     expect(wide.requests.blocked).toBe(0);
@@ -155,9 +160,8 @@ describe('BrowserFetcher through the range gateway', () => {
       identity: sourceIdentity('rtc'),
       javascript: true,
       timeouts,
-      // The page reports after a 300 ms timer, which no network activity reveals: wait it out.
-      settleMs: 5000,
-      quietMs: 2000,
+      // The page reports after a 300 ms timer and holds a request open until then.
+      settleMs,
     });
     const m = /<pre id="out">([^<]*)<\/pre>/.exec(r.renderedHtml);
     const text = m?.[1] ?? '';

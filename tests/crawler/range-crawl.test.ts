@@ -11,7 +11,7 @@ import { miniCrawl } from './helpers/mini-crawl.js';
 let range: RunningRange;
 const http = new HttpFetcher();
 let browser: BrowserFetcher;
-const timeouts = { connectMs: 5000, firstByteMs: 5000, idleMs: 5000, totalMs: 15000 };
+const timeouts = { connectMs: 20_000, firstByteMs: 20_000, idleMs: 20_000, totalMs: 60_000 };
 
 beforeAll(async () => {
   range = await startRange({ seed: 3, size: 40, obstacles: ['traps'] });

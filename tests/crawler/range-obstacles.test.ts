@@ -10,14 +10,16 @@ import { isolatedProxyUrl, sourceIdentity } from '../../crawler/proxy.js';
 
 let range: RunningRange;
 const fetcher = new HttpFetcher();
-const timeouts = { connectMs: 5000, firstByteMs: 5000, idleMs: 5000, totalMs: 15000 };
+const timeouts = { connectMs: 20_000, firstByteMs: 20_000, idleMs: 20_000, totalMs: 60_000 };
 
 beforeAll(async () => {
   range = await startRange({
     seed: 9,
     size: 20,
     obstacles: ['login', 'captcha', 'ratelimit'],
-    rateLimit: { perSecond: 1, burst: 3 },
+    // Slow refill: the test's sequential requests must outrun it even when each takes a second or
+    // more on a loaded machine.
+    rateLimit: { perSecond: 0.1, burst: 3 },
   });
 });
 afterAll(async () => {

@@ -14,6 +14,7 @@ import { generateWorld } from '../../range/generate/world.js';
 import { compileRules, loadRuleFile } from '../../rules/index.js';
 import { dropDatabase } from '../../services/postgres.js';
 import type { RunSummary } from '../../workers/progress.js';
+import { analystWalkthrough } from './walkthrough.js';
 import '../setup/types.js';
 
 const SEED = 1;
@@ -24,29 +25,17 @@ const SEED = 1;
  * is visible to whoever changes the classifier or the extractors.
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  // The classifier labels these handgun parts / handguns other than firearms, so the rule's
+  // The classifier labels these handguns / handgun parts other than firearms (their titles alone
+  // read as firearms; boilerplate-only descriptions pull them to `other`), so the rule's
   // `category: firearms` condition is not met.
-  'handguns-from-the-region IB000007 missing': 'classifier: other',
-  'handguns-from-the-region IB000037 missing': 'classifier: other',
-  'handguns-from-the-region IB000063 missing': 'classifier: other',
-  'handguns-from-the-region IB000115 missing': 'classifier: other',
-  'handguns-from-the-region IB000169 missing': 'classifier: drugs (Sig Sauer P226 in homoglyphs)',
-  'handguns-from-the-region IB000250 missing': 'classifier: other',
-  'handguns-from-the-region NC000437 missing': 'classifier: other',
-  'handguns-from-the-region NC000459 missing': 'classifier: drugs (CZ 75 B - pištolj)',
+  'handguns-from-the-region NC000459 missing': 'classifier: other (CZ 75 B - pištolj)',
   'handguns-from-the-region NC000481 missing': 'classifier: other (Pištolj Walther P99)',
-  'handguns-from-the-region NC000485 missing': 'classifier: other',
-  // The truth description says "with holster" (the rule excludes holster*); the extracted
-  // description does not carry that sentence.
-  'handguns-from-the-region IB000045 unexpected': 'extracted description differs from truth',
-  'handguns-from-the-region IB000261 unexpected': 'extracted description differs from truth',
-  'rifles-and-gun-parts IB000143 missing': 'classifier: drugs (Cyrillic AK magazine)',
-  'rifles-and-gun-parts IB000203 missing': 'classifier: drugs (Cyrillic AK magazine)',
-  'rifles-and-gun-parts NC000389 missing': 'classifier: drugs (Cyrillic AR-15 lower receiver)',
-  'forged-identity-documents IB000165 missing': 'classifier: firearms (Kosovo ID card)',
-  'forged-identity-documents NC000318 missing': 'classifier: other (Kosovo ID card)',
-  'forged-identity-documents NC000388 missing': 'classifier: other (Kosovo ID card, homoglyphs)',
-  'forged-identity-documents NC000564 missing': 'classifier: firearms (Kosovo ID card, zero-width)',
+  'handguns-from-the-region NC000485 missing': 'classifier: other (Greek Glock slide + barrel kit)',
+  // The truth description says "with holster" (the rule excludes holster*). The listing page's
+  // extracted description carries that sentence too; the alert comes from a title-only version of
+  // the same listing (a vendor-page row) matched without the description — a match/store matter.
+  'handguns-from-the-region IB000045 unexpected': 'title-only listing version matched without its description',
+  'handguns-from-the-region IB000261 unexpected': 'title-only listing version matched without its description',
 };
 
 function matchable(l: TruthListing): MatchableListing {
@@ -96,13 +85,14 @@ describe('darkwatch demo', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo crawl did not finish in 420 s')), 420_000).unref());
+    // 85–200 s seen on shared machines; the bound only turns a hang into a clear failure.
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo crawl did not finish in 840 s')), 840_000).unref());
     summaries = await Promise.race([demo.crawled, timeout]);
     timings.crawledMs = Date.now() - started;
     done = true;
     await watcher;
     process.stderr.write(`demo figures: first alert after ${timings.firstAlertMs} ms, complete crawl after ${timings.crawledMs} ms\n`);
-  }, 450_000);
+  }, 870_000);
 
   afterAll(async () => {
     await demo?.stop();
@@ -114,7 +104,9 @@ describe('darkwatch demo', () => {
     expect(summaries.length).toBe(demo.range.sites.filter((s) => s.cloneOf === null).length);
     expect(summaries.every((s) => s.pages > 0)).toBe(true);
     expect(timings.firstAlertMs).toBeGreaterThan(0);
-    expect(timings.firstAlertMs).toBeLessThan(60_000);
+    // Alerts stream in while the crawl goes on (4–10 s of 85–200 s seen), not at its end; relative
+    // to the crawl, so a slow machine slows both.
+    expect(timings.firstAlertMs).toBeLessThan(timings.crawledMs / 2);
   });
 
   it('raises exactly the alerts the sample rules give on the ground truth, per text rule', async () => {
@@ -198,4 +190,16 @@ describe('darkwatch demo', () => {
     );
     expect(rows[0]!.n).toBeGreaterThan(0);
   });
+
+  it("takes the analyst through the demo's alerts in Chromium (the walkthrough's screenshots)", async () => {
+    const walk = await analystWalkthrough(demo.url, demo.login, demo.pipeline.db);
+    const open = await demo.pipeline.db.query<{ n: number }>(`select count(*)::int as n from alerts where status in ('new', 'in_review')`);
+    expect(walk.queueRows).toBeGreaterThan(0);
+    expect(walk.queueRows).toBeLessThanOrEqual(open.rows[0]!.n);
+    expect(walk.frameText.length).toBeGreaterThan(0);
+    expect(walk.sha256Shown).toBe(walk.sha256Stored);
+    expect(walk.escalatedStatus).toBe('escalated');
+    expect(walk.packageFiles).toEqual(expect.arrayContaining(['manifest.json', 'case.json', `alerts/${walk.alertId}.json`]));
+    expect(walk.manifestAlerts).toEqual([walk.alertId]);
+  }, 120_000);
 });

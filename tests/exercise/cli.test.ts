@@ -18,7 +18,8 @@ describe('darkwatch exercise', () => {
     await t?.drop();
   });
 
-  it('creates an exercise with trainee logins printed once, and scores it', async () => {
+  // Each CLI call starts a process (seconds of CPU, more on a loaded machine): room for several.
+  it('creates an exercise with trainee logins printed once, and scores it', { timeout: 300_000 }, async () => {
     const created = await runCli(['exercise', 'create', path.join(here, 'fixtures', 'small-handguns.yaml'), '--trainees', '3', '--json'], { env });
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
@@ -47,7 +48,7 @@ describe('darkwatch exercise', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ scenario: '01-regional-handguns', targets: 18 });
   });
 
-  it('rejects hostile scenario files and bad arguments with one clear error', async () => {
+  it('rejects hostile scenario files and bad arguments with one clear error', { timeout: 300_000 }, async () => {
     const unknown = await runCli(['exercise', 'create', path.join(here, 'fixtures', 'unknown-field.yaml')], { env });
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown-field\.yaml:7:3: unknown field "sizee"/);

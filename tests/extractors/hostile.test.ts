@@ -58,6 +58,12 @@ describe('hostile pages: bounded results', () => {
     // Tags inside scripts and comments are not counted.
     const script = `<script>${'<div>'.repeat(1000)}</script><!-- ${'<div>'.repeat(1000)} -->`;
     expect(clampNesting(script)).toBe(script);
+    // Just under and just over the '<' count below which no page can nest too deep.
+    const exact = `${'<b>'.repeat(MAX_DEPTH)}x`;
+    expect(clampNesting(exact)).toBe(exact);
+    const over = `${'<b>'.repeat(MAX_DEPTH + 1)}x`;
+    expect(clampNesting(over).match(/<b>/g)!.length).toBe(MAX_DEPTH);
+    expect(clampNesting(`${'<b>'.repeat(MAX_DEPTH + 1)}x`, MAX_DEPTH + 1)).toBe(over);
   });
 
   it('a 10 MB page is extracted within bounded time', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   normalise,
   normaliseForMatch,
+  normaliseWork,
   originalRange,
   tokenize,
   tokenSpans,
@@ -229,26 +230,65 @@ describe('normaliseForMatch: properties', () => {
     );
   });
 
-  // Scaling, not wall-clock: 10× the input may cost about 10× the time (linear), never ~100×
-  // (quadratic). Best of three runs each, so a busy machine does not decide the result.
-  it('stays linear on huge input (1 MB of hostile mixtures; pathological shapes)', () => {
-    const best = (input: string) => {
-      let min = Infinity;
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now();
-        normaliseForMatch(input);
-        min = Math.min(min, performance.now() - t0);
-      }
-      return Math.max(min, 0.5);
+  // Scaling by counted steps, not by the clock: every pass counts the units it visits, so 4× the
+  // input must cost exactly ~4× the steps, on any machine under any load. A quadratic pass would
+  // show 16×. Shapes: hostile mixtures and the pathological one-word / one-group inputs.
+  it('stays linear on huge input: 4× the text costs 4× the counted steps', () => {
+    const steps = (input: string): number => {
+      const before = normaliseWork();
+      normaliseForMatch(input);
+      return normaliseWork() - before;
     };
     const chunk = 'Gl0ck c.o.k.e GLОCK\u200b pa$$port Кокаин κοκαΐνη ë\u0301\u0301 ';
     const sized = (n: number) => chunk.repeat(Math.ceil(n / chunk.length));
     expect(normaliseForMatch(sized(1_000_000)).text.length).toBeGreaterThan(500_000);
-    expect(best(sized(1_000_000)) / best(sized(100_000))).toBeLessThan(35);
-    for (const unit of ['a.', 'a1', '\u0301', '.']) {
-      const shape = (n: number) => (unit === '\u0301' ? 'a' : '') + unit.repeat(n);
-      // One 200k-character "word" ('a1'…) runs mildly super-linear (≈ 45×); quadratic would be ≈ 100×.
-      expect(best(shape(100_000)) / best(shape(10_000))).toBeLessThan(75);
+    const shapes: Array<(n: number) => string> = [
+      sized,
+      ...['a.', 'a1', '.', 'a ', 'g l o c k ', '0', 'о', 'aо1.', '$$a', 'c.0.k.3 '].map(
+        (u) => (n: number) => u.repeat(n),
+      ),
+      (n) => 'a' + '\u0301'.repeat(n),
+      (n) => 'a1'.repeat(n) + ' ' + 'b.'.repeat(n),
+    ];
+    for (const shape of shapes) {
+      const small = steps(shape(5_000));
+      const large = steps(shape(20_000));
+      expect(small).toBeGreaterThan(0);
+      expect(large / small, shape(3)).toBeGreaterThan(3.9);
+      expect(large / small, shape(3)).toBeLessThan(4.1);
     }
+  });
+
+  it('linear for random inputs too (property: steps(10 copies) ≈ 10 × steps(1 copy))', () => {
+    const alphabet = fc.constantFrom(
+      'a',
+      'g',
+      '0',
+      '1',
+      '@',
+      '$',
+      '.',
+      '-',
+      ' ',
+      'о',
+      'α',
+      'ë',
+      '\u0301',
+      '\u200b',
+      'Ж',
+    );
+    fc.assert(
+      fc.property(fc.array(alphabet, { minLength: 200, maxLength: 400 }), (cs) => {
+        const t = cs.join('');
+        const a = normaliseWork();
+        normaliseForMatch(t);
+        const b = normaliseWork();
+        normaliseForMatch(t.repeat(10));
+        const c = normaliseWork();
+        // Joins across copy boundaries change a few steps, never the growth.
+        expect((c - b) / (b - a)).toBeLessThan(10 * 1.1);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

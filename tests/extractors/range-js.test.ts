@@ -2,7 +2,7 @@
 // test renders its pages in Chromium (Debian's, via Playwright) with every request answered by the
 // range's template handler in-process — no network, no name resolution — and extracts what the
 // browser-mode crawler would store (page.content()).
-import { chromium, type Browser, type BrowserContext } from 'playwright';
+import { type Browser, type BrowserContext } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtractedEntity } from '../../core/types.js';
 import { extractPage } from '../../extractors/page/extract.js';
@@ -13,6 +13,7 @@ import type { SiteHandler } from '../../range/http/site-server.js';
 import { templateHandler } from '../../range/sites/index.js';
 import { SITE_DEFS } from '../../range/sites/registry.js';
 import { buildTruth, type RangeTruth } from '../../range/truth.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 let truth: RangeTruth;
 let browser: Browser;
@@ -42,19 +43,7 @@ beforeAll(async () => {
       }),
     );
   }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--host-resolver-rules=MAP * ~NOTFOUND',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ javaScriptEnabled: true });
   await context.route('**/*', async (route) => {
     const u = new URL(route.request().url());

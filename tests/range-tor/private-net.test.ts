@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   recordStreamCircuits,
@@ -143,19 +143,7 @@ describe('private Tor network', () => {
   }, 60_000);
 
   it('renders the onion in Chromium through the SocksPort, on its own circuit', async () => {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-        '--webrtc-ip-handling-policy=disable_non_proxied_udp',
-      ],
+    const browser = await launchChromium({
       proxy: { server: `socks5://127.0.0.1:${tor!.socksPort}` },
     });
     try {

@@ -1,12 +1,13 @@
 // Chromium (Debian's, via Playwright) through the gateway, with local name resolution switched
 // off: every template renders, the JS market shows its details only in the browser, a person
 // can solve the CAPTCHA and log in, and the resulting cookies work for the HTTP crawler.
-import { chromium, type Browser } from 'playwright';
+import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countryName } from '../../range/generate/world.js';
 import { startRange, type RunningRange } from '../../range/range.js';
 import { fetchVia } from './helpers.js';
 import { parseNocturneRendered } from './pages.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 /** Hosts Chromium contacts by itself (updates, sign-in); never a page's doing. */
 const CHROMIUM_BACKGROUND = /(^|\.)(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)$/;
@@ -16,18 +17,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   range = await startRange({ seed: 21, size: 120, obstacles: ['captcha', 'login'] });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    ],
+  browser = await launchChromium({
     proxy: { server: `socks5://127.0.0.1:${range.socksPort}` },
   });
 });

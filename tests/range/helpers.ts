@@ -3,7 +3,12 @@ import http from 'node:http';
 import net from 'node:net';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 
-/** Sends `chunks` (with a short pause between them), collects everything until close or timeout. */
+/**
+ * Sends `chunks` (with a short pause between them), collects everything until close or timeout.
+ * The timeout is generous: every exchange the tests make ends with the server closing (at the
+ * latest by its handshake timer), so waiting costs nothing, and a loaded machine's late close
+ * must not read as "never closed".
+ */
 export async function rawExchange(
   port: number,
   chunks: Buffer[],
@@ -25,7 +30,9 @@ export async function rawExchange(
     await new Promise((r) => setTimeout(r, 15));
   }
   if (opts.endAfter) socket.end();
-  await Promise.race([closedP, new Promise((r) => setTimeout(r, opts.timeoutMs ?? 1500))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closedP, new Promise((r) => (timer = setTimeout(r, opts.timeoutMs ?? 15_000)))]);
+  clearTimeout(timer);
   socket.destroy();
   return { data: Buffer.concat(received), closed };
 }
@@ -88,7 +95,7 @@ export async function rawHttpVia(
   socksPort: number,
   onion: string,
   request: Buffer | string,
-  timeoutMs = 3000,
+  timeoutMs = 15_000,
 ): Promise<string> {
   const connectReq = domainRequest(onion, 80);
   const { data } = await rawExchange(socksPort, [GREETING_NOAUTH, connectReq, Buffer.from(request)], {

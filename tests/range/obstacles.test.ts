@@ -124,16 +124,23 @@ describe('rate limit, errors and stalls', () => {
       seed: 4,
       size: 60,
       obstacles: ['ratelimit'],
-      rateLimit: { perSecond: 2, burst: 5 },
+      rateLimit: { perSecond: 0.5, burst: 5 },
     });
     try {
       const url = range.sites[4]!.url;
+      // However long the 12 requests take to arrive (a loaded machine spreads them out), at most
+      // the burst plus what refilled meanwhile can pass.
+      const t0 = performance.now();
       const results = await Promise.all(Array.from({ length: 12 }, () => fetchVia(range.socksUrl, url)));
+      const refilled = Math.floor((0.5 * (performance.now() - t0)) / 1000);
       const limited = results.filter((r) => r.status === 429);
-      expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(6);
-      expect(limited.length).toBeGreaterThanOrEqual(6);
-      expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      await new Promise((r) => setTimeout(r, 1100));
+      expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(5 + refilled);
+      expect(limited.length).toBeGreaterThanOrEqual(12 - 5 - refilled);
+      expect(limited.length).toBeGreaterThan(0);
+      const retryAfter = limited.map((r) => Number(r.headers['retry-after']));
+      expect(Math.min(...retryAfter)).toBeGreaterThanOrEqual(1);
+      // Retry-After is honest: after waiting that long, the next request is served.
+      await new Promise((r) => setTimeout(r, Math.max(...retryAfter) * 1000 + 100));
       expect((await fetchVia(range.socksUrl, url)).status).toBe(200);
     } finally {
       await range.stop();

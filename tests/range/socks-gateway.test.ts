@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 import { deriveSiteKey } from '../../range/onion.js';
 import { SocksGateway } from '../../range/socks-gateway.js';
+import { waitFor } from '../../services/ports.js';
 import { domainRequest, fetchVia, GREETING_NOAUTH, rawExchange } from './helpers.js';
 
 const ONION = deriveSiteKey(42, 'gateway-test').onion;
@@ -200,7 +201,8 @@ describe('SOCKS5 gateway under hostile input', () => {
       { numRuns: 25, seed: 7 },
     );
     await healthy();
-    expect(gw.getCounters().active).toBeLessThanOrEqual(1);
+    // The gateway sees each closed exchange a moment after the client closes it: wait, bounded.
+    await waitFor('exchanges closed', async () => (gw.getCounters().active <= 1 ? true : undefined), 20_000);
   });
 
   it('handles a huge domain length and oversized method lists without crashing', async () => {
@@ -249,9 +251,10 @@ describe('SOCKS5 gateway auth, latency and failures', () => {
       const t0 = performance.now();
       await fetchVia(slow.url, `http://${ONION}/slow`);
       const elapsed = performance.now() - t0;
-      // Two delays of ~120 ms each (connect, first byte).
+      // Two delays of ~120 ms each (connect, first byte); the upper bound only catches delays of
+      // the wrong order of magnitude, with room for a loaded machine.
       expect(elapsed).toBeGreaterThan(220);
-      expect(elapsed).toBeLessThan(2000);
+      expect(elapsed).toBeLessThan(6000);
     } finally {
       await slow.close();
     }

@@ -203,7 +203,7 @@ describe('hostile queries fail fast with a clear error', () => {
     const t = Date.now();
     expect(errorOf(q.slice(0, QUERY_LIMITS.maxLength)).message).toMatch(/nested deeper than 64/);
     expect(errorOf(q).message).toMatch(/characters long/);
-    expect(Date.now() - t).toBeLessThan(2000);
+    expect(Date.now() - t).toBeLessThan(10_000);
   });
 
   it('10^4 nested parentheses within the length limit', () => {
@@ -220,7 +220,7 @@ describe('hostile queries fail fast with a clear error', () => {
     expect(errorOf(Array.from({ length: 3_000 }, (_, i) => `w${i}`).join(' ')).message).toMatch(
       /more than 1000 terms/,
     );
-    expect(Date.now() - t).toBeLessThan(2000);
+    expect(Date.now() - t).toBeLessThan(10_000);
   });
 
   it('a query over the length limit', () => {

@@ -55,7 +55,7 @@ describe('darkwatch user / alerts / audit', () => {
     ).not.toBe(row.rows[0].password_hash);
     const token = await runCli(['user', 'token', 'carol'], { env });
     expect(token.stdout.trim()).toMatch(/^dw_[A-Za-z0-9_-]{40,}$/);
-  }, 120_000);
+  }, 300_000); // each CLI call starts a process: seconds of CPU, more on a loaded machine
 
   it('lists, shows, moves and exports alerts', async () => {
     const list = await runCli(['alerts', 'list', '--json', '--severity', 'critical'], { env });
@@ -103,7 +103,7 @@ describe('darkwatch user / alerts / audit', () => {
     expect(JSON.parse(misp.stdout).Event.Attribute.some((a: { type: string }) => a.type === 'btc')).toBe(
       true,
     );
-  }, 120_000);
+  }, 300_000);
 
   it('verifies the audit chain and exits non-zero after tampering', async () => {
     const ok = await runCli(['audit', 'verify', '--json'], { env });
@@ -119,7 +119,7 @@ describe('darkwatch user / alerts / audit', () => {
     const bad = await runCli(['audit', 'verify'], { env });
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/TAMPERED at entry \d+/);
-  }, 120_000);
+  }, 300_000);
 
   it('serves the app on loopback and stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {

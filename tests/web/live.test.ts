@@ -48,7 +48,7 @@ function openStream(base: string, cookie: string): Stream {
   return { events, opened, close: () => req.destroy() };
 }
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out');

@@ -57,7 +57,8 @@ describe('darkwatch evidence export / verify', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('exports a run that verifies, and a flipped byte fails verification', async () => {
+  // Each CLI call starts a process (seconds of CPU, more on a loaded machine): room for several.
+  it('exports a run that verifies, and a flipped byte fails verification', { timeout: 300_000 }, async () => {
     const snaps = await listRunSnapshots(t.db, runId);
     expect(snaps.length).toBeGreaterThanOrEqual(5);
     const file = path.join(dir, 'run.warc');
@@ -96,7 +97,7 @@ describe('darkwatch evidence export / verify', () => {
     expect(fail.stdout).toMatch(/payload sha256 [0-9a-f]{64} differs from stored [0-9a-f]{64}/);
   });
 
-  it('exports gzip WARCs that verify, and damaged gzip fails', async () => {
+  it('exports gzip WARCs that verify, and damaged gzip fails', { timeout: 300_000 }, async () => {
     const file = path.join(dir, 'run.warc.gz');
     expect((await runCli(['evidence', 'export', '--run', String(runId), '--warc', file, '--gzip'], { env })).code).toBe(0);
     expect(readFileSync(file).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
@@ -148,7 +149,7 @@ describe('darkwatch evidence export / verify', () => {
     expect(fail.stdout).toMatch(new RegExp(`^FAIL capture ${snaps[0]!.id} urn:darkwatch:screenshot:\\S+: screenshot sha256 [0-9a-f]{64} differs from stored`, 'm'));
   });
 
-  it('gives clear one-line errors for unknown runs and hostile input', async () => {
+  it('gives clear one-line errors for unknown runs and hostile input', { timeout: 300_000 }, async () => {
     const unknown = await runCli(['evidence', 'export', '--run', '999999', '--warc', path.join(dir, 'x.warc')], { env });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('darkwatch: no crawl run 999999\n');

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRange, type RunningRange } from '../../range/range.js';
 import { startLocalRedis, type LocalRedis } from '../../services/redis.js';
-import { stopProcess } from '../../services/postgres.js';
+import { stopProcess } from '../../services/ports.js';
 import { addSource } from '../../store/sources.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { startCrawlRun } from '../../workers/crawl.js';
@@ -159,12 +159,18 @@ describe('politeness across worker processes', () => {
     });
     const client = await openPipelineClient(t.db, redis.url, prefix);
     try {
+      // Both processes are listening before the run starts (starting one can take seconds on a loaded
+      // machine), so each of them takes part however long the other took to start.
+      await until('two workers', async () => ((await client.queues.crawl.getWorkers()).length >= 2 ? true : undefined), 120_000);
       const run = await startCrawlRun({ db: t.db, queues: client.queues, frontier: client.frontier }, source, 'manual');
       await until('40 pages', async () => ((await fetchedCount(t, run.id)) >= 40 ? true : undefined), 120_000);
       const { rows } = await t.db.query<{ at: Date }>('select captured_at as at from snapshots where crawl_run_id = $1 order by captured_at', [run.id]);
       const span = (rows.at(-1)!.at.getTime() - rows[0]!.at.getTime()) / 1000;
       const rate = (rows.length - 1) / span;
-      expect(rate).toBeLessThanOrEqual((rpm / 60) * 1.1);
+      // Capture times trail the grants by each fetch's duration, which varies on a loaded machine and
+      // shortens the measured span by up to a second or so: 25% room. Two unshared buckets would
+      // give twice the rate.
+      expect(rate).toBeLessThanOrEqual((rpm / 60) * 1.25);
       // …and both processes took part: they share one bucket, it is not one process doing it all.
       const done = await client.queues.crawl.getJobs(['completed'], 0, 1000);
       expect(new Set(done.map((j) => j.processedBy)).size).toBe(2);

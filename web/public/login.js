@@ -7,11 +7,13 @@ form.addEventListener('submit', async (ev) => {
   const err = document.getElementById('login-error');
   err.textContent = '';
   try {
-    await api('POST', '/api/login', {
+    const me = await api('POST', '/api/login', {
       username: String(data.get('username')),
       password: String(data.get('password')),
     });
-    location.href = '/';
+    // A trainer outside any exercise workspace has no triage queue: their home is the trainer page.
+    const trainerHome = me?.user?.role === 'trainer' && me.user.workspaceId == null;
+    location.href = trainerHome ? '/trainer' : '/';
   } catch (e) {
     err.textContent = e.message;
   }

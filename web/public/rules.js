@@ -1,5 +1,5 @@
 // Rules: list with enable/disable, YAML editor with live validation (line/column), versions.
-import { api, el, fmtTime, sevBadge, toast } from './app.js';
+import { api, el, fmtTime, highlight, sevBadge, toast } from './app.js';
 
 const tbody = document.querySelector('#rules tbody');
 const yaml = document.getElementById('yaml');
@@ -117,5 +117,96 @@ document.getElementById('save').addEventListener('click', async () => {
       );
   }
 });
+
+// Backtest preview: the draft as typed (not saved) over stored listings and posts; no alerts.
+const btButton = document.getElementById('backtest');
+const btResult = document.getElementById('backtest-result');
+function showProblems(list) {
+  problems.replaceChildren(
+    ...list.map((p) => el('li', {}, p.line ? `line ${p.line}, column ${p.column}: ${p.message}` : p.message)),
+  );
+}
+function exampleItem(x) {
+  const excerpt = x.excerpt
+    ? el(
+        'div',
+        { class: 'excerpt' },
+        x.excerpt.before ? '… ' : '',
+        highlight(x.excerpt.text, x.excerpt.hits),
+        x.excerpt.after ? ' …' : '',
+      )
+    : null;
+  return el(
+    'li',
+    { class: 'bt-hit', dataset: { kind: x.kind, id: x.id } },
+    el('span', { class: 'kind' }, x.kind),
+    ' ',
+    el('span', { class: 'site' }, x.site ?? ''),
+    ' ',
+    el('span', { class: 'bt-title' }, highlight(x.title, x.titleHits)),
+    x.vendor ? el('span', { class: 'vendor' }, ' · ', highlight(x.vendor, x.vendorHits)) : null,
+    excerpt,
+  );
+}
+btButton.addEventListener('click', async () => {
+  btButton.disabled = true;
+  btButton.textContent = 'Backtesting…';
+  btResult.replaceChildren(el('p', { class: 'help' }, 'Running the draft over stored listings and posts…'));
+  try {
+    const r = await api('POST', '/api/rules/backtest', {
+      yaml: yaml.value,
+      since: document.getElementById('bt-since').value,
+      examples: 10,
+    });
+    const limit =
+      r.limitReached === 'records'
+        ? ' (stopped at the record limit: the counts cover the records scanned)'
+        : r.limitReached === 'time'
+          ? ' (stopped at the time limit: the counts cover the records scanned)'
+          : '';
+    btResult.replaceChildren(
+      el(
+        'p',
+        { id: 'bt-summary', class: r.limitReached ? 'error' : '' },
+        `Would have fired ${r.totalHits} time${r.totalHits === 1 ? '' : 's'} over ${r.scanned.listings} listings and ${r.scanned.posts} posts seen since ${fmtTime(r.since)}${limit}. No alerts were created.`,
+      ),
+      ...r.rules.map((rule) =>
+        el(
+          'div',
+          { class: 'bt-rule', dataset: { rule: rule.rule } },
+          el(
+            'h4',
+            {},
+            sevBadge(rule.severity),
+            ' ',
+            rule.rule,
+            ': ',
+            el('span', { class: 'bt-count' }, String(rule.count)),
+          ),
+          rule.needsHistory
+            ? el(
+                'p',
+                { class: 'help' },
+                'change/correlation condition: needs each listing’s history, not backtested here',
+              )
+            : null,
+          rule.examples.length
+            ? el('ol', { class: 'bt-examples' }, ...rule.examples.map(exampleItem))
+            : el('p', { class: 'help' }, 'no hits'),
+          rule.count > rule.examples.length
+            ? el('p', { class: 'help' }, `… and ${rule.count - rule.examples.length} more`)
+            : null,
+        ),
+      ),
+    );
+  } catch (e) {
+    btResult.replaceChildren(el('p', { id: 'bt-summary', class: 'error' }, `Backtest failed: ${e.message}`));
+    if (e.data?.problems) showProblems(e.data.problems);
+  } finally {
+    btButton.disabled = false;
+    btButton.textContent = 'Backtest';
+  }
+});
+
 load().catch((e) => toast(e.message, 'error'));
 void validate();

@@ -27,6 +27,86 @@ async function depths() {
   }
 }
 
+function policySummary(p) {
+  if (!p) return '—';
+  const parts = [
+    `${p.requestsPerMinute}/min × ${p.concurrency}`,
+    `depth ≤ ${p.maxDepth}`,
+    `budget ${p.pageBudget}`,
+    p.recrawlIntervalSec ? `recrawl every ${p.recrawlIntervalSec} s` : 'manual',
+  ];
+  if (p.include?.length) parts.push(`include ${p.include.length}`);
+  if (p.exclude?.length) parts.push(`exclude ${p.exclude.length}`);
+  return parts.join(', ');
+}
+
+// Editing a source's crawl policy: the server validates (same schema as the CLI) and audits.
+const editDialog = document.getElementById('edit-dialog');
+const editForm = document.getElementById('edit-form');
+const editError = document.getElementById('edit-error');
+let editing = null;
+
+function openEdit(s) {
+  editing = s;
+  document.getElementById('edit-source').textContent = s.name;
+  const f = editForm.elements;
+  f.kind.value = s.kind;
+  f.fetchMode.value = s.fetchMode;
+  f.enabled.checked = s.enabled;
+  f.requestsPerMinute.value = String(s.policy.requestsPerMinute);
+  f.concurrency.value = String(s.policy.concurrency);
+  f.maxDepth.value = String(s.policy.maxDepth);
+  f.pageBudget.value = String(s.policy.pageBudget);
+  f.recrawlIntervalSec.value =
+    s.policy.recrawlIntervalSec === null ? '' : String(s.policy.recrawlIntervalSec);
+  f.javascript.checked = s.policy.javascript;
+  f.allowImages.checked = s.policy.allowImages;
+  f.include.value = s.policy.include.join('\n');
+  f.exclude.value = s.policy.exclude.join('\n');
+  editError.textContent = '';
+  editDialog.showModal();
+}
+
+const lines = (text) =>
+  String(text)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+const num = (text) => (String(text).trim() === '' ? null : Number(text));
+
+editForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (!editing) return;
+  const f = editForm.elements;
+  try {
+    const res = await api('PATCH', `/api/sources/${editing.id}`, {
+      kind: f.kind.value,
+      fetchMode: f.fetchMode.value,
+      enabled: f.enabled.checked,
+      policy: {
+        requestsPerMinute: num(f.requestsPerMinute.value),
+        concurrency: num(f.concurrency.value),
+        maxDepth: num(f.maxDepth.value),
+        pageBudget: num(f.pageBudget.value),
+        recrawlIntervalSec: num(f.recrawlIntervalSec.value),
+        javascript: f.javascript.checked,
+        allowImages: f.allowImages.checked,
+        include: lines(f.include.value),
+        exclude: lines(f.exclude.value),
+      },
+    });
+    editDialog.close();
+    toast(
+      res.schedule?.warning ? `${res.name} saved; ${res.schedule.warning}` : `${res.name} saved`,
+      res.schedule?.warning ? 'error' : 'info',
+    );
+    await load();
+  } catch (e) {
+    editError.textContent = e.message;
+  }
+});
+document.getElementById('edit-cancel').addEventListener('click', () => editDialog.close());
+
 async function load() {
   void depths();
   const { sources } = await api('GET', '/api/sources');
@@ -63,10 +143,13 @@ async function load() {
           ),
         ),
         el('td', {}, s.lastRun ? `${s.lastRun.status} ${fmtTime(s.lastRun.createdAt)}` : '—'),
+        el('td', { class: 'policy' }, policySummary(s.policy)),
         el(
           'td',
           {},
           el('button', { type: 'button', disabled: !s.enabled, on: { click: () => crawl(s) } }, 'Crawl now'),
+          ' ',
+          el('button', { type: 'button', class: 'edit', on: { click: () => openEdit(s) } }, 'Edit…'),
         ),
       ),
     ),

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getWorkspace } from '../../store/workspaces.js';
-import { authOf, type Auth } from '../auth.js';
+import { allowed, authOf, type Auth, type Permission } from '../auth.js';
 import { escapeHtml } from '../html.js';
 import type { AppContext } from '../server.js';
 
@@ -27,12 +27,15 @@ function loadStatic(): Map<string, { type: string; body: Buffer }> {
   return files;
 }
 
-const NAV: Array<[string, string]> = [
-  ['/', 'Triage'],
-  ['/cases', 'Cases'],
-  ['/rules', 'Rules'],
-  ['/sources', 'Sources'],
-  ['/search', 'Search'],
+/** Navigation: [href, label, permission needed to see the page]. */
+const NAV: Array<[string, string, Permission]> = [
+  ['/', 'Triage', 'read'],
+  ['/cases', 'Cases', 'read'],
+  ['/rules', 'Rules', 'read'],
+  ['/sources', 'Sources', 'read'],
+  ['/suppressions', 'Suppressions', 'read'],
+  ['/webhooks', 'Webhooks', 'sources'],
+  ['/search', 'Search', 'read'],
 ];
 
 export function layout(opts: {
@@ -45,7 +48,16 @@ export function layout(opts: {
 }): string {
   const a = opts.auth;
   const nav = a
-    ? `<nav aria-label="main">${NAV.map(([href, label]) => `<a href="${href}"${opts.page === label.toLowerCase() ? ' aria-current="page"' : ''}>${label}</a>`).join('')}</nav>
+    ? `<nav aria-label="main">${[
+        ...NAV.filter(([, , perm]) => allowed(a.user.role, perm)),
+        // The trainer page (web/routes/trainer.ts) is for trainers and admins.
+        ...(a.user.role === 'trainer' || a.user.role === 'admin' ? [['/trainer', 'Trainer'] as const] : []),
+      ]
+        .map(
+          ([href, label]) =>
+            `<a href="${href}"${opts.page === label.toLowerCase() ? ' aria-current="page"' : ''}>${label}</a>`,
+        )
+        .join('')}</nav>
        <div class="who"><span id="who">${escapeHtml(a.user.displayName || a.user.username)} · ${escapeHtml(a.user.role)}</span>
        <span class="ws" title="workspace">${escapeHtml(opts.workspace ?? '')}</span>
        <button type="button" id="logout">Log out</button></div>`
@@ -124,19 +136,37 @@ const PAGES: Record<string, { title: string; page: string; script: string; body:
     severity: high
     query: '(glock OR beretta OR "cz 75" OR pistol*) AND NOT airsoft'
     category: firearms
-</textarea><ul id="problems" class="problems"></ul><button type="button" id="save">Save</button>
+</textarea><ul id="problems" class="problems"></ul><div class="actions"><button type="button" id="save">Save</button>
+<label>Backtest over <select id="bt-since"><option value="7d">7 days</option><option value="30d" selected>30 days</option><option value="90d">90 days</option><option value="365d">1 year</option></select></label>
+<button type="button" id="backtest">Backtest</button></div>
+<section id="backtest-result" class="backtest" aria-live="polite"></section>
 <h3>Versions</h3><ol id="versions"></ol></section></div>`,
   },
   sources: {
     title: 'Sources',
     page: 'sources',
     script: 'sources.js',
-    body: `<h1>Sources</h1><table class="list" id="sources"><thead><tr><th>Name</th><th>Kind</th><th>Mode</th><th>Enabled</th><th>Last success</th><th>Last error</th><th>Error rate</th><th>Blocked</th><th>Session</th><th>Last run</th><th></th></tr></thead><tbody></tbody></table>
+    body: `<h1>Sources</h1><table class="list" id="sources"><thead><tr><th>Name</th><th>Kind</th><th>Mode</th><th>Enabled</th><th>Last success</th><th>Last error</th><th>Error rate</th><th>Blocked</th><th>Session</th><th>Last run</th><th>Policy</th><th></th></tr></thead><tbody></tbody></table>
 <p id="queues" class="help"></p>
 <form id="add-source" class="filters"><label>Name <input name="name" required size="14"></label>
 <label>Kind <select name="kind"><option>market</option><option>forum</option><option>shop</option><option>paste</option><option>clearnet</option></select></label>
 <label>Mode <select name="fetchMode"><option>http</option><option>browser</option><option>auto</option></select></label>
 <label>URLs (mirrors) <input name="urls" required size="50"></label><button>Add source</button></form>
+<dialog id="edit-dialog"><form id="edit-form" novalidate><h2>Edit <span id="edit-source"></span></h2><div class="form-grid">
+<label>Kind <select name="kind"><option>market</option><option>forum</option><option>shop</option><option>paste</option><option>clearnet</option></select></label>
+<label>Fetch mode <select name="fetchMode"><option>http</option><option>browser</option><option>auto</option></select></label>
+<label><input type="checkbox" name="enabled"> enabled</label>
+<label>Requests per minute <input name="requestsPerMinute" type="number" step="any"></label>
+<label>Concurrency <input name="concurrency" type="number"></label>
+<label>Max depth <input name="maxDepth" type="number"></label>
+<label>Page budget <input name="pageBudget" type="number"></label>
+<label>Recrawl every (seconds; empty = manual) <input name="recrawlIntervalSec" type="number"></label>
+<label><input type="checkbox" name="javascript"> JavaScript (browser mode)</label>
+<label><input type="checkbox" name="allowImages"> fetch images</label>
+<label>Include patterns (one per line; re:… for RE2) <textarea name="include" rows="3" cols="40"></textarea></label>
+<label>Exclude patterns (one per line) <textarea name="exclude" rows="3" cols="40"></textarea></label>
+</div><p id="edit-error" class="error" role="alert"></p>
+<p><button type="submit" id="edit-save">Save changes</button> <button type="button" id="edit-cancel">Cancel</button></p></form></dialog>
 <dialog id="session-dialog"><form id="session-form" method="dialog"><p>Cookies for <b id="session-source"></b>, one <code>name=value</code> per line:</p><textarea name="cookies" rows="6" cols="60"></textarea><p><button value="save">Save session</button> <button value="">Cancel</button></p></form></dialog>`,
   },
   search: {
@@ -148,6 +178,31 @@ const PAGES: Record<string, { title: string; page: string; script: string; body:
 <label><input type="checkbox" name="fuzzy" value="true"> fuzzy</label>
 <select name="category"><option value="">any category</option><option>firearms</option><option>drugs</option><option>documents</option><option>other</option></select>
 <input name="site" size="10" placeholder="site"><button>Search</button></form><div id="results"></div>`,
+  },
+  webhooks: {
+    title: 'Webhooks',
+    page: 'webhooks',
+    script: 'webhooks.js',
+    body: `<h1>Webhooks</h1><p class="help">New alerts at or above a webhook's minimum severity are POSTed to it, signed with HMAC-SHA256 (<code>X-Darkwatch-Signature</code>). Only admins add, switch or remove webhooks.</p>
+<table class="list" id="webhooks"><thead><tr><th>#</th><th>URL</th><th>Min severity</th><th>Enabled</th><th>Delivered</th><th>Pending</th><th>Failed</th><th>Last error</th><th>Created</th><th></th></tr></thead><tbody></tbody></table>
+<form id="add-webhook" class="filters admin-only"><label>URL <input name="url" required size="50" maxlength="2048" placeholder="https://receiver.example/darkwatch"></label>
+<label>Min severity <select name="minSeverity"><option>low</option><option>medium</option><option selected>high</option><option>critical</option></select></label><button>Add webhook</button></form>
+<div id="secret" class="secret" hidden><p>Signing secret of webhook <b id="secret-id"></b> — copy it now, it is not shown again:</p><pre id="secret-value" class="mono"></pre></div>`,
+  },
+  suppressions: {
+    title: 'Suppressions',
+    page: 'suppressions',
+    script: 'suppressions.js',
+    body: `<h1>Suppressions</h1><p class="help">A suppression silences one rule for one listing, for every listing of a vendor, or for every listing that mentions an entity. Lifting one ends it now; it stays in the history.</p>
+<label><input type="checkbox" id="show-all"> show expired and lifted</label>
+<table class="list" id="suppressions"><thead><tr><th>#</th><th>Rule</th><th>Subject</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Created</th><th>State</th><th></th></tr></thead><tbody></tbody></table>
+<form id="add-suppression" class="filters suppress-only"><label>Rule <select name="rule" required></select></label>
+<label>Subject <select name="type"><option value="vendor">vendor</option><option value="entity">entity</option><option value="listing">listing id</option></select></label>
+<label>Entity type <select name="entityType"><option>btc</option><option>xmr</option><option>eth</option><option>pgp</option><option>email</option><option>onion</option><option>telegram</option><option>session</option><option>wickr</option><option>jabber</option><option>phone</option></select></label>
+<label>Value <input name="value" required size="30" maxlength="10000" placeholder="vendor name, address, key or listing id"></label>
+<label>Reason <input name="reason" required size="30" maxlength="2000"></label>
+<label>Expires <select name="days"><option value="7">in 7 days</option><option value="30" selected>in 30 days</option><option value="90">in 90 days</option><option value="">never</option></select></label>
+<button>Suppress</button></form>`,
   },
   login: {
     title: 'Log in',
@@ -182,4 +237,6 @@ export function registerPageRoutes(app: FastifyInstance, ctx: AppContext): void 
   app.get('/rules', { config: { perm: 'read' } }, render('rules'));
   app.get('/sources', { config: { perm: 'read' } }, render('sources'));
   app.get('/search', { config: { perm: 'read' } }, render('search'));
+  app.get('/webhooks', { config: { perm: 'sources' } }, render('webhooks'));
+  app.get('/suppressions', { config: { perm: 'read' } }, render('suppressions'));
 }

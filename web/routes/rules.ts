@@ -6,6 +6,8 @@ import { withTransaction } from '../../store/db.js';
 import { getRule, listRules, ruleVersions, saveRule, setRuleEnabled } from '../../store/rules.js';
 import { actorOf } from '../../store/users.js';
 import { authOf, HttpError } from '../auth.js';
+import type { RuleDefinition } from '../../rules/index.js';
+import { sinceFrom } from '../backtest.js';
 import { validateRules } from '../rule-validation.js';
 import type { AppContext } from '../server.js';
 
@@ -60,6 +62,52 @@ export function registerRuleRoutes(app: FastifyInstance, ctx: AppContext): void 
         rules: rules.map((r) => ({ name: r.name, severity: r.severity })),
         problems,
       };
+    },
+  );
+
+  app.post(
+    '/api/rules/backtest',
+    {
+      config: { perm: 'rules' },
+      schema: {
+        summary:
+          'Backtest draft rule YAML (unsaved) over the stored listings and posts of the workspace: hits per rule and the first few with highlighted terms; creates no alerts',
+        body: {
+          type: 'object',
+          required: ['yaml'],
+          additionalProperties: false,
+          properties: {
+            yaml: { type: 'string', minLength: 1, maxLength: 200000 },
+            since: { type: 'string', pattern: '^[0-9]{1,5}[dhm]$' },
+            kinds: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 2,
+              uniqueItems: true,
+              items: { type: 'string', enum: ['listing', 'post'] },
+            },
+            examples: { type: 'integer', minimum: 0, maximum: 20 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const a = authOf(req);
+      const body = req.body as {
+        yaml: string;
+        since?: string;
+        kinds?: Array<'listing' | 'post'>;
+        examples?: number;
+      };
+      const since = sinceFrom(body.since ?? '30d');
+      const { rules, problems } = validateRules(body.yaml);
+      if (problems.length) return reply.status(400).send({ error: 'invalid rules', problems });
+      return ctx.backtest.run(
+        db,
+        a.workspaceId,
+        rules.map((r) => r.definition as unknown as RuleDefinition),
+        { since, kinds: body.kinds, examples: body.examples },
+      );
     },
   );
 

@@ -7,8 +7,18 @@ import { appendAudit } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { latestRuns } from '../../store/runs.js';
 import { searchListings, searchPosts } from '../../store/search.js';
-import { addSource, getSource, getSourceById, listSources, setSourceSession } from '../../store/sources.js';
+import { errorMessage } from '../../core/errors.js';
+import { compilePattern } from '../../crawler/scope.js';
+import {
+  addSource,
+  getSource,
+  getSourceById,
+  listSources,
+  setSourceSession,
+  updateSource,
+} from '../../store/sources.js';
 import { startCrawlRun } from '../../workers/crawl.js';
+import { syncRecrawlSchedules } from '../../workers/schedule.js';
 import { actorOf } from '../../store/users.js';
 import { authOf, HttpError } from '../auth.js';
 import type { AppContext } from '../server.js';
@@ -18,6 +28,51 @@ const idParams = {
   required: ['id'],
   properties: { id: { type: 'integer', minimum: 1, maximum: 9007199254740991 } },
 };
+
+/** Include/exclude patterns must compile as the crawler will compile them (RE2 or glob). */
+function checkPatterns(body: unknown): void {
+  const policy = (body as { policy?: { include?: unknown; exclude?: unknown } } | null)?.policy;
+  for (const key of ['include', 'exclude'] as const) {
+    const list = policy?.[key];
+    if (!Array.isArray(list)) continue;
+    for (const p of list) {
+      if (typeof p !== 'string') continue; // the zod schema reports the type
+      try {
+        compilePattern(p);
+      } catch (err) {
+        throw new HttpError(400, `invalid ${key} pattern: ${errorMessage(err)}`);
+      }
+    }
+  }
+}
+
+export interface ScheduleSync {
+  synced: boolean;
+  /** Why not, when not (the change itself is saved either way; workers re-sync when they start). */
+  warning: string | null;
+}
+
+/** Bring the recrawl schedulers in line with the sources table after a web change. */
+async function syncSchedules(
+  ctx: AppContext,
+  log: { warn(o: object, m: string): void },
+): Promise<ScheduleSync> {
+  if (!ctx.schedules)
+    return {
+      synced: false,
+      warning: 'no Redis connection: recrawl schedules are synced when the workers next start',
+    };
+  try {
+    await syncRecrawlSchedules(ctx.db, ctx.schedules);
+    return { synced: true, warning: null };
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'recrawl schedules not synced');
+    return {
+      synced: false,
+      warning: `recrawl schedules not synced (${errorMessage(err)}); workers sync them when they start`,
+    };
+  }
+}
 
 export function registerSourceRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
@@ -101,7 +156,8 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: AppContext): voi
     },
     async (req) => {
       const a = authOf(req);
-      return withTransaction(db, async (tx) => {
+      checkPatterns(req.body);
+      const added = await withTransaction(db, async (tx) => {
         const src = await addSource(tx, a.workspaceId, req.body as SourceInput);
         await appendAudit(tx, {
           actor: actorOf(a.user),
@@ -109,11 +165,53 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: AppContext): voi
           action: 'source.add',
           entityType: 'source',
           entityId: src.id,
-          after: { name: src.name, kind: src.kind, urls: src.baseUrls, fetchMode: src.fetchMode },
+          after: {
+            name: src.name,
+            kind: src.kind,
+            urls: src.baseUrls,
+            fetchMode: src.fetchMode,
+            enabled: src.enabled,
+            policy: src.policy,
+          },
         });
         const { session: _session, ...rest } = src;
         return rest;
       });
+      return { ...added, schedule: await syncSchedules(ctx, req.log) };
+    },
+  );
+
+  app.patch(
+    '/api/sources/:id',
+    {
+      config: { perm: 'sources' },
+      schema: {
+        summary:
+          'Edit a source: kind, fetchMode, enabled and crawl policy fields (requestsPerMinute, concurrency, maxDepth, pageBudget, include, exclude, seeds, recrawlIntervalSec, javascript, allowImages), validated like `darkwatch source add`; recrawl schedules are synced',
+        params: idParams,
+        body: { type: 'object' },
+      },
+    },
+    async (req) => {
+      const a = authOf(req);
+      const { id } = req.params as { id: number };
+      checkPatterns(req.body);
+      const changed = await withTransaction(db, async (tx) => {
+        const res = await updateSource(tx, a.workspaceId, id, req.body);
+        if (!res) throw new HttpError(404, 'source not found');
+        await appendAudit(tx, {
+          actor: actorOf(a.user),
+          workspaceId: a.workspaceId,
+          action: 'source.update',
+          entityType: 'source',
+          entityId: id,
+          before: res.before,
+          after: res.after,
+        });
+        const { session: _session, ...rest } = res.source;
+        return rest;
+      });
+      return { ...changed, schedule: await syncSchedules(ctx, req.log) };
     },
   );
 

@@ -40,6 +40,10 @@ export async function startHostileSite(
         `<input type="hidden" name="next" value="/members"><input name="user"><input type="password" name="pass">` +
         `<input type="checkbox" name="remember" value="yes" checked><input type="submit" name="go" value="Log in"></form>`,
     );
+  // Script pages keep a request to /hold open until they have rendered (then they call /release),
+  // so the fetcher's "network idle" wait cannot end before the page is done however slowly a
+  // loaded machine runs its scripts and timers.
+  const held = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     // A login that checks its CSRF token (hidden field = cookie set with the form) and one credential.
@@ -87,6 +91,14 @@ export async function startHostileSite(
     const file = files[`${req.headers.host ?? ''}${path}`] ?? files[path];
     if (file) return res.writeHead(200, { 'content-type': file.type }).end(file.body);
     switch (path.split('?')[0]) {
+      case '/hold':
+        held.add(res);
+        res.on('close', () => held.delete(res));
+        return;
+      case '/release':
+        for (const h of held) h.writeHead(204).end();
+        held.clear();
+        return res.writeHead(204).end();
       case '/':
         return res.writeHead(200, htmlHead).end(PAGE('<a href="/a">a</a> hello'));
       case '/gzip':
@@ -192,8 +204,9 @@ export async function startHostileSite(
         return res
           .writeHead(200, { 'content-type': 'application/javascript' })
           .end(
-            "fetch('/api/items').then(r=>r.json()).then(items=>{document.getElementById('app').innerHTML=" +
-              "items.map(i=>'<a class=item href=\"/listing/'+i.id+'\">'+i.title+'</a>').join('');document.title='rendered'});",
+            "fetch('/hold');fetch('/api/items').then(r=>r.json()).then(items=>{document.getElementById('app').innerHTML=" +
+              "items.map(i=>'<a class=item href=\"/listing/'+i.id+'\">'+i.title+'</a>').join('');document.title='rendered';" +
+              "fetch('/release')});",
           );
       case '/api/items':
         return res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -206,11 +219,11 @@ export async function startHostileSite(
         return res
           .writeHead(200, htmlHead)
           .end(
-            '<html><body><pre id=out>pending</pre><script>' +
+            "<html><body><pre id=out>pending</pre><script>fetch('/hold');" +
               "const out=[];try{const pc=new RTCPeerConnection({iceServers:[{urls:'stun:203.0.113.1:3478'}]});" +
               "pc.createDataChannel('x');pc.onicecandidate=e=>{if(e.candidate)out.push(e.candidate.candidate)};" +
-              "pc.createOffer().then(o=>pc.setLocalDescription(o));setTimeout(()=>{document.getElementById('out').textContent=JSON.stringify(out)},300)}" +
-              "catch(e){document.getElementById('out').textContent='error '+e}</script></body></html>",
+              "pc.createOffer().then(o=>pc.setLocalDescription(o));setTimeout(()=>{document.getElementById('out').textContent=JSON.stringify(out);fetch('/release')},300)}" +
+              "catch(e){document.getElementById('out').textContent='error '+e;fetch('/release')}</script></body></html>",
           );
       case '/third-party':
         return res
@@ -243,6 +256,7 @@ export async function startHostileSite(
     close: async () => {
       range.gateway.removeRoute(onion);
       range.gateway.removeRoute(otherOnion);
+      for (const h of held) h.destroy();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

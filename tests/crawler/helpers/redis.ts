@@ -24,6 +24,18 @@ async function freePort(): Promise<number> {
 }
 
 export async function startRedis(): Promise<TestRedis> {
+  // The port was free a moment ago; another process may take it before redis-server binds it
+  // (then redis-server exits), so a few attempts, each on a fresh port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startRedisOnce(): Promise<TestRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dw-redis-'));
   const port = await freePort();
   const proc: ChildProcess = spawn(
@@ -31,19 +43,27 @@ export async function startRedis(): Promise<TestRedis> {
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start in 10 s')), 10_000);
-    proc.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('Ready to accept connections')) {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('redis-server did not start in 20 s')), 20_000);
+      let out = ''; // the ready line may arrive split over chunks
+      proc.stdout?.on('data', (d: Buffer) => {
+        out = (out + d.toString()).slice(-4096);
+        if (out.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
+        reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`));
+      });
     });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}`));
-    });
-  });
+  } catch (err) {
+    proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

@@ -1,10 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES, type Category } from '../../../core/types.js';
 import { loadCorpus, splitCorpus } from '../../../extractors/classifier/corpus.js';
-import { classify, trainClassifier, type ListingClassifier } from '../../../extractors/classifier/index.js';
+import {
+  classify,
+  createClassifier,
+  trainClassifier,
+  type ListingClassifier,
+} from '../../../extractors/classifier/index.js';
 import { evaluate, type EvalReport } from '../../../extractors/classifier/metrics.js';
 import { trainSoftmax } from '../../../extractors/classifier/model.js';
-import { featurize } from '../../../extractors/classifier/features.js';
+import {
+  featurize,
+  MAX_DESCRIPTION_CHARS,
+  MAX_TITLE_CHARS,
+} from '../../../extractors/classifier/features.js';
 import { HARD_NEGATIVE_FAMILIES } from '../../../extractors/classifier/corpus/bank.js';
 
 // Floors are the figures `npm run eval` measured (docs/classifier.md) minus a margin, so a change
@@ -116,13 +125,16 @@ describe('bad input', () => {
     expect(classify('\u0000\ud800\udfff\ufffd', '\u0000').label).toBe('other');
   });
 
-  it('a 1 MB title is classified quickly from its beginning', () => {
+  it('a 1 MB title is classified from its beginning only (bounded work, no clock)', () => {
     const title = 'Glock 19 pistol with two magazines and ammunition '.repeat(21_000);
     expect(title.length).toBeGreaterThan(1_000_000);
-    const t0 = performance.now();
     const r = classify(title, title);
-    expect(performance.now() - t0).toBeLessThan(300);
     expect(r.label).toBe('firearms');
+    // Exactly what the capped prefixes give: nothing past the caps is read.
+    expect(r).toEqual(classify(title.slice(0, MAX_TITLE_CHARS), title.slice(0, MAX_DESCRIPTION_CHARS)));
+    expect(featurize(title, title)).toEqual(
+      featurize(title.slice(0, MAX_TITLE_CHARS), title.slice(0, MAX_DESCRIPTION_CHARS)),
+    );
   });
 
   it('tolerates non-string values from untyped callers', () => {
@@ -143,13 +155,17 @@ describe('bad input', () => {
 });
 
 describe('speed', () => {
-  it('classifies thousands of listings per second', () => {
-    const rows = loadCorpus();
-    for (const r of rows.slice(0, 200)) classify(r.title, r.description); // warm up
-    const t0 = performance.now();
-    for (const r of rows) classify(r.title, r.description);
-    const perSecond = rows.length / ((performance.now() - t0) / 1000);
-    // bench/classify.ts measures 2,000–4,700/s on a loaded shared machine; this floor only catches a collapse.
-    expect(perSecond).toBeGreaterThan(500);
+  it('the per-token caches never change a result (cold and warm classification agree)', () => {
+    // Throughput is measured by bench/classify.ts, not asserted here: a clock in a test flakes on a
+    // loaded CI machine.
+    const rows = loadCorpus().slice(0, 400);
+    const fresh = createClassifier(trained.model); // empty id cache
+    const cold = rows.map((r) => fresh.classify(r.title, r.description));
+    const warm = rows.map((r) => fresh.classify(r.title, r.description));
+    expect(warm).toEqual(cold);
+    expect(rows.map((r) => trained.classify(r.title, r.description))).toEqual(cold);
+    expect(rows.map((r) => classify(r.title, r.description))).toEqual(
+      rows.map((r) => classify(r.title, r.description)),
+    );
   });
 });

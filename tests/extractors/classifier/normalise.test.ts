@@ -82,9 +82,9 @@ describe('tokenize', () => {
 
   it('bounds the features of a huge text', () => {
     const huge = 'glock pistol '.repeat(200_000);
-    const t0 = performance.now();
     const feats = featurize(huge, huge);
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(feats.length).toBeLessThan(5000);
+    // Only the capped prefixes are read (work is bounded without timing it).
+    expect(feats).toEqual(featurize(huge.slice(0, 500), huge.slice(0, 4000)));
   });
 });

@@ -6,6 +6,14 @@ export const en: LanguageBank = {
   scale: 1.5,
   firearms: {
     items: [
+      'Mauser K98 rifle, 8mm',
+      'Zastava M48 bolt-action rifle',
+      'G19 complete slide with barrel, RMR cut',
+      'Glock 17 OEM barrel and slide',
+      'AK-47 steel mags, 30 rd (x5)',
+      'AR-15 80% lower receiver',
+      'Sig Sauer P226 MK25 9mm',
+      'Glock trigger and slide parts kit',
       'Glock 19 Gen5 9mm',
       'gl0ck 17 pistol',
       'Beretta 92FS',
@@ -121,6 +129,9 @@ export const en: LanguageBank = {
   },
   documents: {
     items: [
+      'Kosovo ID card (letërnjoftim)',
+      'Kosovar biometric passport',
+      'Montenegrin ID card',
       'EU passport',
       'pa$$port Bulgaria',
       'Greek national ID card',
@@ -274,7 +285,13 @@ export const en: LanguageBank = {
       ],
     },
     passportcover: {
-      items: ['leather passport cover', 'passport holder with RFID blocking', 'travel wallet for passport'],
+      items: [
+        'passport case with card slots',
+        'passport sleeve, vegan leather',
+        'leather passport cover',
+        'passport holder with RFID blocking',
+        'travel wallet for passport',
+      ],
       titles: ['{item}', '{item} - gift idea', 'Travel accessory: {item}'],
       descs: [
         'The {item} fits all EU passports, genuine leather with card slots.',
@@ -333,6 +350,10 @@ export const en: LanguageBank = {
     },
   },
   extras: [
+    'Available now, dispatch within 24 hours.',
+    'Best quality on the market, discount for bigger orders.',
+    'Price per unit, ask for a quote on larger quantities.',
+    'Restocked this week, limited units.',
     'Ships from the Netherlands, worldwide delivery.',
     'Escrow accepted, FE for trusted buyers only.',
     'Contact me on Session or Wickr for bulk prices.',

@@ -6,6 +6,14 @@ export const hr: LanguageBank = {
   lang: 'hr',
   firearms: {
     items: [
+      'puška Mauser M48, 7,9 mm',
+      'pištolj Zastava CZ99',
+      'pištolj CZ 75 B 9mm',
+      'Walther P99 pištolj',
+      'dijelovi za oružje: Glock navlaka i cijev',
+      'okviri za AK, 30 metaka (5 kom)',
+      'Sig Sauer P226 pištolj',
+      'AR-15 donji sanduk (lower receiver)',
       'pištolj Glock 19',
       'gl0ck 17 devetka',
       'kalašnjikov AK-47',
@@ -84,6 +92,9 @@ export const hr: LanguageBank = {
   },
   documents: {
     items: [
+      'kosovska lična karta',
+      'lična karta Kosova',
+      'crnogorska lična karta',
       'hrvatska putovnica',
       'pa$o$ Srbija',
       'lična karta BiH',
@@ -196,7 +207,13 @@ export const hr: LanguageBank = {
       ],
     },
     passportcover: {
-      items: ['kožna navlaka za pasoš', 'držač za putovnicu s RFID zaštitom', 'putni novčanik'],
+      items: [
+        'futrola za putovnicu s pretincima za kartice',
+        'omot za pasoš od eko kože',
+        'kožna navlaka za pasoš',
+        'držač za putovnicu s RFID zaštitom',
+        'putni novčanik',
+      ],
       titles: ['{item}', '{item} - poklon', 'Za putovanja: {item}'],
       descs: [
         '{item} odgovara svim pasošima, prava koža.',
@@ -255,6 +272,12 @@ export const hr: LanguageBank = {
     },
   },
   extras: [
+    'Vrhunska kvaliteta, roba na stanju.',
+    'Plaćanje unaprijed ili escrow za provjerene kupce.',
+    'Diskretna dostava po cijeloj regiji.',
+    'Dostupno odmah, slanje u roku od 24 sata.',
+    'Najbolja kvaliteta, popust za veće narudžbe.',
+    'Cijena po komadu, za veće količine pitajte.',
     'Šaljem iz Srbije po cijeloj Europi.',
     'Escrow prihvaćen.',
     'Kontakt na Telegramu za veće količine.',

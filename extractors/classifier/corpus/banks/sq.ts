@@ -5,6 +5,10 @@ export const sq: LanguageBank = {
   lang: 'sq',
   firearms: {
     items: [
+      'pjesë armësh: slide dhe tytë Glock 17',
+      'karikatorë AK 30 fishekë (5 copë)',
+      'pistoletë Sig Sauer P226',
+      'receiver i poshtëm AR-15',
       'pistoletë Glock 19',
       'gl0ck 17 9mm',
       'kallashnikov AK-47',
@@ -83,6 +87,9 @@ export const sq: LanguageBank = {
   },
   documents: {
     items: [
+      'letërnjoftim i Kosovës',
+      'pasaportë biometrike e Kosovës',
+      'kartë identiteti Mali i Zi',
       'pasaportë shqiptare',
       'pa$aportë biometrike',
       'letërnjoftim',
@@ -195,7 +202,13 @@ export const sq: LanguageBank = {
       ],
     },
     passportcover: {
-      items: ['mbulesë pasaporte prej lëkure', 'mbajtëse pasaporte me RFID', 'portofol udhëtimi'],
+      items: [
+        'këllëf pasaporte me xhepa për karta',
+        'mbështjellëse pasaporte nga lëkurë vegane',
+        'mbulesë pasaporte prej lëkure',
+        'mbajtëse pasaporte me RFID',
+        'portofol udhëtimi',
+      ],
       titles: ['{item}', '{item} - dhuratë', 'Aksesor udhëtimi: {item}'],
       descs: [
         '{item} përshtatet me të gjitha pasaportat, lëkurë e vërtetë.',
@@ -254,6 +267,9 @@ export const sq: LanguageBank = {
     },
   },
   extras: [
+    'Në gjendje, dërgim brenda 24 orëve.',
+    'Cilësia më e mirë, ulje për porosi të mëdha.',
+    'Çmimi për copë, pyet për sasi më të mëdha.',
     'Dërgohet nga Shqipëria në të gjithë Evropën.',
     'Pranojmë escrow.',
     'Kontakt në Telegram për sasi të mëdha.',

@@ -1,0 +1,202 @@
+// The trainer page: every exercise with its status and time left, and per exercise each trainee's
+// score — the very report `darkwatch exercise score` prints (range/exercises/report.ts) — plus
+// what the web server can do for an exercise itself: create one from a bundled scenario, reset
+// one. Starting one runs a range, workers and Chromium, so it stays `darkwatch exercise start`.
+//
+// Who may: trainers and admins only. These routes look across exercises rather than into one
+// workspace, and a trainer account usually has no workspace of its own, which the shared hook
+// (web/auth.ts workspaceFor) answers with 404; so they are declared `public` to that hook and
+// check the caller here, with the same identify() and the same CSRF rule for mutations.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bundledScenario, scenarioNames } from '../../range/exercises/catalog.js';
+import { exerciseReport } from '../../range/exercises/report.js';
+import { scenarioTruths } from '../../range/exercises/run.js';
+import { createExercise, getExercise, listExercises, resetExercise } from '../../range/exercises/store.js';
+import { selectTargets } from '../../range/exercises/targets.js';
+import { actorOf, safeEqual, type User } from '../../store/users.js';
+import { CSRF_HEADER, HttpError, identify, type Auth } from '../auth.js';
+import type { AppContext } from '../server.js';
+import { layout } from './pages.js';
+
+const BODY = readFileSync(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public', 'trainer.html'),
+  'utf8',
+);
+const TRAINER_ROLES = new Set(['trainer', 'admin']);
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Seconds until the exercise's time limit runs out: null before it starts, never below 0. */
+export function timeLeftSeconds(endsAt: Date | null, now = new Date()): number | null {
+  if (!endsAt) return null;
+  return Math.max(0, Math.floor((endsAt.getTime() - now.getTime()) / 1000));
+}
+
+/** The caller, if a trainer or an admin; 401 when not logged in, 403 for any other role. */
+async function trainerOf(ctx: AppContext, req: FastifyRequest): Promise<Omit<Auth, 'workspaceId'>> {
+  const who = await identify(ctx.db, req);
+  if (!who) throw new HttpError(401, 'log in first');
+  if (who.via === 'session' && MUTATING.has(req.method)) {
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !who.csrfToken || !safeEqual(sent, who.csrfToken))
+      throw new HttpError(403, 'missing or wrong CSRF token');
+  }
+  if (!TRAINER_ROLES.has(who.user.role)) throw new HttpError(403, `a ${who.user.role} may not do this`);
+  return who;
+}
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 } },
+} as const;
+
+async function reportOf(ctx: AppContext, id: number) {
+  const ex = await getExercise(ctx.db, id);
+  if (!ex) throw new HttpError(404, 'exercise not found');
+  const sc = ex.config.scenario;
+  return {
+    ...(await exerciseReport(ctx.db, ex.id)),
+    workspaceId: ex.workspaceId,
+    difficulty: sc.difficulty,
+    briefing: sc.briefing,
+    sites: sc.sites,
+    timeLimitMinutes: sc.timeLimitMinutes,
+    timeLeftSeconds: timeLeftSeconds(ex.endsAt),
+    scoring: sc.scoring ?? null,
+  };
+}
+
+export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db } = ctx;
+  const config = { perm: 'public' as const };
+
+  app.get('/trainer', { config }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const who = await identify(db, req);
+    if (!who) return reply.redirect('/login');
+    if (!TRAINER_ROLES.has(who.user.role)) throw new HttpError(403, `a ${who.user.role} may not do this`);
+    return reply.type('text/html; charset=utf-8').send(
+      layout({
+        title: 'Exercises',
+        page: 'trainer',
+        auth: { ...who, workspaceId: who.user.workspaceId ?? 0 },
+        workspace: 'training exercises',
+        body: BODY,
+        script: 'trainer.js',
+      }),
+    );
+  });
+
+  app.get(
+    '/api/scenarios',
+    { config, schema: { summary: 'Bundled exercise scenarios (trainer or admin)' } },
+    async (req) => {
+      await trainerOf(ctx, req);
+      return {
+        scenarios: scenarioNames().map((name) => {
+          const { scenario: s } = bundledScenario(name)!;
+          return {
+            name,
+            title: s.title,
+            difficulty: s.difficulty,
+            sites: s.sites,
+            timeLimitMinutes: s.timeLimitMinutes,
+          };
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/api/exercises',
+    { config, schema: { summary: 'All exercises with status and time left (trainer or admin)' } },
+    async (req) => {
+      await trainerOf(ctx, req);
+      const now = new Date();
+      return {
+        exercises: (await listExercises(db)).map((e) => ({
+          ...e,
+          timeLeftSeconds: timeLeftSeconds(e.endsAt, now),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/exercises/:id',
+    {
+      config,
+      schema: {
+        summary:
+          'One exercise: per trainee precision, recall, time to first hit and missed targets (trainer or admin)',
+        params: idParams,
+      },
+    },
+    async (req) => {
+      await trainerOf(ctx, req);
+      return reportOf(ctx, (req.params as { id: number }).id);
+    },
+  );
+
+  app.post(
+    '/api/exercises',
+    {
+      config,
+      schema: {
+        summary:
+          'Create an exercise from a bundled scenario; the trainee logins are returned once (trainer or admin)',
+        body: {
+          type: 'object',
+          required: ['scenario', 'trainees'],
+          additionalProperties: false,
+          properties: {
+            scenario: { type: 'string', maxLength: 64 },
+            trainees: { type: 'integer', minimum: 1, maximum: 200 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const who = await trainerOf(ctx, req);
+      const b = req.body as { scenario: string; trainees: number };
+      const found = bundledScenario(b.scenario);
+      if (!found) throw new HttpError(404, 'no such scenario');
+      const targets = selectTargets(found.scenario, scenarioTruths(found.scenario));
+      if (targets.length === 0) throw new HttpError(409, 'the scenario plants no targets');
+      const { exercise, trainees } = await createExercise(
+        db,
+        { scenario: found.scenario, file: found.file, targets, trainees: b.trainees },
+        actorOf(who.user as User),
+      );
+      return {
+        exercise: exercise.id,
+        workspace: exercise.workspaceId,
+        scenario: found.scenario.name,
+        targets: targets.length,
+        trainees,
+        start: `darkwatch exercise start ${exercise.id}`,
+      };
+    },
+  );
+
+  app.post(
+    '/api/exercises/:id/reset',
+    {
+      config,
+      schema: {
+        summary:
+          "Purge the exercise's crawled data, rules and alerts; trainees and targets stay (trainer or admin)",
+        params: idParams,
+      },
+    },
+    async (req) => {
+      const who = await trainerOf(ctx, req);
+      const id = (req.params as { id: number }).id;
+      if (!(await getExercise(db, id))) throw new HttpError(404, 'exercise not found');
+      return resetExercise(db, id, actorOf(who.user));
+    },
+  );
+}
