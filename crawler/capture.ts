@@ -6,7 +6,7 @@ import type { CrawlPolicy, FetchMode, SourceSession } from '../core/types.js';
 import type { NewSnapshot } from '../store/evidence.js';
 import { needsJavaScript } from './escalate.js';
 import type { BrowserFetcher } from './fetch-browser.js';
-import type { FetchTimeouts, HttpFetcher, HttpFetchResult } from './fetch-http.js';
+import { FetchError, type FetchTimeouts, type HttpFetcher, type HttpFetchResult } from './fetch-http.js';
 import { extractLinks } from './links.js';
 import { detectObstacle, type Obstacle } from './obstacles.js';
 
@@ -25,8 +25,11 @@ export interface CaptureSource {
 export interface CaptureDeps {
   proxyUrl: string;
   http: HttpFetcher;
-  /** Needed for browser and auto modes. */
-  browser?: BrowserFetcher;
+  /**
+   * Needed for browser and auto modes. A getter lets a worker start Chromium only when a page
+   * actually needs it (null: this process may not run a browser).
+   */
+  browser?: BrowserFetcher | (() => BrowserFetcher | null);
   timeouts?: Partial<FetchTimeouts>;
   maxBytes?: number;
   maxDecodedBytes?: number;
@@ -57,7 +60,6 @@ export async function capturePage(
   source: CaptureSource,
   deps: CaptureDeps,
 ): Promise<CapturedPage> {
-  const capturedAt = new Date().toISOString();
   const common = {
     identity: source.identity,
     timeouts: deps.timeouts,
@@ -69,8 +71,10 @@ export async function capturePage(
     signal: deps.signal,
   };
   const viaBrowser = async (escalated: string | null): Promise<CapturedPage> => {
-    if (!deps.browser) throw new Error(`source needs browser mode but no browser fetcher is configured`);
-    const b = await deps.browser.fetch(url, {
+    const browser = typeof deps.browser === 'function' ? deps.browser() : deps.browser;
+    // Retryable ('aborted'): another worker process may be able to run Chromium.
+    if (!browser) throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
+    const b = await browser.fetch(url, {
       ...common,
       // auto mode escalates precisely because the page needs scripts
       javascript: source.policy.javascript || escalated !== null,
@@ -114,7 +118,8 @@ export async function capturePage(
       screenshotSha256,
       obstacle,
       links,
-      capturedAt,
+      // When the evidence bytes were requested.
+      capturedAt: doc.timings.startedAt,
       proxyIdentity: source.identity,
     };
   };
@@ -128,6 +133,26 @@ export async function capturePage(
   return finish('http', null, doc, doc.body, null, null, doc.finalUrl);
 }
 
+function isUtf8Label(label: string): boolean {
+  try {
+    return new TextDecoder(label).encoding === 'utf-8';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What extraction should read when it differs from the wire bytes: the rendered DOM (browser mode),
+ * else the decoded body — its bytes as they are when they are UTF-8 (or not text), re-encoded to
+ * UTF-8 otherwise (extraction decodes documents as UTF-8).
+ */
+function documentBytes(p: CapturedPage): Buffer {
+  const d = p.document;
+  if (p.mode === 'browser') return Buffer.from(p.html, 'utf8');
+  const utf8 = isUtf8Label(d.charset) || (d.body === '' && d.bodyBytes.length > 0);
+  return utf8 ? d.bodyBytes : Buffer.from(d.body, 'utf8');
+}
+
 /**
  * The snapshot fields of a captured page (store/evidence.ts recordSnapshot): wire bytes as `body`,
  * the HTML extraction should read as `document` (rendered DOM or decoded body) when it differs.
@@ -136,7 +161,7 @@ export function snapshotFields(
   p: CapturedPage,
 ): Omit<NewSnapshot, 'workspaceId' | 'sourceId' | 'crawlRunId' | 'tsaToken'> {
   const d = p.document;
-  const documentBytes = Buffer.from(p.html, 'utf8');
+  const doc = documentBytes(p);
   return {
     url: p.url,
     finalUrl: p.finalUrl,
@@ -144,7 +169,7 @@ export function snapshotFields(
     requestHeaders: d.request.headers,
     responseHeaders: d.headers,
     body: d.rawBytes,
-    document: documentBytes.equals(d.rawBytes) ? null : documentBytes,
+    document: doc.equals(d.rawBytes) ? null : doc,
     contentType: d.contentType,
     screenshot: p.screenshot,
     fetchMode: p.mode,

@@ -10,7 +10,7 @@
 //    sha256 as http mode; Chromium renders what that fetch returned. Subresources (scripts, XHR,
 //    styles) are fetched by Chromium itself through the forwarder; images only when allowed.
 import { createHash } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright';
+import { chromium, type Browser, type BrowserContext, type Page, type Request, type Route } from 'playwright';
 import type { SourceSession } from '../core/types.js';
 import { FetchError, HttpFetcher, type HttpFetchOptions, type HttpFetchResult } from './fetch-http.js';
 import { parseProxyUrl } from './proxy.js';
@@ -32,6 +32,9 @@ export const CHROMIUM_ARGS = [
   // No --disable-features here: Chromium honours only the last such switch, and Playwright's own
   // (which keeps http:// navigations off HTTPS-Upgrades) must stay in effect.
   '--dns-prefetch-disable',
+  // Chromium asks Google's autofill server about every form it sees (and reports submissions),
+  // through the context's proxy — i.e. with the source's identity. Point it at a dead loopback port.
+  '--autofill-server-url=http://127.0.0.1:9/',
 ];
 
 export interface BrowserFetcherOptions {
@@ -60,6 +63,13 @@ export interface BrowserFetchOptions extends Omit<HttpFetchOptions, 'proxyUrl'> 
    * mirrors, say). Everything else is blocked.
    */
   subresourceOrigins?: string[];
+  /**
+   * A JavaScript page whose own script or data requests (xhr/fetch/script) failed — 5xx or a broken
+   * connection — renders incomplete (a blank listing grid, say) while its document was a fine 200.
+   * By default that is a FetchError('subresource_failed') so the page is retried, not stored as if
+   * it were complete. false: keep the incomplete rendering (result.requests.errors says what failed).
+   */
+  failOnSubresourceError?: boolean;
 }
 
 export interface BrowserFetchResult {
@@ -74,15 +84,48 @@ export interface BrowserFetchResult {
   finalUrl: string;
   title: string;
   proxyIdentity: string;
-  requests: { subresources: number; blocked: number; failed: number };
+  requests: { subresources: number; blocked: number; failed: number; errors: SubresourceError[] };
   timings: { startedAt: string; totalMs: number };
+}
+
+/** A script/data request of the page that failed: HTTP status ≥ 500, or 0 with the network error. */
+export interface SubresourceError {
+  url: string;
+  type: string;
+  status: number;
+  error: string | null;
+}
+
+/** Requests whose failure leaves a JavaScript page without its content. */
+const CONTENT_REQUEST_TYPES = new Set(['xhr', 'fetch', 'script']);
+
+export interface BrowserLoginOptions {
+  identity: string;
+  /** Field name → value (already resolved); typed into `[name="…"]`. */
+  fields: Record<string, string>;
+  /** What to click to submit (default: the form's submit button). */
+  submitSelector?: string;
+  /** Cookies the source already holds (a CAPTCHA pass, say). */
+  cookies: SourceSession['cookies'];
+  javascript: boolean;
+  /** Origins besides the login page's own that may serve its scripts and styles. */
+  origins?: string[];
+  timeoutMs?: number;
+}
+
+export interface BrowserLoginResult {
+  /** Status of the last main-frame document (0 if none was seen). */
+  status: number;
+  html: string;
+  finalUrl: string;
+  cookies: SourceSession['cookies'];
 }
 
 interface FetchState {
   url: string;
   options: BrowserFetchOptions;
   allowImages: boolean;
-  requests: { subresources: number; blocked: number; failed: number };
+  requests: { subresources: number; blocked: number; failed: number; errors: SubresourceError[] };
   document: HttpFetchResult | null;
   error: unknown;
   /** Documents the HTTP fetcher already fetched while following a redirect chain, by URL. */
@@ -251,7 +294,7 @@ export class BrowserFetcher {
       url,
       options: o,
       allowImages,
-      requests: { subresources: 0, blocked: 0, failed: 0 },
+      requests: { subresources: 0, blocked: 0, failed: 0, errors: [] },
       document: null,
       error: null,
       prefetched: new Map(),
@@ -282,6 +325,16 @@ export class BrowserFetcher {
       if (o.javascript) await settle(state, o.settleMs ?? 3000, o.quietMs ?? 250);
       const doc = state.document as HttpFetchResult | null;
       if (!doc) throw new FetchError('bad_response', 'browser rendered no main document', url);
+      const errors = state.requests.errors;
+      if (o.javascript && errors.length > 0 && (o.failOnSubresourceError ?? true)) {
+        const e = errors[0]!;
+        throw new FetchError(
+          'subresource_failed',
+          `${errors.length} of the page's own script/data requests failed (${e.type} ${e.url} → ${e.status || e.error}); the rendering would be incomplete`,
+          url,
+          { status: doc.status },
+        );
+      }
       const renderedHtml = await page.content();
       const height = await page
         .evaluate('document.documentElement.scrollHeight')
@@ -334,14 +387,27 @@ export class BrowserFetcher {
         slot.current.lastActivity = performance.now();
       }
     });
-    const done = (failed: boolean) => () => {
-      if (!slot.current) return;
-      if (failed) slot.current.requests.failed++;
-      slot.current.inflight = Math.max(0, slot.current.inflight - 1);
-      slot.current.lastActivity = performance.now();
+    const done = (failed: boolean) => (req: Request) => {
+      const st = slot.current;
+      if (!st) return;
+      if (failed) {
+        st.requests.failed++;
+        // Our own blocking (third parties, images) is not a failure of the site.
+        const error = req.failure()?.errorText ?? 'failed';
+        if (CONTENT_REQUEST_TYPES.has(req.resourceType()) && !/BLOCKED_BY_CLIENT|ERR_ABORTED/.test(error) && st.requests.errors.length < 50)
+          st.requests.errors.push({ url: req.url(), type: req.resourceType(), status: 0, error });
+      }
+      st.inflight = Math.max(0, st.inflight - 1);
+      st.lastActivity = performance.now();
     };
     page.on('requestfinished', done(false));
     page.on('requestfailed', done(true));
+    page.on('response', (res) => {
+      const st = slot.current;
+      const req = res.request();
+      if (!st || res.status() < 500 || !CONTENT_REQUEST_TYPES.has(req.resourceType()) || st.requests.errors.length >= 50) return;
+      st.requests.errors.push({ url: req.url(), type: req.resourceType(), status: res.status(), error: null });
+    });
     await page.route('**/*', (route) => this.routeRequest(slot, page, route));
     return page;
   }
@@ -407,6 +473,71 @@ export class BrowserFetcher {
     }
     st.requests.subresources++;
     return route.continue();
+  }
+
+  /**
+   * A scripted login in a throwaway context (never pooled: a form POST must reach the site as
+   * Chromium sends it, and the context's cookies are the result). Same forwarder, same identity,
+   * same rules: images off, only the site's origins. Returns the cookies the login left.
+   */
+  async login(url: string, o: BrowserLoginOptions): Promise<BrowserLoginResult> {
+    const browser = await this.launch();
+    const fwd = await this.forwarder(o.identity);
+    const timeout = o.timeoutMs ?? 60_000;
+    const ctx = await browser.newContext({
+      proxy: { server: fwd.url },
+      javaScriptEnabled: o.javascript,
+      serviceWorkers: 'block',
+      acceptDownloads: false,
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0',
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
+    try {
+      const origin = new URL(url).origin;
+      if (o.cookies.length)
+        await ctx.addCookies(
+          o.cookies.map((c) =>
+            c.domain ? { name: c.name, value: c.value, domain: c.domain, path: c.path ?? '/' } : { name: c.name, value: c.value, url: origin },
+          ),
+        );
+      const allowed = new Set([origin, ...(o.origins ?? [])]);
+      await ctx.route('**/*', (route) => {
+        const req = route.request();
+        const type = req.resourceType();
+        let reqOrigin = '';
+        try {
+          reqOrigin = new URL(req.url()).origin;
+        } catch {
+          /* not a URL: blocked below */
+        }
+        if (type === 'image' || type === 'media' || !allowed.has(reqOrigin)) return route.abort('blockedbyclient');
+        return route.continue();
+      });
+      const page = await ctx.newPage();
+      let status = 0;
+      page.on('response', (r) => {
+        if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) status = r.status();
+      });
+      await page.goto(url, { waitUntil: 'load', timeout });
+      for (const [name, value] of Object.entries(o.fields)) {
+        const field = page.locator(`[name="${name.replace(/["\\]/g, '')}"]`).first();
+        if ((await field.count()) === 0) throw new Error(`no field named "${name}" on the login page`);
+        if ((await field.getAttribute('type'))?.toLowerCase() === 'hidden')
+          await field.evaluate((el, v) => ((el as unknown as { value: string }).value = v), value);
+        else await field.fill(value, { timeout });
+      }
+      const submit = page.locator(o.submitSelector ?? 'form button[type=submit], form input[type=submit], form button:not([type])').first();
+      if ((await submit.count()) === 0) throw new Error(`no submit control matches ${JSON.stringify(o.submitSelector ?? 'the form submit button')}`);
+      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout }).catch(() => null);
+      await submit.click({ timeout });
+      await navigated;
+      await page.waitForLoadState('load', { timeout });
+      const cookies = (await ctx.cookies()).map((c) => ({ name: c.name, value: c.value, domain: c.domain.replace(/^\./, ''), path: c.path }));
+      return { status, html: await page.content(), finalUrl: page.url(), cookies };
+    } finally {
+      await ctx.close().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,9 @@ export const FETCH_ERROR_CODES = [
   'redirect_out_of_scope',
   'bad_response', // malformed HTTP (header overflow, parse error)
   'aborted',
+  // browser mode: the document came back but its own scripts/data calls failed (5xx, reset), so the
+  // rendering is incomplete — worth a retry, never stored as a good capture
+  'subresource_failed',
 ] as const;
 export type FetchErrorCode = (typeof FETCH_ERROR_CODES)[number];
 
@@ -85,6 +88,11 @@ export interface HttpFetchOptions {
   inScope?: (url: string) => boolean;
   session?: SourceSession | null;
   headers?: Record<string, string>;
+  /**
+   * POST this application/x-www-form-urlencoded body (a scripted login) instead of a GET. Only the
+   * first request carries it: redirects after a form POST are followed with GET, as browsers do.
+   */
+  form?: string;
   signal?: AbortSignal;
 }
 
@@ -106,7 +114,8 @@ export interface HttpFetchResult {
   /** Name/value list exactly as received, for WARC. */
   rawHeaders: string[];
   httpVersion: string;
-  request: { method: 'GET'; url: string; headers: Record<string, string> };
+  /** The request that produced this response (after a POST's redirect, a GET). */
+  request: { method: 'GET' | 'POST'; url: string; headers: Record<string, string> };
   /** Body bytes exactly as received (content-encoded), the evidence. */
   rawBytes: Buffer;
   /** sha256 (hex) of rawBytes. */
@@ -219,25 +228,34 @@ export function looksBinary(body: Buffer): boolean {
   return head.length > 0 && control / head.length > 0.1;
 }
 
-/** Cookie header for a URL from the source session (domain/path matching kept deliberately simple). */
+/**
+ * Cookie header for a URL from the source session (domain/path matching kept deliberately simple)
+ * and the cookies set earlier in this redirect chain, which replace session cookies of the same name
+ * (a login that answers with a fresh session cookie must not send the stale one first).
+ */
 export function cookieHeader(
   url: string,
   session: SourceSession | null | undefined,
   extra: string[] = [],
 ): string | null {
   const u = new URL(url);
-  const pairs: string[] = [];
+  const pairs = new Map<string, string>();
   for (const c of session?.cookies ?? []) {
     const domain = (c.domain ?? u.hostname).replace(/^\./, '').toLowerCase();
     if (u.hostname !== domain && !u.hostname.endsWith(`.${domain}`)) continue;
     if (c.path && !u.pathname.startsWith(c.path)) continue;
-    pairs.push(`${c.name}=${c.value}`);
+    pairs.set(c.name, `${c.name}=${c.value}`);
   }
   for (const sc of extra) {
     const first = sc.split(';')[0]?.trim();
-    if (first && first.includes('=')) pairs.push(first);
+    const eq = first?.indexOf('=') ?? -1;
+    if (first && eq > 0) {
+      const name = first.slice(0, eq).trim();
+      pairs.delete(name);
+      pairs.set(name, first);
+    }
   }
-  return pairs.length ? pairs.join('; ') : null;
+  return pairs.size ? [...pairs.values()].join('; ') : null;
 }
 
 interface OneResponse {
@@ -250,6 +268,7 @@ interface OneResponse {
   connectMs: number;
   firstByteMs: number;
   requestHeaders: Record<string, string>;
+  method: 'GET' | 'POST';
 }
 
 /**
@@ -265,16 +284,21 @@ export class HttpFetcher {
    */
   constructor(private readonly options: { keepAlive?: boolean; maxSocketsPerIdentity?: number } = {}) {}
 
-  private agentFor(proxyUrl: string, identity: string, connectMs: number): SocksProxyAgent {
+  private agentFor(proxyUrl: string, identity: string, connectMs: number, secure: boolean): SocksProxyAgent {
     const url = isolatedProxyUrl(proxyUrl, identity);
-    let agent = this.agents.get(url);
+    const key = `${secure ? 'https' : 'http'} ${url}`;
+    let agent = this.agents.get(key);
     if (!agent) {
       agent = new SocksProxyAgent(url, {
         timeout: connectMs,
         keepAlive: this.options.keepAlive ?? true,
         maxSockets: this.options.maxSocketsPerIdentity ?? 64,
       });
-      this.agents.set(url, agent);
+      // Said explicitly: otherwise agent-base works the scheme out from a captured stack trace on
+      // every request (node reads agent.protocol/defaultPort), which costs more than the rest of
+      // the request's CPU under tsx's source maps. Hence one agent per identity and scheme.
+      agent.protocol = secure ? 'https:' : 'http:';
+      this.agents.set(key, agent);
     }
     return agent;
   }
@@ -307,7 +331,8 @@ export class HttpFetcher {
       const remaining = deadline - performance.now();
       if (remaining <= 0)
         throw new FetchError('total_timeout', `no complete response within ${t.totalMs} ms`, current);
-      const res = await this.once(current, opts, t, remaining, maxBytes, allowed, setCookies);
+      const form = redirects.length === 0 ? opts.form : undefined;
+      const res = await this.once(current, opts, t, remaining, maxBytes, allowed, setCookies, form);
       const sc = res.headers['set-cookie'];
       if (sc) setCookies.push(...sc);
       const location = res.headers.location;
@@ -379,7 +404,7 @@ export class HttpFetcher {
       headers,
       rawHeaders: res.rawHeaders,
       httpVersion: res.httpVersion,
-      request: { method: 'GET', url: finalUrl, headers: res.requestHeaders },
+      request: { method: res.method, url: finalUrl, headers: res.requestHeaders },
       rawBytes: res.rawBytes,
       sha256: createHash('sha256').update(res.rawBytes).digest('hex'),
       bodyBytes,
@@ -414,10 +439,11 @@ export class HttpFetcher {
     maxBytes: number,
     allowed: Set<string>,
     carriedCookies: string[],
+    form?: string,
   ): Promise<OneResponse> {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
-    const agent = this.agentFor(opts.proxyUrl, opts.identity, t.connectMs);
+    const agent = this.agentFor(opts.proxyUrl, opts.identity, t.connectMs, secure);
     const requestHeaders: Record<string, string> = {
       'user-agent': TOR_BROWSER_UA,
       accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
@@ -427,6 +453,11 @@ export class HttpFetcher {
     };
     const cookie = cookieHeader(url, opts.session, carriedCookies);
     if (cookie) requestHeaders.cookie = cookie;
+    const method = form === undefined ? 'GET' : 'POST';
+    if (form !== undefined) {
+      requestHeaders['content-type'] = 'application/x-www-form-urlencoded';
+      requestHeaders['content-length'] = String(Buffer.byteLength(form));
+    }
 
     return new Promise<OneResponse>((resolve, reject) => {
       const start = performance.now();
@@ -450,7 +481,7 @@ export class HttpFetcher {
       const onAbort = (): void => fail(new FetchError('aborted', 'fetch aborted', url));
       const mod = secure ? https : http;
       const req = mod.request(url, {
-        method: 'GET',
+        method,
         agent,
         headers: requestHeaders,
         // Onion services authenticate by their address; their TLS certificates are self-signed.
@@ -572,10 +603,11 @@ export class HttpFetcher {
             connectMs,
             firstByteMs,
             requestHeaders,
+            method,
           });
         });
       });
-      req.end();
+      req.end(form);
     });
   }
 }

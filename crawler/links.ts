@@ -1,6 +1,7 @@
 // Link extraction from a fetched HTML page with cheerio. Pure: HTML + page URL in, absolute
 // normalised links out. Scope decisions happen later (scope.ts); this only finds candidates.
 import * as cheerio from 'cheerio';
+import { limitNesting } from './page-text.js';
 import { tryNormalizeUrl } from './url.js';
 
 export type LinkKind = 'a' | 'area' | 'next' | 'form' | 'image';
@@ -23,7 +24,7 @@ export const DEFAULT_MAX_LINKS_PER_PAGE = 5000;
 
 /** Links of a page, deduplicated, in document order. `<base href>` is honoured when it is http(s). */
 export function extractLinks(html: string, pageUrl: string, opts: LinkOptions = {}): ExtractedLink[] {
-  const $ = cheerio.load(html);
+  const $ = cheerio.load(limitNesting(html));
   const maxLinks = opts.maxLinks ?? DEFAULT_MAX_LINKS_PER_PAGE;
   const baseHref = $('base[href]').first().attr('href');
   const base = (baseHref && tryNormalizeUrl(baseHref, pageUrl)) || pageUrl;

@@ -39,7 +39,7 @@ export function visibleText(root: AnyNode | undefined): string {
 }
 
 export function viewPage(html: string): PageView {
-  const $ = cheerio.load(html.length > MAX_HTML_INSPECTED ? html.slice(0, MAX_HTML_INSPECTED) : html);
+  const $ = cheerio.load(limitNesting(html.length > MAX_HTML_INSPECTED ? html.slice(0, MAX_HTML_INSPECTED) : html));
   const title = $('title').first().text().trim().toLowerCase();
   let inlineScriptBytes = 0;
   $('script:not([src])').each((_i, el) => {
@@ -52,4 +52,53 @@ export function viewPage(html: string): PageView {
     .trim()
     .toLowerCase();
   return { $, text, title, linkCount, scriptSrcCount, inlineScriptBytes };
+}
+
+/** Elements a flattened page keeps whatever their depth: what links, forms and classifiers read. */
+const KEEP_DEEP = new Set([
+  'a', 'area', 'base', 'body', 'button', 'form', 'head', 'html', 'input', 'link', 'meta', 'noscript',
+  'option', 'script', 'select', 'style', 'textarea', 'title', 'template', 'img', 'iframe',
+]);
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'param', 'keygen']);
+/** Nesting no real page needs; deeper markup is flattened before parsing. */
+export const MAX_NESTING = 256;
+
+/**
+ * HTML parsers (parse5 and htmlparser2 alike) take quadratic time on deeply nested markup: 20,000
+ * unclosed `<div>`s cost seconds, a 512 KiB page of them minutes. One linear pass over the tags
+ * estimates the depth and drops the opening and closing tags of ordinary elements beyond
+ * `maxDepth` (their text stays; links, forms and scripts are never dropped). Pages within the limit
+ * come back unchanged (the same string).
+ */
+export function limitNesting(html: string, maxDepth = MAX_NESTING): string {
+  let depth = 0;
+  let out: string[] | null = null;
+  let last = 0;
+  let i = html.indexOf('<');
+  while (i >= 0 && i < html.length - 1) {
+    const end = html.indexOf('>', i + 1);
+    if (end < 0) break;
+    const closing = html[i + 1] === '/';
+    const m = /^[a-zA-Z][a-zA-Z0-9-]{0,31}/.exec(html.slice(i + (closing ? 2 : 1), i + 40));
+    if (m) {
+      const name = m[0].toLowerCase();
+      let drop = false;
+      if (closing) {
+        drop = depth > maxDepth && !KEEP_DEEP.has(name);
+        if (depth > 0 && !VOID.has(name)) depth--;
+      } else if (!VOID.has(name) && html[end - 1] !== '/') {
+        depth++;
+        drop = depth > maxDepth && !KEEP_DEEP.has(name);
+      }
+      if (drop) {
+        (out ??= []).push(html.slice(last, i));
+        last = end + 1;
+      }
+    }
+    // Comments, doctype, and text with a stray '<': skip to the end of the "tag", as a parser would.
+    i = html.indexOf('<', end + 1);
+  }
+  if (!out) return html;
+  out.push(html.slice(last));
+  return out.join('');
 }

@@ -36,7 +36,15 @@ export interface CaptureForWarc {
   proxyIdentity?: string | null;
   source?: string | null;
   runId?: string | null;
+  /** Browser-mode screenshot (PNG) and its stored sha256: a `resource` record. */
+  screenshot?: { bytes: Uint8Array; sha256: string } | null;
+  /** RFC 3161 TimeStampToken (DER) over `sha256`: a `resource` record. */
+  timestampToken?: Uint8Array | null;
 }
+
+/** What an attachment record is (WARC-Darkwatch-Kind). */
+export const ATTACHMENT_KINDS = ['screenshot', 'rfc3161-timestamp-token'] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
 
 export interface WarcWriteOptions {
   gzip?: boolean;
@@ -78,7 +86,42 @@ async function* one(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-/** The two records (response, then request) of one capture, serialised. */
+/** A `resource` record that belongs to a capture's response (screenshot, timestamp token). */
+function attachmentRecord(
+  c: CaptureForWarc,
+  responseId: string,
+  date: string,
+  kind: AttachmentKind,
+  contentType: string,
+  bytes: Uint8Array,
+  extra: Array<[string, string]>,
+): WARCRecord {
+  return WARCRecord.create(
+    {
+      url: `urn:darkwatch:${kind}:${c.url}`,
+      date,
+      type: 'resource',
+      warcVersion: 'WARC/1.1',
+      warcHeaders: [
+        ['WARC-Record-ID', `<urn:uuid:${randomUUID()}>`],
+        ['Content-Type', contentType],
+        // Made in the same capture event as the response, and about it.
+        ['WARC-Concurrent-To', responseId],
+        ['WARC-Refers-To', responseId],
+        ['WARC-Darkwatch-Capture-Id', c.captureId],
+        ['WARC-Darkwatch-Kind', kind],
+        ...extra,
+      ],
+      keepHeadersCase: true,
+    },
+    one(bytes),
+  );
+}
+
+/**
+ * The records of one capture, serialised: response, request, then a screenshot and an RFC 3161
+ * token `resource` record when the capture has them.
+ */
 export async function captureRecords(c: CaptureForWarc, opts: WarcWriteOptions = {}): Promise<Uint8Array[]> {
   const actual = createHash('sha256').update(c.rawBytes).digest('hex');
   if (actual !== c.sha256)
@@ -127,10 +170,26 @@ export async function captureRecords(c: CaptureForWarc, opts: WarcWriteOptions =
     },
     one(new Uint8Array(0)),
   );
-  return [
-    await WARCSerializer.serialize(response, { gzip: opts.gzip }),
-    await WARCSerializer.serialize(request, { gzip: opts.gzip }),
-  ];
+  const records = [response, request];
+  if (c.screenshot) {
+    const shot = createHash('sha256').update(c.screenshot.bytes).digest('hex');
+    if (shot !== c.screenshot.sha256)
+      throw new Error(`capture ${c.captureId}: stored screenshot sha256 ${c.screenshot.sha256} does not match its bytes (${shot}); refusing to export`);
+    records.push(attachmentRecord(c, responseId, date, 'screenshot', 'image/png', c.screenshot.bytes, [['WARC-Darkwatch-Sha256', shot]]));
+  }
+  if (c.timestampToken?.length) {
+    const tokenSha = createHash('sha256').update(c.timestampToken).digest('hex');
+    records.push(
+      attachmentRecord(c, responseId, date, 'rfc3161-timestamp-token', 'application/timestamp-token', c.timestampToken, [
+        ['WARC-Darkwatch-Sha256', tokenSha],
+        // What the token stamps: the response payload's sha256.
+        ['WARC-Darkwatch-Timestamped-Sha256', c.sha256],
+      ]),
+    );
+  }
+  const out: Uint8Array[] = [];
+  for (const r of records) out.push(await WARCSerializer.serialize(r, { gzip: opts.gzip }));
+  return out;
 }
 
 /** Write a WARC file: one warcinfo record, then request+response per capture. */
@@ -224,9 +283,15 @@ function base32(buf: Buffer): string {
 export async function verifyWarc(
   file: string,
   expected: ReadonlyMap<string, string>,
+  /** Stored sha256 of each capture's attachments; when given, each must be in the file and match. */
+  attachments: ReadonlyMap<string, Partial<Record<AttachmentKind, string>>> = new Map(),
 ): Promise<WarcVerification> {
   const problems: WarcProblem[] = [];
   const seen = new Set<string>();
+  const seenAttachments = new Set<string>();
+  /** Response record id → capture id, and attachments' references to check once all are read. */
+  const responseIds = new Map<string, string | null>();
+  const references: Array<{ problem: (p: string) => void; captureId: string | null; refersTo: string | null }> = [];
   let records = 0;
   let responses = 0;
   const parser = new WARCParser(createReadStream(file), { keepHeadersCase: true });
@@ -249,7 +314,22 @@ export async function verifyWarc(
         : new Uint8Array(0);
       if (!digestMatches(record.warcBlockDigest, sha256Hex(httpHead, payload)))
         report('WARC-Block-Digest does not match the block');
+      const kind = record.warcHeader('WARC-Darkwatch-Kind') as AttachmentKind | undefined;
+      if (record.warcType === 'resource' && kind) {
+        const hex = sha256Hex(payload);
+        if (record.warcPayloadDigest && !digestMatches(record.warcPayloadDigest, hex)) report('WARC-Payload-Digest does not match the payload');
+        if (!(ATTACHMENT_KINDS as readonly string[]).includes(kind)) report(`unknown attachment kind ${kind}`);
+        else if (captureId && attachments.size > 0) {
+          const want = attachments.get(captureId)?.[kind];
+          if (!want) report(`${kind} not in the store for this capture`);
+          else if (want.toLowerCase() !== hex) report(`${kind} sha256 ${hex} differs from stored ${want}`);
+          seenAttachments.add(`${captureId}:${kind}`);
+        }
+        references.push({ problem: report, captureId, refersTo: record.warcHeader('WARC-Refers-To') ?? null });
+        continue;
+      }
       if (record.warcType !== 'response') continue;
+      if (recordId) responseIds.set(recordId, captureId);
       responses++;
       const payloadHex = sha256Hex(payload);
       if (!digestMatches(record.warcPayloadDigest, payloadHex))
@@ -272,6 +352,17 @@ export async function verifyWarc(
       problem: `unreadable WARC: ${(err as Error).message}`,
     });
   }
+  // Every attachment must point at the response of its own capture.
+  for (const r of references) {
+    if (!r.refersTo || !responseIds.has(r.refersTo)) r.problem('attachment does not refer to a response record in this file');
+    else if (responseIds.get(r.refersTo) !== r.captureId) r.problem('attachment refers to the response of another capture');
+  }
   const missing = [...expected.keys()].filter((id) => !seen.has(id));
+  for (const [id, kinds] of attachments) {
+    for (const [kind, sha] of Object.entries(kinds)) {
+      if (sha && !seenAttachments.has(`${id}:${kind}`))
+        problems.push({ recordId: null, captureId: id, targetUri: null, problem: `${kind} of this capture is missing from the file` });
+    }
+  }
   return { ok: problems.length === 0 && missing.length === 0, records, responses, problems, missing };
 }

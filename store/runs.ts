@@ -135,3 +135,59 @@ export async function deadLetters(db: Queryable, runId: number): Promise<Array<{
   );
   return rows;
 }
+
+export interface QuietRun {
+  id: number;
+  sourceId: number;
+  /** Last sign of life: the newest frontier change, else when the run started or was created. */
+  lastActivity: Date;
+  /** Frontier URLs still queued or being fetched. */
+  open: Array<{ url: string; depth: number }>;
+}
+
+/**
+ * Runs still `queued`/`running` whose frontier has not changed for `quietMs` (optionally of one
+ * source). Whether they are really dead is for the caller to decide (are their jobs still alive?).
+ */
+export async function quietRuns(db: Queryable, quietMs: number, sourceId: number | null = null): Promise<QuietRun[]> {
+  const { rows } = await db.query<QuietRun>(
+    `select r.id, r.source_id as "sourceId",
+            greatest(r.created_at, r.started_at, (select max(u.updated_at) from crawl_urls u where u.run_id = r.id)) as "lastActivity",
+            coalesce((select json_agg(json_build_object('url', u.url, 'depth', u.depth))
+                        from crawl_urls u where u.run_id = r.id and u.status in ('queued', 'fetching')), '[]') as open
+       from crawl_runs r
+      where r.status in ('queued', 'running') and ($2::bigint is null or r.source_id = $2)
+        and greatest(r.created_at, r.started_at, (select max(u.updated_at) from crawl_urls u where u.run_id = r.id))
+            < now() - make_interval(secs => $1::float8 / 1000)
+      order by r.id`,
+    [quietMs, sourceId],
+  );
+  return rows;
+}
+
+/**
+ * Close a run nobody is working on any more: it fails with `reason`, and its open URLs become
+ * failed too (the dead-letter view says why). Only a run still queued/running is touched, so a
+ * worker that finished it meanwhile wins. Returns whether this call abandoned it.
+ */
+export async function abandonRun(db: Queryable, runId: number, reason: string): Promise<boolean> {
+  const claimed = await db.query(
+    `update crawl_runs set status = 'failed', error = $2, finished_at = now()
+      where id = $1 and status in ('queued', 'running') returning id`,
+    [runId, reason],
+  );
+  if (!claimed.rowCount) return false;
+  await db.query(
+    `update crawl_urls set status = 'failed', last_error = $2, updated_at = now() where run_id = $1 and status in ('queued', 'fetching')`,
+    [runId, reason],
+  );
+  await db.query(
+    `update crawl_runs set
+       pages_fetched = (select count(*) from crawl_urls where run_id = $1 and status = 'fetched'),
+       pages_failed = (select count(*) from crawl_urls where run_id = $1 and status = 'failed'),
+       pages_queued = (select count(*) from crawl_urls where run_id = $1)
+     where id = $1`,
+    [runId],
+  );
+  return true;
+}

@@ -3,6 +3,7 @@ import { UserError } from '../core/errors.js';
 import { z } from 'zod';
 import { crawlPolicySchema, formatIssues, sourceInputSchema, withDefaultPolicy, type SourceInput } from '../core/schemas.js';
 import { FETCH_MODES, SOURCE_KINDS, type CrawlPolicy, type Source, type SourceSession } from '../core/types.js';
+import { loginRecipeSchema } from '../crawler/login.js';
 import type { Queryable } from './db.js';
 
 export interface SourceRecord extends Source {
@@ -35,6 +36,10 @@ export async function addSource(db: Queryable, workspaceId: number, input: Sourc
   const parsed = sourceInputSchema.safeParse(input);
   if (!parsed.success) throw new UserError(`invalid source: ${formatIssues(parsed.error)}`);
   const s = parsed.data;
+  if (s.session?.login) {
+    const login = loginRecipeSchema.safeParse(s.session.login);
+    if (!login.success) throw new UserError(`invalid source: ${formatIssues(login.error).replace(/^/, 'session.login.').replace(/; /g, '; session.login.')}`);
+  }
   const policy = withDefaultPolicy(s.policy);
   const inserted = await db.query<{ id: number }>(
     `insert into sources (workspace_id, name, kind, fetch_mode, policy, session, extractor_profile, language_hints, pgp_key, enabled)
@@ -114,6 +119,18 @@ export async function setSourceSession(db: Queryable, sourceId: number, session:
   await db.query(
     'update sources set session = $2, needs_human = null, needs_human_since = null, updated_at = now() where id = $1',
     [sourceId, session ? JSON.stringify(session) : null],
+  );
+}
+
+/**
+ * Cookies a scripted login obtained: they replace the session's cookies (the recipe stays), and the
+ * source no longer needs a person. Every worker reads them from here.
+ */
+export async function setSessionCookies(db: Queryable, sourceId: number, cookies: SourceSession['cookies']): Promise<void> {
+  await db.query(
+    `update sources set session = jsonb_set(coalesce(session, '{"cookies": []}'::jsonb), '{cookies}', $2::jsonb),
+       needs_human = null, needs_human_since = null, updated_at = now() where id = $1`,
+    [sourceId, JSON.stringify(cookies)],
   );
 }
 

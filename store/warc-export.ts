@@ -7,10 +7,15 @@ import { readToken } from '../crawler/timestamp.js';
 import { writeWarc, verifyWarc, type CaptureForWarc, type WarcVerification } from '../crawler/warc.js';
 import { UserError } from '../core/errors.js';
 import type { Queryable } from './db.js';
-import { getBlob, listRunSnapshots, type Snapshot } from './evidence.js';
+import { getBlob, getTsaToken, listRunSnapshots, type Snapshot } from './evidence.js';
 import { getRun } from './runs.js';
 
-export function captureOf(s: Snapshot, bytes: Buffer, sourceName: string | null): CaptureForWarc {
+export function captureOf(
+  s: Snapshot,
+  bytes: Buffer,
+  sourceName: string | null,
+  attachments: { screenshot?: Buffer | null; timestampToken?: Buffer | null } = {},
+): CaptureForWarc {
   return {
     captureId: String(s.id),
     // The bytes are the final response's: after redirects, that is the URL that produced them.
@@ -23,6 +28,8 @@ export function captureOf(s: Snapshot, bytes: Buffer, sourceName: string | null)
     proxyIdentity: s.proxyIdentity,
     source: sourceName,
     runId: s.crawlRunId === null ? null : String(s.crawlRunId),
+    screenshot: attachments.screenshot && s.screenshotSha256 ? { bytes: attachments.screenshot, sha256: s.screenshotSha256 } : null,
+    timestampToken: attachments.timestampToken ?? null,
   };
 }
 
@@ -31,7 +38,10 @@ async function* runCaptures(db: Queryable, snapshots: Snapshot[], sourceName: st
   for (const s of snapshots) {
     const bytes = await getBlob(db, s.contentSha256);
     if (!bytes) throw new Error(`snapshot ${s.id}: blob ${s.contentSha256} is missing from the store`);
-    yield captureOf(s, bytes, sourceName);
+    const screenshot = s.screenshotSha256 ? await getBlob(db, s.screenshotSha256) : null;
+    if (s.screenshotSha256 && !screenshot) throw new Error(`snapshot ${s.id}: screenshot ${s.screenshotSha256} is missing from the store`);
+    const timestampToken = s.hasTsaToken ? await getTsaToken(db, s.id) : null;
+    yield captureOf(s, bytes, sourceName, { screenshot, timestampToken });
   }
 }
 
@@ -99,13 +109,20 @@ export async function verifyWarcAgainstStore(db: Queryable, workspaceId: number,
   const claimed = await claimedIds(file);
   const runIds = [...claimed.runIds].filter((r) => /^\d{1,15}$/.test(r)).map(Number);
   const captureIds = [...claimed.captureIds].filter((c) => /^\d{1,15}$/.test(c)).map(Number);
-  const { rows } = await db.query<{ id: number; sha: string; token: Buffer | null; url: string }>(
-    `select id, content_sha256 as sha, tsa_token as token, final_url as url from snapshots
+  const { rows } = await db.query<{ id: number; sha: string; token: Buffer | null; url: string; shot: string | null; tokenSha: string | null }>(
+    `select id, content_sha256 as sha, tsa_token as token, final_url as url, screenshot_sha256 as shot,
+            encode(sha256(tsa_token), 'hex') as "tokenSha" from snapshots
       where workspace_id = $1 and (crawl_run_id = any($2::bigint[]) or id = any($3::bigint[]))`,
     [workspaceId, runIds, captureIds],
   );
   const expected = new Map(rows.map((r) => [String(r.id), r.sha]));
-  const v = await verifyWarc(file, expected);
+  const attachments = new Map(
+    rows.map((r) => [
+      String(r.id),
+      { ...(r.shot ? { screenshot: r.shot } : {}), ...(r.tokenSha ? { 'rfc3161-timestamp-token': r.tokenSha } : {}) },
+    ]),
+  );
+  const v = await verifyWarc(file, expected, attachments);
   let timestamped = 0;
   for (const r of rows) {
     if (!r.token) continue;

@@ -6,14 +6,13 @@
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { planLinks, planSeeds, RedisFrontier, type FrontierEntry } from '../crawler/crawl-run.js';
+import { capturePage, snapshotFields, type CapturedPage } from '../crawler/capture.js';
 import type { BrowserFetcher } from '../crawler/fetch-browser.js';
 import type { TsaClient } from '../crawler/timestamp.js';
-import { FetchError, type FetchErrorCode, type HttpFetcher, type HttpFetchResult } from '../crawler/fetch-http.js';
-import { needsJavaScript } from '../crawler/escalate.js';
-import { extractLinks } from '../crawler/links.js';
+import { FetchError, type FetchErrorCode, type HttpFetcher } from '../crawler/fetch-http.js';
+import { LoginError, performLogin } from '../crawler/login.js';
 import { fetchMirrorList, MirrorSet, withFailover } from '../crawler/mirrors.js';
-import { detectObstacle } from '../crawler/obstacles.js';
-import { isBackoffStatus, type Politeness } from '../crawler/politeness.js';
+import { isBackoffStatus, type Politeness, type SourceLimits } from '../crawler/politeness.js';
 import { sourceIdentity } from '../crawler/proxy.js';
 import { Scope } from '../crawler/scope.js';
 import { errorMessage } from '../core/errors.js';
@@ -30,7 +29,7 @@ import {
   type CrawlRun,
   type RunTrigger,
 } from '../store/runs.js';
-import { addMirror, getSourceById, markNeedsHuman, recordSourceHealth, type SourceRecord } from '../store/sources.js';
+import { addMirror, getSourceById, markNeedsHuman, recordSourceHealth, setSessionCookies, type SourceRecord } from '../store/sources.js';
 import { finalizeRunIfDone } from './finalize.js';
 import { addCrawlJobs, addExtractJob, type CrawlJob, type PipelineQueues } from './queues.js';
 
@@ -92,49 +91,28 @@ export async function startCrawlRun(deps: Pick<CrawlDeps, 'db' | 'frontier' | 'q
   return run;
 }
 
-interface Fetched {
-  http: HttpFetchResult;
-  /** Present when the page went through Chromium. */
-  rendered: { html: string; screenshot: Buffer; finalUrl: string } | null;
-}
-
-/** One fetch of one URL on one mirror, escalating to the browser when the source allows it. */
-async function fetchOnce(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
-  const identity = sourceIdentity(source.id);
-  const common = {
-    identity,
-    session: source.session,
-    allowImages: source.policy.allowImages,
-    inScope: (u: string) => scope.decide(u, 0).ok,
-  };
-  const useBrowser = async (): Promise<Fetched> => {
-    const browser = deps.browser();
-    if (!browser) throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
-    const r = await browser.fetch(url, {
-      ...common,
-      javascript: source.policy.javascript || source.fetchMode === 'auto',
+/** One fetch of one URL on one mirror, in the source's mode (auto escalates to the browser). */
+function fetchOnce(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<CapturedPage> {
+  return capturePage(
+    url,
+    {
+      identity: sourceIdentity(source.id),
+      fetchMode: source.fetchMode,
+      policy: source.policy,
+      session: source.session,
+      inScope: (u: string) => scope.decide(u, 0).ok,
       // Scripts and styles served by the site's mirrors belong to the page; everything else is blocked.
-      subresourceOrigins: [...scope.siteOrigins],
-    });
-    return { http: r.document, rendered: { html: r.renderedHtml, screenshot: r.screenshot, finalUrl: r.finalUrl } };
-  };
-  if (source.fetchMode === 'browser') return useBrowser();
-  const http = await deps.http.fetch(url, { ...common, proxyUrl: deps.proxyUrl });
-  if (source.fetchMode === 'auto' && http.status < 400) {
-    const decision = needsJavaScript({ status: http.status, contentType: http.contentType, html: http.body });
-    if (decision.escalate) {
-      deps.log.debug({ url, reason: decision.reason }, 'escalating to browser');
-      return useBrowser();
-    }
-  }
-  return { http, rendered: null };
+      origins: [...scope.siteOrigins],
+    },
+    { proxyUrl: deps.proxyUrl, http: deps.http, browser: deps.browser },
+  );
 }
 
 /**
  * Fetch a canonical URL on the first mirror that answers. Mirror health is kept per process: a
  * mirror that is down is skipped for a cool-down, then tried again.
  */
-async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<Fetched> {
+async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<CapturedPage> {
   const origins = source.baseUrls.map((b) => new URL(b).origin);
   let set = deps.mirrors.get(source.id);
   if (!set) {
@@ -146,6 +124,15 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
   return result;
 }
 
+/** One token bucket and concurrency cap per source, shared by every worker process. */
+function politenessKey(source: SourceRecord): string {
+  return String(source.id);
+}
+
+function politenessLimits(source: SourceRecord): SourceLimits {
+  return { requestsPerMinute: source.policy.requestsPerMinute, concurrency: source.policy.concurrency };
+}
+
 /**
  * A site that signs its mirror list: check it against the key pinned on the source. A valid list
  * adds its mirrors; one that fails verification is a phishing clone — reported, never followed.
@@ -155,7 +142,13 @@ async function refreshMirrors(deps: CrawlDeps, source: SourceRecord): Promise<vo
   const primary = new URL(source.baseUrls[0]!).origin;
   const verdict = await fetchMirrorList(
     async (u) => {
-      const r = await deps.http.fetch(u, { proxyUrl: deps.proxyUrl, identity: sourceIdentity(source.id), session: source.session });
+      // A request like any other: it takes a token from the source's bucket and a concurrency slot.
+      const r = await deps.politeness.run(
+        politenessKey(source),
+        politenessLimits(source),
+        () => deps.http.fetch(u, { proxyUrl: deps.proxyUrl, identity: sourceIdentity(source.id), session: source.session }),
+        { statusOf: (res) => ({ status: res.status, headers: res.headers }) },
+      );
       return { status: r.status, body: r.body };
     },
     primary,
@@ -170,29 +163,6 @@ async function refreshMirrors(deps: CrawlDeps, source: SourceRecord): Promise<vo
   }
 }
 
-function snapshotOf(source: SourceRecord, runId: number, url: string, f: Fetched): NewSnapshot {
-  const h = f.http;
-  const decodedDiffers = !h.bodyBytes.equals(h.rawBytes);
-  return {
-    workspaceId: source.workspaceId,
-    sourceId: source.id,
-    crawlRunId: runId,
-    url,
-    finalUrl: f.rendered?.finalUrl ?? h.finalUrl,
-    statusCode: h.status,
-    requestHeaders: h.request.headers,
-    responseHeaders: h.headers,
-    body: h.rawBytes,
-    document: f.rendered ? Buffer.from(f.rendered.html, 'utf8') : decodedDiffers ? h.bodyBytes : null,
-    contentType: h.contentType,
-    screenshot: f.rendered?.screenshot ?? null,
-    fetchMode: f.rendered ? 'browser' : 'http',
-    proxyIdentity: sourceIdentity(source.id),
-    capturedAt: new Date(h.timings.startedAt),
-    timings: { connectMs: h.timings.connectMs, firstByteMs: h.timings.firstByteMs, totalMs: h.timings.totalMs },
-  };
-}
-
 export type CrawlOutcome = 'fetched' | 'failed' | 'blocked' | 'skipped';
 
 /**
@@ -204,50 +174,67 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
   const state = await getUrlState(deps.db, job.runId, job.url);
   if (state && state.status !== 'queued' && state.status !== 'fetching') return 'skipped';
-  const source = await getSourceById(deps.db, run.workspaceId, run.sourceId);
+  let source = await getSourceById(deps.db, run.workspaceId, run.sourceId);
   if (!source) return 'skipped';
   await markRunStarted(deps.db, run.id);
   await setUrlStatus(deps.db, run.id, job.url, 'fetching', { countAttempt: true });
 
   if (job.depth === 0) await refreshMirrors(deps, source).catch((err) => deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'));
   const scope = scopeFor(source);
-  const limits = { requestsPerMinute: source.policy.requestsPerMinute, concurrency: source.policy.concurrency };
-  const key = String(source.id);
-  let fetched: Fetched;
-  try {
-    fetched = await deps.politeness.run(key, limits, () => fetchPage(deps, source, job.url, scope), {
-      statusOf: (f) => ({ status: f.http.status, headers: f.http.headers }),
+  const fetchPolitely = (s: SourceRecord) =>
+    deps.politeness.run(politenessKey(s), politenessLimits(s), () => fetchPage(deps, s, job.url, scope), {
+      statusOf: (p) => ({ status: p.document.status, headers: p.document.headers }),
     });
+  let page: CapturedPage;
+  let loginFailure: string | null = null;
+  try {
+    // A source with a login recipe and no session yet logs in before its first page.
+    if (job.depth === 0 && source.session?.login && source.session.cookies.length === 0) {
+      const r = await loginForSource(deps, run, source, scope);
+      if ('failed' in r) return blockRun(deps, run, source, job, r.failed, null);
+      source = r.source;
+    }
+    page = await fetchPolitely(source);
+    // A login wall on a source with a recipe: log in (once per wall, whichever worker gets there
+    // first), then fetch the page again with the new session. Nothing of the wall is stored.
+    if (page.obstacle?.kind === 'login_wall' && source.session?.login) {
+      const r = await loginForSource(deps, run, source, scope);
+      if ('failed' in r) loginFailure = r.failed;
+      else {
+        source = r.source;
+        page = await fetchPolitely(source);
+        if (page.obstacle?.kind === 'login_wall') loginFailure = `${LOGIN_FAILED}: the login wall is still there after logging in`;
+      }
+    }
   } catch (err) {
     return failOrRetry(deps, run, source, job, err, attempt, maxAttempts);
   }
 
-  const status = fetched.http.status;
+  const status = page.document.status;
   if (isBackoffStatus(status) || status >= 500) {
     // politeness.run has already paused the source (Retry-After or backoff) for every worker.
     return failOrRetry(deps, run, source, job, new Error(`HTTP ${status}`), attempt, maxAttempts);
   }
 
-  const capture = snapshotOf(source, run.id, job.url, fetched);
+  // The canonical URL (mirrors folded onto the primary) names the capture; finalUrl says where it came from.
+  const capture: NewSnapshot = {
+    ...snapshotFields(page),
+    url: job.url,
+    workspaceId: source.workspaceId,
+    sourceId: source.id,
+    crawlRunId: run.id,
+  };
   // Snapshots are immutable, so the token must exist before the row does; a TSA outage stores the
   // capture without one (stampOrNull logs it) rather than losing it.
   if (deps.tsa) capture.tsaToken = await deps.tsa.stampOrNull(sha256Hex(capture.body));
   const { snapshot } = await recordSnapshot(deps.db, capture);
-  const html = fetched.rendered?.html ?? fetched.http.body;
-  const obstacle = detectObstacle({ status, headers: fetched.http.headers, html, url: job.url });
-  if (obstacle?.needsPerson) {
-    await setUrlStatus(deps.db, run.id, job.url, 'blocked', { snapshotId: snapshot.id, error: obstacle.reason });
-    await markNeedsHuman(deps.db, source.id, obstacle.reason);
-    await finishRun(deps.db, run.id, 'blocked', obstacle.reason);
-    await finalizeRunIfDone(deps.db, run.id, deps.extractorVersion);
-    deps.log.warn({ source: source.name, reason: obstacle.reason }, 'source needs a person');
-    return 'blocked';
-  }
+  const obstacle = page.obstacle;
+  if (obstacle?.needsPerson) return blockRun(deps, run, source, job, loginFailure ?? obstacle.reason, snapshot.id);
 
   if (status < 400) {
     // Children are in the frontier before this page is closed, so the run can never look finished
     // while a page is still adding links.
-    await admitLinks(deps, source, scope, run, job, html, fetched.rendered?.finalUrl ?? fetched.http.finalUrl);
+    await admitLinks(deps, source, scope, run, job, page.links);
     await addExtractJob(deps.queues, { snapshotId: snapshot.id });
   }
   await setUrlStatus(deps.db, run.id, job.url, 'fetched', { snapshotId: snapshot.id });
@@ -257,8 +244,104 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   return 'fetched';
 }
 
-async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, run: CrawlRun, job: CrawlJob, html: string, pageUrl: string) {
-  const links = extractLinks(html, pageUrl, { allowImages: source.policy.allowImages }).map((l) => l.url);
+/** The source needs a person (login wall, CAPTCHA, failed scripted login): the run stops here. */
+async function blockRun(
+  deps: CrawlDeps,
+  run: CrawlRun,
+  source: SourceRecord,
+  job: CrawlJob,
+  reason: string,
+  snapshotId: number | null,
+): Promise<CrawlOutcome> {
+  await setUrlStatus(deps.db, run.id, job.url, 'blocked', { snapshotId, error: reason });
+  await markNeedsHuman(deps.db, source.id, reason);
+  await finishRun(deps.db, run.id, 'blocked', reason);
+  await finalizeRunIfDone(deps.db, run.id, deps.extractorVersion);
+  deps.log.warn({ source: source.name, reason }, 'source needs a person');
+  return 'blocked';
+}
+
+/** Reason prefix of a scripted login that failed: no worker tries the recipe again until a person acts. */
+export const LOGIN_FAILED = 'scripted login failed';
+/** Logins one run may perform before the wall counts as unbeatable (sessions that expire at once). */
+const MAX_LOGINS_PER_RUN = 3;
+/** Advisory-lock namespace ('dwlg'): one login per source at a time, across every worker process. */
+const LOGIN_LOCK = 0x64776c67;
+
+function sessionKey(session: SourceRecord['session']): string {
+  return JSON.stringify((session?.cookies ?? []).map((c) => [c.name, c.value, c.domain ?? '', c.path ?? '']).sort());
+}
+
+/**
+ * Log the source in with its recipe, unless another worker already did (its session changed since
+ * `source` was read) or already failed. Returns the source with its new session, or why it failed.
+ * Network errors are thrown (the page job retries); a rejected login is final for this run.
+ */
+async function loginForSource(
+  deps: CrawlDeps,
+  run: CrawlRun,
+  source: SourceRecord,
+  scope: Scope,
+): Promise<{ source: SourceRecord } | { failed: string }> {
+  const usedKey = sessionKey(source.session);
+  const changed = async (): Promise<{ source: SourceRecord } | { failed: string } | null> => {
+    const current = await getSourceById(deps.db, source.workspaceId, source.id);
+    if (!current) return { failed: 'the source was removed' };
+    if (sessionKey(current.session) !== usedKey) return { source: current };
+    if (current.needsHuman?.startsWith(LOGIN_FAILED)) return { failed: current.needsHuman };
+    if (!current.session?.login) return { failed: 'the login recipe was removed' };
+    return null;
+  };
+  const lock = await deps.db.connect();
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const early = await changed();
+      if (early) return early;
+      const { rows } = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [LOGIN_LOCK, source.id]);
+      if (rows[0]!.ok) break;
+      if (Date.now() > deadline) throw new RetryableCrawlError('still waiting for another worker to log the source in');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    try {
+      const early = await changed();
+      if (early) return early;
+      const claimed = await deps.db.query(
+        `update crawl_runs set stats = stats || jsonb_build_object('logins', coalesce((stats->>'logins')::int, 0) + 1)
+          where id = $1 and coalesce((stats->>'logins')::int, 0) < $2`,
+        [run.id, MAX_LOGINS_PER_RUN],
+      );
+      if (!claimed.rowCount) return { failed: `${LOGIN_FAILED}: the login wall came back after ${MAX_LOGINS_PER_RUN} logins in one run` };
+      const recipe = source.session!.login!;
+      try {
+        const result = await performLogin(recipe, {
+          baseUrl: source.baseUrls[0]!,
+          identity: sourceIdentity(source.id),
+          proxyUrl: deps.proxyUrl,
+          http: deps.http,
+          browser: deps.browser,
+          mode: source.fetchMode === 'browser' || (source.fetchMode === 'auto' && recipe.submitSelector) ? 'browser' : 'http',
+          cookies: source.session?.cookies ?? [],
+          inScope: (u) => scope.decide(u, 0).ok,
+          origins: [...scope.siteOrigins],
+          javascript: source.policy.javascript,
+        });
+        await setSessionCookies(deps.db, source.id, result.cookies);
+        deps.log.info({ source: source.name, cookies: result.cookies.length }, 'scripted login succeeded');
+        return { source: (await getSourceById(deps.db, source.workspaceId, source.id))! };
+      } catch (err) {
+        if (!(err instanceof LoginError)) throw err;
+        return { failed: `${LOGIN_FAILED}: ${err.message}` };
+      }
+    } finally {
+      await lock.query('select pg_advisory_unlock($1, $2)', [LOGIN_LOCK, source.id]);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, run: CrawlRun, job: CrawlJob, links: string[]) {
   const parent: FrontierEntry = { url: job.url, depth: job.depth, parent: null };
   const plan = planLinks(scope, parent, links);
   const { admitted, dropped } = await deps.frontier.admit(String(run.id), source.policy.pageBudget, plan);

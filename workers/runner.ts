@@ -18,6 +18,7 @@ import { processExtractJob, type PageExtractor } from './extract.js';
 import { processMatchJob, RuleSetCache } from './match.js';
 import { processNotifyJob, requeuePendingDeliveries } from './notify.js';
 import { startScheduleWorker, syncRecrawlSchedules } from './schedule.js';
+import { expireStaleRuns } from './stale-runs.js';
 import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type NotifyJob, type PipelineQueues, type QueueName } from './queues.js';
 
 export interface PipelineOptions {
@@ -45,6 +46,11 @@ export interface PipelineOptions {
    * crash the job is handed to another worker once it expires.
    */
   lockDurationMs?: number;
+  /**
+   * A crawl run whose frontier has been quiet this long and has no live crawl job is abandoned
+   * (failed, with the reason), so it no longer blocks its source's scheduled recrawls. Default 15 min.
+   */
+  staleRunMs?: number;
 }
 
 export interface RunningPipeline {
@@ -171,7 +177,15 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     const connection = redis.duplicate();
     workerConnections.push(connection);
     workers.push(
-      startScheduleWorker({ db, frontier: crawlDeps.frontier, queues, log: opts.log.child({ stage: 'schedule' }) }, connection, keyPrefix),
+      startScheduleWorker(
+        { db, frontier: crawlDeps.frontier, queues, extractorVersion: opts.extractorVersion, staleRunMs: opts.staleRunMs, log: opts.log.child({ stage: 'schedule' }) },
+        connection,
+        keyPrefix,
+      ),
+    );
+    // Runs a crashed process left behind, of any source (manual ones too): expired once at start.
+    await expireStaleRuns({ db, queues, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'schedule' }) }, { quietMs: opts.staleRunMs }).catch(
+      (err: Error) => opts.log.error({ err: err.message }, 'stale run check failed'),
     );
   }
 

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Db, Queryable } from '../store/db.js';
 import { getSourceById } from '../store/sources.js';
 import { startCrawlRun, type CrawlDeps } from './crawl.js';
+import { expireStaleRuns, type StaleOutcome } from './stale-runs.js';
 
 export const SCHEDULE_QUEUE = 'schedule';
 const SCHEDULER_PREFIX = 'recrawl-';
@@ -75,14 +76,25 @@ export async function syncRecrawlSchedules(
 
 export type RecrawlOutcome = 'started' | 'already-running' | 'gone';
 
+export type RecrawlDeps = Pick<CrawlDeps, 'frontier' | 'queues' | 'extractorVersion'> & {
+  db: Db;
+  log: Logger;
+  /** A run quiet this long with no live crawl job is abandoned (default DEFAULT_STALE_RUN_MS). */
+  staleRunMs?: number;
+};
+
 /** Advisory-lock namespace ('dwrc') so two workers never start the same source's run together. */
 const LOCK_CLASS = 0x64777263;
 
-/** One scheduler tick: start a scheduled run of the source unless one is queued or running. */
+/**
+ * One scheduler tick: start a scheduled run of the source unless one is queued or running. A run
+ * that a crashed process left behind (quiet, no live jobs) is expired first, so it cannot block the
+ * schedule forever.
+ */
 export async function processRecrawlJob(
-  deps: Pick<CrawlDeps, 'frontier' | 'queues'> & { db: Db; log: Logger },
+  deps: RecrawlDeps,
   job: RecrawlJob,
-): Promise<{ outcome: RecrawlOutcome; runId?: number }> {
+): Promise<{ outcome: RecrawlOutcome; runId?: number; expired?: StaleOutcome[] }> {
   const source = await getSourceById(deps.db, job.workspaceId, job.sourceId);
   if (!source || !source.enabled || !source.policy.recrawlIntervalSec) return { outcome: 'gone' };
   const lock = await deps.db.connect();
@@ -90,17 +102,18 @@ export async function processRecrawlJob(
     const { rows } = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS, source.id]);
     if (!rows[0]!.ok) return { outcome: 'already-running' };
     try {
+      const expired = await expireStaleRuns(deps, { quietMs: deps.staleRunMs, sourceId: source.id });
       const open = await deps.db.query(
         `select 1 from crawl_runs where source_id = $1 and status in ('queued', 'running') limit 1`,
         [source.id],
       );
       if (open.rowCount) {
         deps.log.info({ source: source.name }, 'scheduled recrawl skipped: a run is still in progress');
-        return { outcome: 'already-running' };
+        return { outcome: 'already-running', expired };
       }
       const run = await startCrawlRun(deps, source, 'scheduled');
       deps.log.info({ source: source.name, run: run.id }, 'scheduled recrawl started');
-      return { outcome: 'started', runId: run.id };
+      return { outcome: 'started', runId: run.id, expired };
     } finally {
       await lock.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, source.id]);
     }
@@ -111,7 +124,7 @@ export async function processRecrawlJob(
 
 /** The schedule queue's worker (one job at a time per process is plenty). */
 export function startScheduleWorker(
-  deps: Pick<CrawlDeps, 'frontier' | 'queues'> & { db: Db; log: Logger },
+  deps: RecrawlDeps,
   connection: Redis,
   prefix: string,
 ): Worker<RecrawlJob> {

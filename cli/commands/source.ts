@@ -31,6 +31,9 @@ interface AddOptions {
   profile?: string;
   lang?: string[];
   pgpKey?: string;
+  loginUrl?: string;
+  loginField?: string[];
+  loginSubmit?: string;
   json?: boolean;
 }
 
@@ -45,8 +48,10 @@ function intOption(name: string, value: string | undefined): number | undefined 
   return n;
 }
 
-/** A source from a YAML file (`name`, `urls`, `kind`, `mode`, `policy`, …); flags override it. */
-function readSourceFile(file: string): Partial<SourceInput> & { mode?: string } {
+type SourceFile = Partial<SourceInput> & { mode?: string; login?: unknown };
+
+/** A source from a YAML file (`name`, `urls`, `kind`, `mode`, `policy`, `login`, …); flags override it. */
+function readSourceFile(file: string): SourceFile {
   let text: string;
   try {
     const buf = readFileSync(file === '-' ? 0 : file);
@@ -63,12 +68,42 @@ function readSourceFile(file: string): Partial<SourceInput> & { mode?: string } 
     throw new UserError(`${file}: ${errorMessage(err).split('\n')[0]}`);
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UserError(`${file}: expected a mapping with name and urls`);
-  return data as Partial<SourceInput> & { mode?: string };
+  return data as SourceFile;
+}
+
+/** `--login-field NAME=VALUE` pairs (a value may be `${env:DW_SRC_…}`; quote it for the shell). */
+function loginFields(pairs: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UserError(`--login-field expects NAME=VALUE, got "${pair.slice(0, 80)}"`);
+    fields[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return fields;
+}
+
+/**
+ * The session of a new source: the file's `session` (cookies and/or `login`), a top-level `login:`
+ * in the file, and the --login-* flags, later ones overriding earlier ones.
+ */
+function sessionFrom(file: SourceFile, opts: AddOptions): SourceInput['session'] {
+  const fileSession = (file.session ?? null) as { cookies?: unknown; login?: unknown } | null;
+  let login = (file.login ?? fileSession?.login ?? null) as Record<string, unknown> | null;
+  if (opts.loginUrl || opts.loginField || opts.loginSubmit) {
+    login = {
+      ...(login ?? {}),
+      ...(opts.loginUrl ? { url: opts.loginUrl } : {}),
+      ...(opts.loginField ? { fields: loginFields(opts.loginField) } : {}),
+      ...(opts.loginSubmit ? { submitSelector: opts.loginSubmit } : {}),
+    };
+  }
+  if (!fileSession && !login) return undefined;
+  return { ...(fileSession ?? {}), cookies: (fileSession?.cookies ?? []) as never, login: login as never };
 }
 
 export function sourceInputFrom(name: string | undefined, urls: string[], opts: AddOptions): SourceInput {
   const fromFile = opts.file ? readSourceFile(opts.file) : {};
-  const { mode: fileMode, ...fileRest } = fromFile;
+  const { mode: fileMode, login: _fileLogin, ...fileRest } = fromFile;
   const policy = {
     ...(fileRest.policy ?? {}),
     ...(opts.seed ? { seeds: opts.seed } : {}),
@@ -92,6 +127,7 @@ export function sourceInputFrom(name: string | undefined, urls: string[], opts: 
     extractorProfile: opts.profile ?? fileRest.extractorProfile,
     languageHints: opts.lang ?? fileRest.languageHints,
     pgpKey: opts.pgpKey ? readFileSync(opts.pgpKey, 'utf8') : fileRest.pgpKey,
+    session: sessionFrom(fromFile, opts),
   };
   return input;
 }
@@ -104,6 +140,11 @@ function describeSource(s: SourceRecord): string {
       (s.policy.recrawlIntervalSec ? `, recrawl every ${s.policy.recrawlIntervalSec}s` : ''),
     `  health   last success ${s.lastSuccessAt?.toISOString() ?? 'never'}; last error ${s.lastErrorAt ? `${s.lastErrorAt.toISOString()} ${s.lastError ?? ''}` : 'none'}`,
   ];
+  const login = s.session?.login;
+  if (login) {
+    // Field names only: values may be secrets.
+    lines.push(`  login    scripted: ${login.url} (fields ${Object.keys(login.fields).join(', ')}${login.submitSelector ? `; submit ${login.submitSelector}` : ''})`);
+  }
   if (s.needsHuman) lines.push(`  BLOCKED  ${s.needsHuman} — supply a session (cookies) to resume`);
   return lines.join('\n') + '\n';
 }
@@ -132,6 +173,9 @@ export function register(program: Command): void {
     .option('--profile <name>', 'extractor profile')
     .option('--lang <code>', 'language hint (repeatable)', collect)
     .option('--pgp-key <file>', 'armored public key that signs the mirror list')
+    .option('--login-url <url>', 'scripted login: the login form page (a path on the site or a URL)')
+    .option('--login-field <name=value>', 'scripted login: a form field (repeatable); value may be ${env:DW_SRC_NAME}', collect)
+    .option('--login-submit <selector>', 'scripted login in browser mode: CSS selector of the submit button')
     .option('--json', 'print the stored source as JSON')
     .action(async (name: string | undefined, urls: string[], opts: AddOptions) => {
       const input = sourceInputFrom(name, urls, opts);

@@ -54,6 +54,36 @@ describe('darkwatch source', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'balkan-forum', kind: 'forum', policy: { maxDepth: 3, exclude: ['/calendar/*'] } });
   });
 
+  it('accepts a scripted login from flags and from YAML; shows field names, never values', async () => {
+    const add = await runCli(
+      ['source', 'add', 'login-flags', ONION, '--login-url', '/login', '--login-field', 'username=agent', '--login-field', 'password=${env:DW_SRC_PW}', '--json'],
+      { env },
+    );
+    expect(add.stderr).toBe('');
+    expect(JSON.parse(add.stdout).session).toEqual({ cookies: [], login: { url: '/login', fields: { username: 'agent', password: '${env:DW_SRC_PW}' } } });
+    const file = path.join(dir, 'login.yaml');
+    writeFileSync(file, `name: login-yaml\nurls: ["${ONION}"]\nmode: browser\nlogin:\n  url: /account/login\n  fields: { user: agent, pass: "literal-secret" }\n  submitSelector: "#go"\n`);
+    const y = await runCli(['source', 'add', '--file', file, '--json'], { env });
+    expect(y.stderr).toBe('');
+    expect(JSON.parse(y.stdout).session.login).toEqual({ url: '/account/login', fields: { user: 'agent', pass: 'literal-secret' }, submitSelector: '#go' });
+    const show = await runCli(['source', 'show', 'login-yaml'], { env });
+    expect(show.stdout).toContain('login    scripted: /account/login (fields pass, user; submit #go)');
+    expect(show.stdout).not.toContain('literal-secret');
+  });
+
+  it.each([
+    [['source', 'add', 'l1', ONION, '--login-url', '/login', '--login-field', 'novalue'], /--login-field expects NAME=VALUE/],
+    [['source', 'add', 'l2', ONION, '--login-url', '/login', '--login-field', 'p=${env:DATABASE_URL}'], /session\.login\.fields\.p: environment references must look like/],
+    [['source', 'add', 'l3', ONION, '--login-url', 'javascript:alert(1)', '--login-field', 'a=b'], /session\.login\.url: must be a path on the site/],
+    [['source', 'add', 'l4', ONION, '--login-url', '/login'], /session\.login\.fields/],
+    [['source', 'add', 'l5', ONION, '--login-field', 'a=b'], /session\.login\.url/],
+  ])('rejects bad login recipe %j with one clear line', async (args, message) => {
+    const r = await runCli(args, { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it.each([
     [['source', 'add', 'x'], /invalid source: urls: at least one URL/],
     [['source', 'add', 'bad name!', ONION], /invalid source: name:/],

@@ -115,6 +115,40 @@ describe('darkwatch evidence export / verify', () => {
     expect(fail.stderr).toMatch(/^darkwatch: WARC verification failed: \d+ problems? in /);
   });
 
+  it('a browser-mode run exports each screenshot as a resource record that verifies against the store', { timeout: 120_000 }, async () => {
+    const site = range.sites.find((s) => s.name === 'stashbin')!;
+    const ws = await operationalWorkspace(t.db);
+    const source = await addSource(t.db, ws.id, {
+      name: 'stash-browser', kind: 'paste', urls: [site.url], fetchMode: 'browser',
+      policy: { requestsPerMinute: 60_000, concurrency: 2, pageBudget: 3, maxDepth: 1 },
+    });
+    const run = await startCrawlRun({ db: t.db, queues: pipeline.queues, frontier: pipeline.frontier }, source, 'manual');
+    const deadline = Date.now() + 100_000;
+    while (!(await runState(pipeline.db, pipeline.queues, run.id)).settled) {
+      if (Date.now() > deadline) throw new Error('browser crawl did not settle');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const snaps = await listRunSnapshots(t.db, run.id);
+    expect(snaps.length).toBeGreaterThan(0);
+    expect(snaps.every((s) => s.screenshotSha256)).toBe(true);
+    const file = path.join(dir, 'browser.warc');
+    expect((await runCli(['evidence', 'export', '--run', String(run.id), '--warc', file], { env })).code).toBe(0);
+    const ok = await runCli(['evidence', 'verify', '--warc', file], { env });
+    expect(ok.stdout).toBe(`OK: ${snaps.length} captures in ${1 + 3 * snaps.length} records match the stored sha256\n`);
+    // The screenshot bytes in the file are exactly the stored ones.
+    const warc = readFileSync(file);
+    const shot = (await getBlob(t.db, snaps[0]!.screenshotSha256!))!;
+    const at = warc.indexOf(shot);
+    expect(at).toBeGreaterThan(0);
+    const flip = at + Math.floor(shot.length / 2);
+    warc[flip] = warc[flip]! ^ 0x01;
+    const bad = path.join(dir, 'browser-bad.warc');
+    writeFileSync(bad, warc);
+    const fail = await runCli(['evidence', 'verify', '--warc', bad], { env });
+    expect(fail.code).toBe(2);
+    expect(fail.stdout).toMatch(new RegExp(`^FAIL capture ${snaps[0]!.id} urn:darkwatch:screenshot:\\S+: screenshot sha256 [0-9a-f]{64} differs from stored`, 'm'));
+  });
+
   it('gives clear one-line errors for unknown runs and hostile input', { timeout: 300_000 }, async () => {
     const unknown = await runCli(['evidence', 'export', '--run', '999999', '--warc', path.join(dir, 'x.warc')], { env });
     expect(unknown.code).toBe(1);

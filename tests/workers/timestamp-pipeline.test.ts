@@ -1,6 +1,8 @@
 // Captures get an RFC 3161 token from the configured authority before they are stored, through the
 // real pipeline (range → SOCKS gateway → workers → PostgreSQL); a TSA that is down loses nothing.
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { WARCParser } from 'warcio';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -79,6 +81,37 @@ describe('RFC 3161 timestamps on captures', () => {
     const file = path.join(tsa.dir, 'stamped.warc');
     await exportRunWarc(t.db, ws.id, runId, file);
     expect(await verifyWarcAgainstStore(t.db, ws.id, file)).toMatchObject({ ok: true, timestamped: snaps.length, problems: [] });
+
+    // The export carries each token as a resource record tied to its response; openssl verifies the
+    // token as read back from the WARC against the capture's sha256.
+    const tokens = new Map<string, { bytes: Buffer; stamped: string | null; refers: string | null }>();
+    const responses = new Map<string, string>();
+    for await (const r of new WARCParser(createReadStream(file), { keepHeadersCase: true })) {
+      const payload = Buffer.from(await r.readFully(false));
+      const id = r.warcHeader('WARC-Darkwatch-Capture-Id');
+      if (r.warcType === 'response' && id) responses.set(r.warcHeader('WARC-Record-ID')!, id);
+      if (r.warcHeader('WARC-Darkwatch-Kind') === 'rfc3161-timestamp-token' && id)
+        tokens.set(id, { bytes: payload, stamped: r.warcHeader('WARC-Darkwatch-Timestamped-Sha256') ?? null, refers: r.warcHeader('WARC-Refers-To') ?? null });
+    }
+    expect(tokens.size).toBe(snaps.length);
+    for (const s of snaps) {
+      const tk = tokens.get(String(s.id))!;
+      expect(tk.bytes.equals((await getTsaToken(t.db, s.id))!)).toBe(true);
+      expect(tk.stamped).toBe(s.contentSha256);
+      expect(responses.get(tk.refers!)).toBe(String(s.id));
+    }
+    const first = snaps[0]!;
+    expect((await tsa.verify(tokens.get(String(first.id))!.bytes, first.contentSha256)).output).toContain('Verification: OK');
+
+    // A token record changed in the file no longer matches the stored token.
+    const raw = readFileSync(file);
+    const at = raw.indexOf(tokens.get(String(first.id))!.bytes) + 40;
+    raw[at] = raw[at]! ^ 1;
+    const bad = path.join(tsa.dir, 'stamped-bad.warc');
+    writeFileSync(bad, raw);
+    const v = await verifyWarcAgainstStore(t.db, ws.id, bad);
+    expect(v.ok).toBe(false);
+    expect(v.problems.map((p) => p.problem)).toContainEqual(expect.stringMatching(/^rfc3161-timestamp-token sha256 [0-9a-f]{64} differs from stored/));
   });
 
   it('stores every capture without a token, and warns, when the authority is down', async () => {

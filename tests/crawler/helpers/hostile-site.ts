@@ -29,12 +29,64 @@ export async function startHostileSite(
     params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 },
   });
   const sockets = new Set<net.Socket>();
+  /** API calls per key of /js-flaky pages: the first one of each key answers 503. */
+  const flaky = new Map<string, number>();
+  const cookieOf = (req: http.IncomingMessage, name: string) =>
+    (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+  const loginPage = (token: string, error = '') =>
+    PAGE(
+      `<form method="get" action="/search"><input name="q"></form>${error ? `<p>${error}</p>` : ''}` +
+        `<form method="post" action="/csrf-login"><input type="hidden" name="csrf" value="${token}">` +
+        `<input type="hidden" name="next" value="/members"><input name="user"><input type="password" name="pass">` +
+        `<input type="checkbox" name="remember" value="yes" checked><input type="submit" name="go" value="Log in"></form>`,
+    );
   // Script pages keep a request to /hold open until they have rendered (then they call /release),
   // so the fetcher's "network idle" wait cannot end before the page is done however slowly a
   // loaded machine runs its scripts and timers.
   const held = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
+    // A login that checks its CSRF token (hidden field = cookie set with the form) and one credential.
+    if (path === '/csrf-login' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8').slice(0, 8192));
+        const token = cookieOf(req, 'csrf');
+        const ok =
+          token && form.get('csrf') === token && form.get('user') === 'agent' && form.get('pass') === 's3cret!' && form.get('remember') === 'yes';
+        if (!ok) return res.writeHead(403, { 'content-type': 'text/html' }).end(loginPage(token ?? 'none', 'Login failed'));
+        res.writeHead(303, { location: form.get('next') ?? '/', 'set-cookie': ['member=ok; Path=/; HttpOnly', 'csrf=; Max-Age=0; Path=/'] }).end();
+      });
+      return;
+    }
+    if (path === '/csrf-login') {
+      const token = Math.random().toString(36).slice(2);
+      return res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': `csrf=${token}; Path=/` }).end(loginPage(token));
+    }
+    if (path === '/members') {
+      if (cookieOf(req, 'member') !== 'ok') return res.writeHead(302, { location: '/csrf-login' }).end();
+      return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE('<h1>Members area</h1><a href="/a">a</a>'));
+    }
+    // A JS page whose data call answers 503 (always, or only the first time per ?k=).
+    if (path.startsWith('/js-broken') || path.startsWith('/js-flaky')) {
+      const api = path.startsWith('/js-broken') ? '/api/broken' : `/api/flaky?${path.split('?')[1] ?? ''}`;
+      return res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          '<!doctype html><html><head><title>JS market</title></head><body><noscript>Please enable JavaScript.</noscript><div id="app"></div>' +
+            `<script>fetch(${JSON.stringify(api)}).then(r=>r.ok?r.json():[]).then(items=>{document.getElementById('app').innerHTML=` +
+            "items.map(i=>'<a class=item href=\"/listing/'+i.id+'\">'+i.title+'</a>').join('')}).catch(()=>{})</script></body></html>",
+        );
+    }
+    if (path.startsWith('/api/broken')) return res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}');
+    if (path.startsWith('/api/flaky')) {
+      const k = new URL(path, 'http://x').searchParams.get('k') ?? '';
+      const n = (flaky.get(k) ?? 0) + 1;
+      flaky.set(k, n);
+      if (n === 1) return res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"bad gateway"}');
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ id: 7, title: 'Makarov PM' }]));
+    }
     const htmlHead = { 'content-type': 'text/html; charset=utf-8' };
     const file = files[`${req.headers.host ?? ''}${path}`] ?? files[path];
     if (file) return res.writeHead(200, { 'content-type': file.type }).end(file.body);
