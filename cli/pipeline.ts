@@ -20,6 +20,7 @@ export function pipelineFor(
     concurrency: opts.concurrency,
     extract: defaultPageExtractor(),
     lockDurationMs: config.jobLockMs,
+    staleRunMs: config.staleRunMs,
     extractorVersion: EXTRACTOR_VERSION,
     log: logger(),
     tsaUrl: config.tsaUrl,

@@ -36,6 +36,7 @@ const schema = z.object({
   DARKWATCH_PORT: z.coerce.number().int().min(0).max(65535).default(8088),
   DARKWATCH_TSA_URL: urlWithProtocols(['http:', 'https:'], 'http://127.0.0.1:3180/tsa').optional(),
   DARKWATCH_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  DARKWATCH_STALE_RUN_MS: z.coerce.number().int().min(10_000).max(7 * 24 * 3_600_000).default(15 * 60_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -52,6 +53,8 @@ export interface Config {
   tsaUrl: string | undefined;
   /** Lock lifetime of a pipeline job: a crashed worker's jobs move on after this long. */
   jobLockMs: number;
+  /** A crawl run with no frontier activity and no live job for this long is abandoned. */
+  staleRunMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: c.DARKWATCH_PORT,
     tsaUrl: c.DARKWATCH_TSA_URL,
     jobLockMs: c.DARKWATCH_JOB_LOCK_MS,
+    staleRunMs: c.DARKWATCH_STALE_RUN_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -9,6 +9,8 @@ describe('configuration', () => {
     expect(c.chromiumPath).toBe('/usr/bin/chromium');
     expect(c.host).toBe('127.0.0.1');
     expect(c.databaseUrl).toBeUndefined();
+    expect(c.staleRunMs).toBe(15 * 60_000);
+    expect(loadConfig({ DARKWATCH_STALE_RUN_MS: '120000' }).staleRunMs).toBe(120_000);
   });
 
   it('treats empty variables as unset', () => {
@@ -23,6 +25,8 @@ describe('configuration', () => {
     ['DARKWATCH_PORT', '70000', /DARKWATCH_PORT/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
     ['DARKWATCH_REDIS_PREFIX', 'a b{c}', /DARKWATCH_REDIS_PREFIX/],
+    ['DARKWATCH_STALE_RUN_MS', '5', /DARKWATCH_STALE_RUN_MS/],
+    ['DARKWATCH_STALE_RUN_MS', 'soon', /DARKWATCH_STALE_RUN_MS/],
   ])('rejects %s=%s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(UserError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -6,17 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Db } from '../../store/db.js';
 import { launchChromium } from '../helpers/chromium.js';
 
-export const SHOTS = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'docs',
-  'screenshots',
-);
+export { SHOTS } from '../helpers/screenshots.js';
+import { SHOTS } from '../helpers/screenshots.js';
 
 export interface AnalystWalk {
   queueRows: number;

@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -23,8 +22,8 @@ import { buildServer } from '../../web/server.js';
 import { defaultPageExtractor, EXTRACTOR_VERSION } from '../../workers/page-extractor.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { SHOTS } from '../helpers/screenshots.js';
 
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 const REGION = ['AL', 'BA', 'BG', 'GR', 'HU', 'MD', 'ME', 'MK', 'RO', 'RS', 'TR', 'XK'];
 const PASSWORD = 'trainer password 123';
 const RULE = `rules:

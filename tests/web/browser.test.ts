@@ -8,7 +8,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright';
@@ -22,12 +21,12 @@ import { buildServer } from '../../web/server.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { PASSWORD, seed, XSS, type Seeded } from './seed.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { SHOTS } from '../helpers/screenshots.js';
 
 // How long to wait for the page to show a change (an API round trip, a Redis message). The
 // expect.poll default (1 s) is too short for a loaded CI machine; a failure still fails, later.
 const POLL_MS = 20_000;
 
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
 describe('web app in Chromium', () => {
   let t: TestDatabase;
