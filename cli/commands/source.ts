@@ -1,11 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { UserError, errorMessage } from '../../core/errors.js';
 import { FETCH_MODES, SOURCE_KINDS } from '../../core/types.js';
 import type { SourceInput } from '../../core/schemas.js';
 import { deadLetters, latestRuns } from '../../store/runs.js';
-import { addSource, getSource, listSources, removeSource, type SourceRecord } from '../../store/sources.js';
+import {
+  addSource,
+  getSource,
+  listSources,
+  removeSource,
+  setSourceSession,
+  type SourceRecord,
+} from '../../store/sources.js';
+import { sourceSessionSchema } from '../../core/schemas.js';
+import { MAX_COOKIE_FILE, parseCookieFile, parseCookieFlag } from '../../crawler/cookie-import.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { appendAudit } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
@@ -48,19 +57,45 @@ function intOption(name: string, value: string | undefined): number | undefined 
   return n;
 }
 
+/** A file's text, reading at most `limit` + 1 bytes (a huge or endless file is refused, not loaded). */
+function readBounded(file: string, limit: number): string {
+  const tooLarge = () =>
+    new UserError(`${file} is larger than ${limit >= 1 << 20 ? `${limit / (1 << 20)} MiB` : `${limit / 1024} KiB`}`);
+  if (file === '-') {
+    // stdin cannot be read in bounded chunks portably (non-blocking pipes); check after reading.
+    const buf = readFileSync(0);
+    if (buf.length > limit) throw tooLarge();
+    return buf.toString('utf8');
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${errorMessage(err)}`);
+  }
+  try {
+    const buf = Buffer.alloc(limit + 1);
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n > limit) throw tooLarge();
+    }
+    return buf.subarray(0, n).toString('utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot read ${file}: ${errorMessage(err)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 type SourceFile = Partial<SourceInput> & { mode?: string; login?: unknown };
 
 /** A source from a YAML file (`name`, `urls`, `kind`, `mode`, `policy`, `login`, …); flags override it. */
 function readSourceFile(file: string): SourceFile {
-  let text: string;
-  try {
-    const buf = readFileSync(file === '-' ? 0 : file);
-    if (buf.length > MAX_SOURCE_FILE) throw new UserError(`${file} is larger than 1 MiB`);
-    text = buf.toString('utf8');
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`cannot read ${file}: ${errorMessage(err)}`);
-  }
+  const text = readBounded(file, MAX_SOURCE_FILE);
   let data: unknown;
   try {
     data = parseYaml(text, { maxAliasCount: 100 });
@@ -228,6 +263,46 @@ export function register(program: Command): void {
           for (const f of failed.slice(0, 20)) process.stdout.write(`  failed   ${f.url}  (${f.attempts} attempts: ${f.lastError ?? 'unknown'})\n`);
           if (failed.length > 20) process.stdout.write(`  … and ${failed.length - 20} more failed pages\n`);
         }
+      });
+    });
+
+  source
+    .command('session')
+    .argument('<name>')
+    .description(
+      'supply a session for a source (e.g. one blocked by a login wall or CAPTCHA): cookies replace the stored ones, ' +
+        'the source no longer needs a person, and the next crawl uses them; a login recipe is kept',
+    )
+    .option('--cookie <name=value>', 'a cookie (repeatable)', collect)
+    .option('--cookies-file <file>', 'cookies.txt (Netscape format, as browsers export) or a JSON array of {name, value}')
+    .action(async (name: string, opts: { cookie?: string[]; cookiesFile?: string }) => {
+      const cookies = [...(opts.cookie ?? []).map(parseCookieFlag)];
+      if (opts.cookiesFile) cookies.push(...parseCookieFile(readBounded(opts.cookiesFile, MAX_COOKIE_FILE)));
+      if (cookies.length === 0) throw new UserError('give --cookie NAME=VALUE or --cookies-file FILE');
+      await withDatabase(async ({ db }) => {
+        const result = await withTransaction(db, async (tx) => {
+          const ws = await operationalWorkspace(tx);
+          const s = await getSource(tx, ws.id, name);
+          if (!s) throw new UserError(`no source named "${name}"`);
+          const parsed = sourceSessionSchema.safeParse({ cookies, login: s.session?.login ?? null });
+          if (!parsed.success)
+            throw new UserError(`invalid session: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+          await setSourceSession(tx, s.id, parsed.data);
+          await appendAudit(tx, {
+            actor: cliActor(),
+            workspaceId: ws.id,
+            action: 'source.session',
+            entityType: 'source',
+            entityId: s.id,
+            before: { needsHuman: s.needsHuman },
+            // Cookie names only: values are credentials and stay out of the audit log.
+            after: { cookies: parsed.data.cookies.map((c) => c.name) },
+          });
+          return { wasBlocked: s.needsHuman, count: parsed.data.cookies.length };
+        });
+        process.stdout.write(
+          `session for ${name}: ${result.count} cookie(s) stored` + (result.wasBlocked ? ` (was blocked: ${result.wasBlocked})` : '') + '\n',
+        );
       });
     });
 

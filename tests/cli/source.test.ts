@@ -71,6 +71,45 @@ describe('darkwatch source', () => {
     expect(show.stdout).not.toContain('literal-secret');
   });
 
+  it('supplies a session to a blocked source: cookies stored, unblocked, recipe kept, audited without values', async () => {
+    // login-flags (added above) has a scripted login; a CAPTCHA blocked it.
+    await t.db.query(`update sources set needs_human = 'captcha queue' where name = 'login-flags'`);
+    const jar = path.join(dir, 'cookies.txt');
+    writeFileSync(jar, `# Netscape HTTP Cookie File\n#HttpOnly_.${ONION.slice(7, -1)}\tTRUE\t/\tFALSE\t0\tqueue_pass\tsecret-pass-value\n`);
+    const r = await runCli(['source', 'session', 'login-flags', '--cookie', 'sid=secret-sid-value', '--cookies-file', jar], { env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('session for login-flags: 2 cookie(s) stored (was blocked: captcha queue)\n');
+    const { rows } = await t.db.query(`select session, needs_human from sources where name = 'login-flags'`);
+    expect(rows[0].needs_human).toBeNull();
+    expect(rows[0].session.cookies).toEqual([
+      { name: 'sid', value: 'secret-sid-value' },
+      { name: 'queue_pass', value: 'secret-pass-value', domain: ONION.slice(7, -1), path: '/' },
+    ]);
+    expect(rows[0].session.login.url).toBe('/login');
+    const audit = await t.db.query(`select before, after from audit_log where action = 'source.session'`);
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0].after).toEqual({ cookies: ['sid', 'queue_pass'] });
+    expect(JSON.stringify(audit.rows[0])).not.toContain('secret');
+    expect((await verifyAuditLog(t.db)).ok).toBe(true);
+  });
+
+  it.each([
+    [['source', 'session', 'login-flags'], /give --cookie NAME=VALUE or --cookies-file FILE/],
+    [['source', 'session', 'nobody', '--cookie', 'a=b'], /no source named "nobody"/],
+    [['source', 'session', 'login-flags', '--cookie', 'novalue'], /expected NAME=VALUE/],
+    [['source', 'session', 'login-flags', '--cookies-file', '/nonexistent/jar.txt'], /cannot read \/nonexistent\/jar.txt/],
+    [['source', 'session', 'login-flags', '--cookies-file', '/dev/zero'], /larger than 256 KiB|binary/],
+    [['source', 'session', 'login-flags', '--cookie', 'x='.concat('v'.repeat(9000))], /invalid session: cookies\.0\.value/],
+  ])('rejects a bad session %j with one clear line, changing nothing', async (args, message) => {
+    const before = await t.db.query(`select session from sources where name = 'login-flags'`);
+    const r = await runCli(args, { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const after = await t.db.query(`select session from sources where name = 'login-flags'`);
+    expect(after.rows).toEqual(before.rows);
+  });
+
   it.each([
     [['source', 'add', 'l1', ONION, '--login-url', '/login', '--login-field', 'novalue'], /--login-field expects NAME=VALUE/],
     [['source', 'add', 'l2', ONION, '--login-url', '/login', '--login-field', 'p=${env:DATABASE_URL}'], /session\.login\.fields\.p: environment references must look like/],
