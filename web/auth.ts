@@ -13,16 +13,27 @@ export const SESSION_COOKIE = 'dw_session';
 export const CSRF_HEADER = 'x-csrf-token';
 export const WORKSPACE_HEADER = 'x-darkwatch-workspace';
 
-/** What a route needs. `public` routes skip authentication entirely. */
+/**
+ * What a route needs. `public` routes skip authentication entirely. `exercises` (the trainer page)
+ * looks across every exercise rather than into one workspace, so it is not pinned to a workspace.
+ */
 export type Permission =
-  'public' | 'read' | 'triage' | 'rules' | 'sources' | 'suppress' | 'webhooks' | 'admin';
+  | 'public'
+  | 'read'
+  | 'triage'
+  | 'rules'
+  | 'sources'
+  | 'suppress'
+  | 'webhooks'
+  | 'admin'
+  | 'exercises';
 
 const GRANTS: Record<Role, Permission[]> = {
   // Webhooks send alert data out of the building: only admins add, switch or remove them.
-  admin: ['read', 'triage', 'rules', 'sources', 'suppress', 'webhooks', 'admin'],
+  admin: ['read', 'triage', 'rules', 'sources', 'suppress', 'webhooks', 'admin', 'exercises'],
   analyst: ['read', 'triage', 'rules', 'sources', 'suppress'],
   // Trainers run exercises: full rights, but only inside training workspaces (see workspaceFor).
-  trainer: ['read', 'triage', 'rules', 'sources', 'suppress'],
+  trainer: ['read', 'triage', 'rules', 'sources', 'suppress', 'exercises'],
   // Trainees write rules and triage inside their own exercise; sources belong to the trainer, and
   // silencing alerts (suppressions) is a decision someone accountable signs.
   trainee: ['read', 'triage', 'rules'],
@@ -31,6 +42,16 @@ const GRANTS: Record<Role, Permission[]> = {
 export function allowed(role: Role, perm: Permission): boolean {
   return perm === 'public' || GRANTS[role].includes(perm);
 }
+
+/**
+ * Permissions whose routes work across workspaces: the hook authenticates, checks CSRF and the
+ * role, but resolves no workspace (a trainer usually has none of their own, which workspaceFor
+ * answers with 404). Their handlers get workspaceId NO_WORKSPACE and must not query by it.
+ */
+const CROSS_WORKSPACE = new Set<Permission>(['exercises']);
+
+/** The workspaceId of a cross-workspace request: matches no row, so a misused one finds nothing. */
+export const NO_WORKSPACE = 0;
 
 export interface Auth {
   user: User;
@@ -125,6 +146,10 @@ export function authHook(db: Db) {
       }
     }
     if (!allowed(who.user.role, perm)) throw new HttpError(403, `a ${who.user.role} may not do this`);
+    if (CROSS_WORKSPACE.has(perm)) {
+      req.auth = { ...who, workspaceId: NO_WORKSPACE };
+      return;
+    }
     const requested = req.headers[WORKSPACE_HEADER];
     const workspaceId = await workspaceFor(
       db,

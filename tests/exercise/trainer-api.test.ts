@@ -375,6 +375,21 @@ describe('trainer page API', () => {
     expect(audit.rows.map((x) => x.actor_name)).toEqual(['trainer1']);
   });
 
+  it('describes the trainer routes in OpenAPI with their real permission, not as public', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const ops = [
+      doc.paths['/api/scenarios'].get,
+      doc.paths['/api/exercises'].get,
+      doc.paths['/api/exercises'].post,
+      doc.paths['/api/exercises/{id}'].get,
+      doc.paths['/api/exercises/{id}/reset'].post,
+    ];
+    for (const op of ops) {
+      expect(op['x-permission']).toBe('exercises');
+      expect(op.security).toEqual([{ session: [], csrf: [] }, { bearer: [] }]);
+    }
+  });
+
   it('counts time left down to zero, never below, and null before the start', () => {
     const now = new Date('2026-11-28T12:00:00Z');
     expect(timeLeftSeconds(null, now)).toBeNull();

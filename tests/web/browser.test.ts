@@ -27,7 +27,6 @@ import { SHOTS } from '../helpers/screenshots.js';
 // expect.poll default (1 s) is too short for a loaded CI machine; a failure still fails, later.
 const POLL_MS = 20_000;
 
-
 describe('web app in Chromium', () => {
   let t: TestDatabase;
   let s: Seeded;
@@ -461,5 +460,59 @@ describe('web app in Chromium', () => {
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(analyst.dialogs).toEqual([]);
     await analyst.context.close();
+  }, 90_000);
+  it('suppresses from the alert page: rule and subject prefilled, reason and expiry from the analyst', async () => {
+    const alertId = s.alertIds[1]!;
+    const a = (await t.db.query('select subject_id, rule_id from alerts where id = $1', [alertId]))
+      .rows[0] as { subject_id: string; rule_id: string };
+    const analyst = await loggedIn('analyst1');
+    const page = analyst.page;
+    await page.goto(`${base}/alerts/${alertId}`);
+    await page.click('#suppress');
+    await page.waitForSelector('#suppress-form:not([hidden])');
+    expect(await page.inputValue('#suppress-form input[name=rule]')).toBe('handguns');
+    const subjects = await page.locator('#suppress-form select[name=subject] option').allTextContents();
+    expect(subjects[0]).toBe(`this listing (#${a.subject_id})`);
+    await page.fill('#suppress-form input[name=reason]', XSS);
+    await page.fill('#suppress-form input[name=days]', '7');
+    await page.click('#suppress-form button');
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.db.query(
+              `select count(*)::int as n from suppressions where subject_type = 'listing' and subject_key = $1`,
+              [String(a.subject_id)],
+            )
+          ).rows[0].n,
+        { timeout: POLL_MS },
+      )
+      .toBe(1);
+    const stored = (
+      await t.db.query(
+        `select s.rule_id, s.reason, u.username, extract(epoch from s.expires_at - s.created_at)::float8 as secs
+           from suppressions s left join users u on u.id = s.owner_id
+          where s.subject_type = 'listing' and s.subject_key = $1`,
+        [String(a.subject_id)],
+      )
+    ).rows[0];
+    expect(String(stored.rule_id)).toBe(String(a.rule_id));
+    expect(stored.reason).toBe(XSS);
+    expect(stored.username).toBe('analyst1');
+    // 7 days, give or take the moments between the browser's clock reading and the insert.
+    expect(Math.abs(stored.secs - 7 * 86_400)).toBeLessThan(3600);
+    // The same suppression is what /suppressions lists.
+    await page.goto(`${base}/suppressions`);
+    await page.locator('#suppressions tbody tr', { hasText: `listing #${a.subject_id}` }).waitFor();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(analyst.dialogs).toEqual([]);
+    await analyst.context.close();
+
+    // A trainee may not suppress, so the alert page offers no such action.
+    const trainee = await loggedIn('trainee1');
+    await trainee.page.goto(`${base}/alerts/${s.trainingAlertId}`);
+    await trainee.page.waitForSelector('#assign-me');
+    expect(await trainee.page.locator('#suppress').count()).toBe(0);
+    await trainee.context.close();
   }, 90_000);
 });

@@ -4,6 +4,8 @@ import { api, el, fmtPrice, fmtTime, highlight, sevBadge, toast } from './app.js
 
 const root = document.getElementById('alert');
 const id = Number(location.pathname.split('/').pop());
+// Same roles as the `suppress` permission (web/auth.ts); the API enforces it, this only hides the form.
+const canSuppress = ['admin', 'analyst', 'trainer'].includes(document.body.dataset.role);
 
 function panel(title, ...children) {
   return el('section', { class: 'panel' }, el('h2', {}, title), ...children);
@@ -70,6 +72,88 @@ async function act(fn, msg) {
   } catch (e) {
     toast(e.message, 'error');
   }
+}
+
+/**
+ * What this alert can be suppressed for: its listing, the vendor, or one of its entities — the
+ * subjects POST /api/suppressions accepts. Post alerts have only their entities.
+ */
+function suppressSubjects(d) {
+  const out = [];
+  if (d.listing)
+    out.push({
+      label: `this listing (#${d.listing.id})`,
+      subject: { type: 'listing', listingId: d.listing.id },
+    });
+  const vendors = new Set([d.listing?.vendor, ...d.vendorAcrossSites.map((v) => v.name)].filter(Boolean));
+  for (const name of vendors) out.push({ label: `vendor ${name}`, subject: { type: 'vendor', name } });
+  for (const e of d.entities)
+    out.push({
+      label: `${e.type} ${e.value}`,
+      subject: { type: 'entity', entityType: e.type, value: e.value },
+    });
+  return out;
+}
+
+/** The "Suppress…" form: rule and subject prefilled from the alert, reason and expiry from the analyst. */
+function suppressForm(d) {
+  const subjects = suppressSubjects(d);
+  const form = el(
+    'form',
+    { id: 'suppress-form', class: 'form-grid', hidden: true },
+    el('label', {}, 'Rule', el('input', { name: 'rule', value: d.alert.ruleName, readonly: true })),
+    el(
+      'label',
+      {},
+      'Subject',
+      el(
+        'select',
+        { name: 'subject' },
+        ...subjects.map((s, i) => el('option', { value: String(i) }, s.label)),
+      ),
+    ),
+    el('label', {}, 'Reason', el('input', { name: 'reason', required: true, maxlength: 2000 })),
+    el(
+      'label',
+      {},
+      'Expires in days (empty: never)',
+      el('input', { name: 'days', type: 'number', min: 1, max: 1825, value: '30' }),
+    ),
+    el('button', {}, 'Suppress'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const chosen = subjects[Number(f.get('subject'))];
+    const days = String(f.get('days') ?? '').trim();
+    if (!chosen) return;
+    void act(
+      () =>
+        api('POST', '/api/suppressions', {
+          rule: d.alert.ruleName,
+          subject: chosen.subject,
+          reason: String(f.get('reason') ?? ''),
+          expiresAt: days ? new Date(Date.now() + Number(days) * 86_400_000).toISOString() : null,
+        }),
+      `suppressed: ${d.alert.ruleName} for ${chosen.label}`,
+    );
+  });
+  const open = el(
+    'button',
+    {
+      type: 'button',
+      id: 'suppress',
+      disabled: subjects.length === 0,
+      on: {
+        click: () => {
+          form.hidden = !form.hidden;
+          if (!form.hidden) form.elements.reason.focus();
+        },
+      },
+    },
+    'Suppress…',
+  );
+  return { open, form };
 }
 
 function evidencePanel(s) {
@@ -153,6 +237,7 @@ async function show() {
     el('h2', {}, 'Pivot'),
     el('p', {}, 'Choose an entity.'),
   );
+  const suppress = suppressForm(d);
 
   left.append(
     el(
@@ -222,7 +307,9 @@ async function show() {
         },
         'Dismiss',
       ),
+      ...(canSuppress ? [suppress.open] : []),
     ),
+    ...(canSuppress ? [suppress.form] : []),
   );
   if (d.listing) {
     const l = d.listing;

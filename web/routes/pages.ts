@@ -36,6 +36,7 @@ const NAV: Array<[string, string, Permission]> = [
   ['/suppressions', 'Suppressions', 'read'],
   ['/webhooks', 'Webhooks', 'sources'],
   ['/search', 'Search', 'read'],
+  ['/trainer', 'Trainer', 'exercises'],
 ];
 
 export function layout(opts: {
@@ -50,8 +51,6 @@ export function layout(opts: {
   const nav = a
     ? `<nav aria-label="main">${[
         ...NAV.filter(([, , perm]) => allowed(a.user.role, perm)),
-        // The trainer page (web/routes/trainer.ts) is for trainers and admins.
-        ...(a.user.role === 'trainer' || a.user.role === 'admin' ? [['/trainer', 'Trainer'] as const] : []),
       ]
         .map(
           ([href, label]) =>

@@ -3,10 +3,10 @@
 // what the web server can do for an exercise itself: create one from a bundled scenario, reset
 // one. Starting one runs a range, workers and Chromium, so it stays `darkwatch exercise start`.
 //
-// Who may: trainers and admins only. These routes look across exercises rather than into one
-// workspace, and a trainer account usually has no workspace of its own, which the shared hook
-// (web/auth.ts workspaceFor) answers with 404; so they are declared `public` to that hook and
-// check the caller here, with the same identify() and the same CSRF rule for mutations.
+// Who may: trainers and admins only, through the `exercises` permission. These routes look across
+// exercises rather than into one workspace, and a trainer account usually has no workspace of its
+// own, so the shared hook (web/auth.ts) authenticates, checks CSRF and the role for them but pins
+// no workspace.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ import { exerciseReport } from '../../range/exercises/report.js';
 import { scenarioTruths } from '../../range/exercises/run.js';
 import { createExercise, getExercise, listExercises, resetExercise } from '../../range/exercises/store.js';
 import { selectTargets } from '../../range/exercises/targets.js';
-import { actorOf, safeEqual, type User } from '../../store/users.js';
-import { CSRF_HEADER, HttpError, identify, type Auth } from '../auth.js';
+import { actorOf } from '../../store/users.js';
+import { HttpError, authOf } from '../auth.js';
 import type { AppContext } from '../server.js';
 import { layout } from './pages.js';
 
@@ -25,26 +25,11 @@ const BODY = readFileSync(
   path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public', 'trainer.html'),
   'utf8',
 );
-const TRAINER_ROLES = new Set(['trainer', 'admin']);
-const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Seconds until the exercise's time limit runs out: null before it starts, never below 0. */
 export function timeLeftSeconds(endsAt: Date | null, now = new Date()): number | null {
   if (!endsAt) return null;
   return Math.max(0, Math.floor((endsAt.getTime() - now.getTime()) / 1000));
-}
-
-/** The caller, if a trainer or an admin; 401 when not logged in, 403 for any other role. */
-async function trainerOf(ctx: AppContext, req: FastifyRequest): Promise<Omit<Auth, 'workspaceId'>> {
-  const who = await identify(ctx.db, req);
-  if (!who) throw new HttpError(401, 'log in first');
-  if (who.via === 'session' && MUTATING.has(req.method)) {
-    const sent = req.headers[CSRF_HEADER];
-    if (typeof sent !== 'string' || !who.csrfToken || !safeEqual(sent, who.csrfToken))
-      throw new HttpError(403, 'missing or wrong CSRF token');
-  }
-  if (!TRAINER_ROLES.has(who.user.role)) throw new HttpError(403, `a ${who.user.role} may not do this`);
-  return who;
 }
 
 const idParams = {
@@ -72,17 +57,14 @@ async function reportOf(ctx: AppContext, id: number) {
 
 export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const config = { perm: 'public' as const };
+  const config = { perm: 'exercises' as const };
 
   app.get('/trainer', { config }, async (req: FastifyRequest, reply: FastifyReply) => {
-    const who = await identify(db, req);
-    if (!who) return reply.redirect('/login');
-    if (!TRAINER_ROLES.has(who.user.role)) throw new HttpError(403, `a ${who.user.role} may not do this`);
     return reply.type('text/html; charset=utf-8').send(
       layout({
         title: 'Exercises',
         page: 'trainer',
-        auth: { ...who, workspaceId: who.user.workspaceId ?? 0 },
+        auth: authOf(req),
         workspace: 'training exercises',
         body: BODY,
         script: 'trainer.js',
@@ -93,8 +75,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
   app.get(
     '/api/scenarios',
     { config, schema: { summary: 'Bundled exercise scenarios (trainer or admin)' } },
-    async (req) => {
-      await trainerOf(ctx, req);
+    async () => {
       return {
         scenarios: scenarioNames().map((name) => {
           const { scenario: s } = bundledScenario(name)!;
@@ -113,8 +94,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
   app.get(
     '/api/exercises',
     { config, schema: { summary: 'All exercises with status and time left (trainer or admin)' } },
-    async (req) => {
-      await trainerOf(ctx, req);
+    async () => {
       const now = new Date();
       return {
         exercises: (await listExercises(db)).map((e) => ({
@@ -136,7 +116,6 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       },
     },
     async (req) => {
-      await trainerOf(ctx, req);
       return reportOf(ctx, (req.params as { id: number }).id);
     },
   );
@@ -160,7 +139,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       },
     },
     async (req) => {
-      const who = await trainerOf(ctx, req);
+      const who = authOf(req);
       const b = req.body as { scenario: string; trainees: number };
       const found = bundledScenario(b.scenario);
       if (!found) throw new HttpError(404, 'no such scenario');
@@ -169,7 +148,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       const { exercise, trainees } = await createExercise(
         db,
         { scenario: found.scenario, file: found.file, targets, trainees: b.trainees },
-        actorOf(who.user as User),
+        actorOf(who.user),
       );
       return {
         exercise: exercise.id,
@@ -193,7 +172,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       },
     },
     async (req) => {
-      const who = await trainerOf(ctx, req);
+      const who = authOf(req);
       const id = (req.params as { id: number }).id;
       if (!(await getExercise(db, id))) throw new HttpError(404, 'exercise not found');
       return resetExercise(db, id, actorOf(who.user));
