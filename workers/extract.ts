@@ -67,10 +67,12 @@ export async function processExtractJob(deps: ExtractDeps, job: ExtractJob): Pro
   const seenAt = snapshot.capturedAt;
   const ws = snapshot.workspaceId;
 
-  // An index page's rows are summaries: when a row links to its own listing page, that page is the
-  // authority (otherwise every index sighting would flip description/vendor and version the listing).
+  // Index and vendor-page rows are summaries: when a row links to its own listing page, that page is
+  // the authority (otherwise every such sighting would drop the description — and with it the rules'
+  // exclusions — flip vendor and version the listing).
+  const summaryPage = result.pageType === 'listing_index' || result.pageType === 'vendor_profile';
   const listingsToStore = result.listings
-    .filter((l) => result.pageType !== 'listing_index' || !l.url || l.url === snapshot.finalUrl)
+    .filter((l) => !summaryPage || !l.url || l.url === snapshot.finalUrl)
     .sort((a, b) => (a.url ?? '').localeCompare(b.url ?? ''));
   // Same order of row locks in every job: concurrent jobs touching the same vendors and listings
   // then wait for each other instead of deadlocking.

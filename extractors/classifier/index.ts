@@ -44,7 +44,7 @@ export function createClassifier(model: SoftmaxModel, threshold = FALLBACK_THRES
   // Features seen in this listing, deduplicated with an epoch stamp per feature instead of a Set.
   const seen = new Uint32Array(model.vocab.size);
   let epoch = 0;
-  const probabilities = (title: string, description: string | null): Record<Category, number> => {
+  const modelProbabilities = (title: string, description: string | null): Record<Category, number> => {
     if (++epoch === 0xffffffff) {
       seen.fill(0);
       epoch = 1;
@@ -68,6 +68,21 @@ export function createClassifier(model: SoftmaxModel, threshold = FALLBACK_THRES
     const p = model.probabilitiesOfIds(ids);
     const out = {} as Record<Category, number>;
     LABELS.forEach((label, i) => (out[label] = p[i]!));
+    return out;
+  };
+  // Title-led: the mean of the title-only and the whole-listing distributions. The title names the
+  // item; descriptions are mostly seller boilerplate (stock, discreet shipping, ships from <country>,
+  // contact, payment terms) whose words can outweigh it — a "Kosovo ID card" read with "Fast delivery in
+  // the region … Ships from Hungary" came out firearms, while its title alone reads documents. Mixing
+  // also keeps one listing's label the same whether it is seen with its description (its own page) or
+  // without (an index or vendor-page row). Held-out corpus accuracy 570 → 577 of 631; the range's
+  // listings (seed 1) 535 → 577 of 602.
+  const probabilities = (title: string, description: string | null): Record<Category, number> => {
+    const whole = modelProbabilities(title, description);
+    if (typeof description !== 'string' || !description.trim()) return whole;
+    const titleOnly = modelProbabilities(title, null);
+    const out = {} as Record<Category, number>;
+    for (const label of LABELS) out[label] = (whole[label] + titleOnly[label]) / 2;
     return out;
   };
   return {
