@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       for (;;) {
         const states = await Promise.all(runIds.map((id) => runState(pipeline.db, pipeline.queues, id)));
-        const pages = states.reduce((n, st) => n + st.run.pagesFetched, 0);
+        const pages = states.reduce((n, st) => n + st.progress.fetched, 0);
         const m = process.memoryUsage();
         samples.push({ pages, rss: m.rss, heap: m.heapUsed, s: (performance.now() - t0) / 1000 });
         if (samples.length % 12 === 0)
