@@ -3,7 +3,7 @@
 // well over 20,000 pages) and samples its RSS and V8 heap. Memory must stay flat: the figure is the
 // RSS at the end as a ratio of the RSS once warm (after the first quarter of the pages), which a
 // leak of even a few hundred bytes per page would push well above 1.
-//   npx tsx bench/worker-memory.ts [--size 24000] [--concurrency 6]
+//   npx tsx bench/worker-memory.ts [--size 28000] [--concurrency 6]
 // Without DATABASE_URL / REDIS_URL it starts PostgreSQL and Redis in a temporary directory and
 // stops them afterwards. The range runs in a child process (it stands in for Tor and the sites).
 import { fork } from 'node:child_process';
@@ -37,7 +37,7 @@ if (process.argv.includes('--range-child')) {
 }
 
 const opts = new Command()
-  .option('--size <n>', 'range listings (markets + shop)', '24000')
+  .option('--size <n>', 'range listings (markets + shop); 28000 gives ≈ 20,000 crawlable pages', '28000')
   .option('--concurrency <n>', 'jobs in flight per stage', '6')
   .parse()
   .opts<{ size: string; concurrency: string }>();
