@@ -14,7 +14,8 @@ export interface StoredRecord {
   listing: MatchableListing;
 }
 
-interface ListingRow {
+/** The listing columns every matcher reads (the match worker and backtests). */
+export interface ListingRow {
   id: number;
   title: string;
   description: string | null;
@@ -61,7 +62,8 @@ async function entitiesOf(
   return out;
 }
 
-function listingRecord(
+/** A stored listing row as the MatchableListing the rules module matches. */
+export function listingRecord(
   r: ListingRow,
   entities: Array<{ type: EntityType; value: string }>,
 ): MatchableListing {

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Category, EntityType, MatchableListing } from '../core/types.js';
+import { listingRecord, type ListingRow as StoredListingRow } from '../store/backtest.js';
 import { compileRules, type CompiledRuleSet, type ListingHistory, type RuleDefinition, type RuleMatch } from '../rules/index.js';
 import { recordHit } from '../store/alerts.js';
 import { withTransaction, type Db, type Queryable } from '../store/db.js';
@@ -61,24 +62,7 @@ export class RuleSetCache {
   }
 }
 
-interface ListingRow {
-  id: number;
-  title: string;
-  description: string | null;
-  price_amount: number | null;
-  price_currency: string | null;
-  price_eur: number | null;
-  vendor_name: string | null;
-  category_path: string | null;
-  category: Category | null;
-  category_confidence: number | null;
-  ships_from: string | null;
-  ships_to: string[] | null;
-  url: string;
-  language: string | null;
-  source_id: number;
-  site: string;
-}
+type ListingRow = StoredListingRow & { source_id: number };
 
 async function loadListing(db: Queryable, id: number): Promise<{ listing: MatchableListing; row: ListingRow } | null> {
   const { rows } = await db.query<ListingRow>(
@@ -93,26 +77,7 @@ async function loadListing(db: Queryable, id: number): Promise<{ listing: Matcha
     `select e.type, e.value from entity_mentions m join entities e on e.id = m.entity_id where m.listing_id = $1`,
     [id],
   );
-  return {
-    row,
-    listing: {
-      id: String(row.id),
-      site: row.site,
-      title: row.title,
-      description: row.description,
-      price: row.price_amount !== null && row.price_currency ? { amount: row.price_amount, currency: row.price_currency } : null,
-      priceEur: row.price_eur,
-      vendor: row.vendor_name,
-      category: row.category_path,
-      classification: row.category ? { label: row.category, confidence: row.category_confidence ?? 0 } : null,
-      shipsFrom: row.ships_from,
-      shipsTo: row.ships_to,
-      url: row.url,
-      language: row.language,
-      currency: row.price_currency,
-      entities: entities.rows,
-    },
-  };
+  return { row, listing: listingRecord(row, entities.rows) };
 }
 
 /** What was known before this snapshot: earlier versions, the vendor elsewhere, entity sites. */
