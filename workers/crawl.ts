@@ -14,7 +14,7 @@ import { LoginError, performLogin } from '../crawler/login.js';
 import { fetchMirrorList, MirrorSet, withFailover } from '../crawler/mirrors.js';
 import { isBackoffStatus, type Politeness, type SourceLimits } from '../crawler/politeness.js';
 import { sourceIdentity } from '../crawler/proxy.js';
-import { Scope } from '../crawler/scope.js';
+import { scopeForSource, type Scope } from '../crawler/scope.js';
 import { errorMessage } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { recordSnapshot, sha256Hex, type NewSnapshot } from '../store/evidence.js';
@@ -65,21 +65,10 @@ const PERMANENT: ReadonlySet<FetchErrorCode> = new Set([
 
 export class RetryableCrawlError extends Error {}
 
-function scopeFor(source: SourceRecord): Scope {
-  return new Scope({
-    baseUrls: source.baseUrls,
-    include: source.policy.include,
-    exclude: source.policy.exclude,
-    maxDepth: source.policy.maxDepth,
-    pageBudget: source.policy.pageBudget,
-    allowImages: source.policy.allowImages,
-  });
-}
-
 /** Create a run, admit the seeds, queue their jobs. */
 export async function startCrawlRun(deps: Pick<CrawlDeps, 'db' | 'frontier' | 'queues'>, source: SourceRecord, trigger: RunTrigger): Promise<CrawlRun> {
   const run = await createRun(deps.db, source.workspaceId, source.id, trigger);
-  const scope = scopeFor(source);
+  const scope = scopeForSource(source);
   const plan = planSeeds(scope, source.policy.seeds);
   const { admitted } = await deps.frontier.admit(String(run.id), source.policy.pageBudget, plan);
   if (admitted.length === 0) {
@@ -180,7 +169,7 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   await setUrlStatus(deps.db, run.id, job.url, 'fetching', { countAttempt: true });
 
   if (job.depth === 0) await refreshMirrors(deps, source).catch((err) => deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'));
-  const scope = scopeFor(source);
+  const scope = scopeForSource(source);
   const fetchPolitely = (s: SourceRecord) =>
     deps.politeness.run(politenessKey(s), politenessLimits(s), () => fetchPage(deps, s, job.url, scope), {
       statusOf: (p) => ({ status: p.document.status, headers: p.document.headers }),
