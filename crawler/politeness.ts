@@ -1,8 +1,9 @@
 // Politeness per source that holds across every worker process sharing one Redis:
 //  - a token bucket (requests/minute, small burst) in one Lua script, so take-or-wait is atomic;
 //    the clock is Redis's own (TIME), so workers on machines with skewed clocks still agree;
-//  - a concurrency cap as a semaphore of leases (sorted set scored by expiry): a worker that crashes
-//    loses its slot when the lease runs out instead of holding it forever;
+//  - a concurrency cap as a semaphore of leases (sorted set scored by expiry): a holder renews its
+//    lease while it works, so a worker that crashes loses its slot within one lease period instead
+//    of holding it forever (or for minutes, freezing the source for every other worker);
 //  - a per-source pause set on 429/503 (Retry-After honoured) that every process's bucket obeys;
 //  - pure helpers for Retry-After parsing and exponential backoff with full jitter.
 import { randomUUID } from 'node:crypto';
@@ -190,7 +191,8 @@ export class Politeness {
   constructor(
     redis: Redis,
     private readonly prefix = 'dw:polite',
-    private readonly leaseMs = 5 * 60_000,
+    /** How long a crashed holder keeps a slot; live holders renew every third of it. */
+    private readonly leaseMs = 30_000,
   ) {
     this.redis = withCommands(redis);
   }
@@ -277,6 +279,10 @@ export class Politeness {
     } = {},
   ): Promise<T> {
     const lease = await this.acquire(source, limits, { signal: opts.signal });
+    // Heartbeat: the lease outlives a slow fetch (or a long wait for a token) only while this
+    // process is alive. A lost lease (event loop stalled past it) just means one request too many.
+    const heartbeat = setInterval(() => void lease.renew().catch(() => false), Math.max(100, Math.floor(this.leaseMs / 3)));
+    heartbeat.unref();
     try {
       await this.takeToken(source, limits, { signal: opts.signal });
       const result = await fn();
@@ -287,6 +293,7 @@ export class Politeness {
       }
       return result;
     } finally {
+      clearInterval(heartbeat);
       await lease.release();
     }
   }

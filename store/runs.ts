@@ -81,6 +81,15 @@ export async function enqueueUrls(
   return rows.map((r) => r.url);
 }
 
+/** URLs a page discovered that are still waiting to be crawled (crash recovery re-queues them). */
+export async function queuedChildren(db: Queryable, runId: number, parentUrl: string): Promise<Array<{ url: string; depth: number }>> {
+  const { rows } = await db.query<{ url: string; depth: number }>(
+    `select url, depth from crawl_urls where run_id = $1 and discovered_from = $2 and status = 'queued'`,
+    [runId, parentUrl],
+  );
+  return rows;
+}
+
 export async function setUrlStatus(
   db: Queryable,
   runId: number,

@@ -25,6 +25,7 @@ import {
   getRun,
   getUrlState,
   markRunStarted,
+  queuedChildren,
   setUrlStatus,
   type CrawlRun,
   type RunTrigger,
@@ -162,7 +163,14 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   const run = await getRun(deps.db, job.runId);
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
   const state = await getUrlState(deps.db, job.runId, job.url);
-  if (state && state.status !== 'queued' && state.status !== 'fetching') return 'skipped';
+  if (state && state.status !== 'queued' && state.status !== 'fetching') {
+    // Done already. A worker that died between closing the run's last page and closing the run
+    // leaves the run open; its job, run again after the stall, closes it.
+    await finishIfDone(deps, run.id);
+    return 'skipped';
+  }
+  // 'fetching' means an earlier execution of this job died mid-way (crash, kill, lost lock).
+  const recovering = state?.status === 'fetching';
   let source = await getSourceById(deps.db, run.workspaceId, run.sourceId);
   if (!source) return 'skipped';
   await markRunStarted(deps.db, run.id);
@@ -223,7 +231,7 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   if (status < 400) {
     // Children are in the frontier before this page is closed, so the run can never look finished
     // while a page is still adding links.
-    await admitLinks(deps, source, scope, run, job, page.links);
+    await admitLinks(deps, source, scope, run, job, page.links, recovering);
     await addExtractJob(deps.queues, { snapshotId: snapshot.id });
   }
   await setUrlStatus(deps.db, run.id, job.url, 'fetched', { snapshotId: snapshot.id });
@@ -330,7 +338,15 @@ async function loginForSource(
   }
 }
 
-async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, run: CrawlRun, job: CrawlJob, links: string[]) {
+async function admitLinks(
+  deps: CrawlDeps,
+  source: SourceRecord,
+  scope: Scope,
+  run: CrawlRun,
+  job: CrawlJob,
+  links: string[],
+  recovering: boolean,
+) {
   const parent: FrontierEntry = { url: job.url, depth: job.depth, parent: null };
   const plan = planLinks(scope, parent, links);
   const { admitted, dropped } = await deps.frontier.admit(String(run.id), source.policy.pageBudget, plan);
@@ -347,10 +363,14 @@ async function admitLinks(deps: CrawlDeps, source: SourceRecord, scope: Scope, r
   ];
   const fresh = await enqueueUrls(deps.db, run.id, offered, job.url);
   const freshSet = new Set(fresh);
-  await addCrawlJobs(
-    deps.queues,
-    offered.filter((e) => freshSet.has(e.url)).map((e) => ({ runId: run.id, url: e.url, depth: e.depth })),
-  );
+  const jobs = offered.filter((e) => freshSet.has(e.url));
+  // The table and the queue are not one transaction either: an earlier execution that died after
+  // inserting its children but before queueing them left rows no job will ever close. Queue them
+  // again; job ids are derived from (run, url), so a job that does exist is not duplicated.
+  if (recovering) {
+    for (const c of await queuedChildren(deps.db, run.id, job.url)) if (!freshSet.has(c.url)) jobs.push(c);
+  }
+  await addCrawlJobs(deps.queues, jobs.map((e) => ({ runId: run.id, url: e.url, depth: e.depth })));
 }
 
 async function failOrRetry(

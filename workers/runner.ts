@@ -96,7 +96,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     db,
     redis,
     queues,
-    politeness: new Politeness(redis, `${keyPrefix}:polite`),
+    // A crashed worker's concurrency slots come free on the same clock as its jobs.
+    politeness: new Politeness(redis, `${keyPrefix}:polite`, opts.lockDurationMs ?? 30_000),
     frontier: new RedisFrontier(redis, `${keyPrefix}:run`),
     http,
     browser: () => (browser ??= new BrowserFetcher({ proxyUrl: opts.proxyUrl, executablePath: opts.chromiumPath, http, maxContexts: opts.browserContexts ?? 2 })),

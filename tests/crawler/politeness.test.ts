@@ -161,4 +161,25 @@ describe('Politeness against a real redis-server', () => {
     );
     expect(peak).toBe(3);
   });
+
+  it('run() renews its lease while the work outlasts it', async () => {
+    const leaseMs = 1500;
+    const p = new Politeness(redis, 'dw:hb', leaseMs);
+    const limits = { requestsPerMinute: 60_000, concurrency: 1 };
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const work = p.run('hb', limits, async () => {
+      started();
+      await held;
+    });
+    await running;
+    // Twice the lease length later, the slot is still taken: the heartbeat kept it.
+    await expect(p.acquire('hb', limits, { timeoutMs: 2 * leaseMs })).rejects.toThrow(/no concurrency slot/);
+    release();
+    await work;
+    const after = await p.acquire('hb', limits, { timeoutMs: 5000 });
+    await after.release();
+  });
 });

@@ -11,7 +11,7 @@ import { startRange, type RunningRange } from '../../range/range.js';
 import { addSource } from '../../store/sources.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { processCrawlJob, startCrawlRun, type CrawlDeps } from '../../workers/crawl.js';
-import { openQueues, type PipelineQueues } from '../../workers/queues.js';
+import { jobId, openQueues, type PipelineQueues } from '../../workers/queues.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 
 /** The real token bucket, recording which source keys are inside a politeness slot right now. */
@@ -94,6 +94,73 @@ describe('a crawl job', () => {
       // The list was used: its mirrors were added.
       const { rows } = await t.db.query(`select 1 from source_mirrors where source_id = $1 and origin = 'signed_list'`, [source.id]);
       expect(rows.length).toBe(market.mirrors.length);
+    } finally {
+      http.close();
+    }
+  });
+  // A worker killed mid-job leaves its page 'fetching'; BullMQ runs the job again once the lock
+  // lapses. Each test stops the first execution at one point between two writes that are not one
+  // transaction, and checks the second execution repairs it.
+  it('run again after dying between queueing its children in the table and in BullMQ, queues them', async () => {
+    const market = range.sites.find((s) => s.name === 'ironbazaar')!;
+    const ws = await operationalWorkspace(t.db);
+    const source = await addSource(t.db, ws.id, {
+      name: 'crash-children', kind: 'market', urls: [market.url],
+      policy: { requestsPerMinute: 60_000, concurrency: 2, pageBudget: 40, maxDepth: 2 },
+    });
+    const politeness = new Politeness(redis, `${r.prefix}:polite`);
+    const http = new HttpFetcher();
+    const d = deps(politeness, http);
+    const addBulk = queues.crawl.addBulk.bind(queues.crawl);
+    try {
+      const run = await startCrawlRun(d, source, 'manual');
+      const seed = { runId: run.id, url: source.baseUrls[0]!, depth: 0 };
+      queues.crawl.addBulk = () => Promise.reject(new Error('killed'));
+      await expect(processCrawlJob(d, seed, 0, 4)).rejects.toThrow('killed');
+      queues.crawl.addBulk = addBulk;
+      const children = await t.db.query<{ url: string; depth: number }>(
+        `select url, depth from crawl_urls where run_id = $1 and discovered_from = $2`, [run.id, seed.url]);
+      expect(children.rows.length).toBeGreaterThan(3);
+      const queued = async () => (await Promise.all(children.rows.map((c) =>
+        queues.crawl.getJobState(jobId.crawl({ runId: run.id, url: c.url, depth: c.depth }))))).filter((s) => s !== 'unknown').length;
+      expect(await queued()).toBe(0);
+      expect(await processCrawlJob(d, seed, 0, 4)).toBe('fetched');
+      expect(await queued()).toBe(children.rows.length);
+    } finally {
+      queues.crawl.addBulk = addBulk;
+      http.close();
+    }
+  });
+
+  it('run again after dying between closing the last page and closing the run, closes the run', async () => {
+    const market = range.sites.find((s) => s.name === 'ironbazaar')!;
+    const ws = await operationalWorkspace(t.db);
+    const source = await addSource(t.db, ws.id, {
+      name: 'crash-last-page', kind: 'market', urls: [market.url],
+      policy: { requestsPerMinute: 60_000, concurrency: 1, pageBudget: 1, maxDepth: 0 },
+    });
+    const http = new HttpFetcher();
+    const d = { ...deps(new Politeness(redis, `${r.prefix}:polite`), http) };
+    try {
+      const run = await startCrawlRun(d, source, 'manual');
+      const seed = { runId: run.id, url: source.baseUrls[0]!, depth: 0 };
+      // The page's own bookkeeping succeeds; the run's does not (the process dies there).
+      const query = t.db.query.bind(t.db);
+      d.db = new Proxy(t.db, {
+        get(target, prop, receiver) {
+          if (prop !== 'query') return Reflect.get(target, prop, receiver);
+          return (text: unknown, ...rest: unknown[]) =>
+            typeof text === 'string' && /^\s*update crawl_runs set status = \$2/.test(text)
+              ? Promise.reject(new Error('killed'))
+              : (query as (...a: unknown[]) => unknown)(text, ...rest);
+        },
+      });
+      await expect(processCrawlJob(d, seed, 0, 4)).rejects.toThrow('killed');
+      d.db = t.db;
+      const status = async () => (await t.db.query<{ status: string }>('select status from crawl_runs where id = $1', [run.id])).rows[0]!.status;
+      expect(await status()).toBe('running');
+      expect(await processCrawlJob(d, seed, 0, 4)).toBe('skipped');
+      expect(await status()).toBe('completed');
     } finally {
       http.close();
     }
