@@ -23,8 +23,8 @@ import { startLocalRedis } from '../services/redis.js';
 import { createPool, withTransaction, type Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { createApiToken, createUser } from '../store/users.js';
-import { publishAlert } from '../web/live.js';
 import { buildServer } from '../web/server.js';
+import { publishAlert } from '../workers/alert-channel.js';
 import { pipelinePrefix } from '../workers/queues.js';
 
 function arg(name: string, fallback: number): number {

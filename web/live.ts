@@ -8,17 +8,8 @@ import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { parseAlertMessage, type AlertMessage, type AlertSubscription } from '../workers/alert-channel.js';
 
-// The channel naming moved to workers/ (the match worker publishes); re-exported for existing importers.
-export {
-  alertsChannel,
-  alertSubscription,
-  exerciseAlertsPattern,
-  exercisePrefix,
-  parseAlertMessage,
-  publishAlert,
-  type AlertMessage,
-  type AlertSubscription,
-} from '../workers/alert-channel.js';
+// Exercise pipelines are named in workers/ now; re-exported for the importers that knew it here.
+export { exercisePrefix } from '../workers/alert-channel.js';
 
 interface Client {
   workspaceId: number;
