@@ -13,7 +13,16 @@
 //   A launch on another host is settled by a server on that host (a pid means nothing elsewhere).
 // Crawl summaries are that same summary line: one entry per crawled (epoch, source).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +31,13 @@ import { appendAudit } from '../../store/audit.js';
 import { withTransaction, type Db, type Queryable } from '../../store/db.js';
 
 /** The `darkwatch` executable (runs the TypeScript CLI through tsx). */
-export const DARKWATCH_BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'darkwatch.js');
+export const DARKWATCH_BIN = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'bin',
+  'darkwatch.js',
+);
 
 /** A launch whose child has not even been spawned after this long was lost with its server. */
 const SPAWN_GRACE_MS = 2 * 60_000;
@@ -118,7 +133,10 @@ export function launchOutcome(
   }
   return summary
     ? { status: 'finished', error: null }
-    : { status: 'failed', error: 'the process ended while no server was watching it, without its final summary' };
+    : {
+        status: 'failed',
+        error: 'the process ended while no server was watching it, without its final summary',
+      };
 }
 
 // ---- processes and files ----------------------------------------------------------------------
@@ -222,13 +240,20 @@ async function finishLaunch(
  * see the exit). Cheap: one query, and a kill(0) per running launch.
  */
 export async function settleLaunches(db: Queryable, host = os.hostname()): Promise<number> {
-  const { rows } = await db.query<LaunchRow>(`${LAUNCH_SELECT} where l.status = 'running' and l.host = $1`, [host]);
+  const { rows } = await db.query<LaunchRow>(`${LAUNCH_SELECT} where l.status = 'running' and l.host = $1`, [
+    host,
+  ]);
   let settled = 0;
   for (const l of rows) {
     if (ownChildren.has(l.id)) continue;
     if (l.pid === null) {
       if (Date.now() - new Date(l.startedAt).getTime() < SPAWN_GRACE_MS) continue;
-      await finishLaunch(db, l, { code: null, signal: null, seen: false }, 'the server stopped before the exercise process started');
+      await finishLaunch(
+        db,
+        l,
+        { code: null, signal: null, seen: false },
+        'the server stopped before the exercise process started',
+      );
       settled++;
     } else if (!launchProcessAlive(l.pid, l.exerciseId)) {
       await finishLaunch(db, l, { code: null, signal: null, seen: false });
@@ -270,9 +295,10 @@ export async function launchExercise(db: Db, exerciseId: number, opts: LaunchOpt
         [exerciseId, opts.actor.id, os.hostname(), logPath, offset],
       );
       const id = rows[0]!.id;
-      const ws = await tx.query<{ workspace_id: number }>('select workspace_id::int as workspace_id from exercises where id = $1', [
-        exerciseId,
-      ]);
+      const ws = await tx.query<{ workspace_id: number }>(
+        'select workspace_id::int as workspace_id from exercises where id = $1',
+        [exerciseId],
+      );
       await appendAudit(tx, {
         actor: opts.actor,
         workspaceId: ws.rows[0]?.workspace_id ?? null,
@@ -285,7 +311,10 @@ export async function launchExercise(db: Db, exerciseId: number, opts: LaunchOpt
     });
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    const { rows } = await db.query<LaunchRow>(`${LAUNCH_SELECT} where l.exercise_id = $1 and l.status = 'running'`, [exerciseId]);
+    const { rows } = await db.query<LaunchRow>(
+      `${LAUNCH_SELECT} where l.exercise_id = $1 and l.status = 'running'`,
+      [exerciseId],
+    );
     throw new LaunchConflict(rows[0] ?? null);
   }
 
@@ -294,24 +323,37 @@ export async function launchExercise(db: Db, exerciseId: number, opts: LaunchOpt
     if (settled) return;
     settled = true;
     ownChildren.delete(launchId);
-    finishLaunch(db, { id: launchId, exerciseId, logPath, logOffset: offset }, { ...exit, seen: true }, reason)
+    finishLaunch(
+      db,
+      { id: launchId, exerciseId, logPath, logOffset: offset },
+      { ...exit, seen: true },
+      reason,
+    )
       .catch(() => undefined)
       .finally(() => opts.onSettled?.(launchId));
   };
   const fd = openSync(logPath, 'a', 0o600);
   try {
-    writeSync(fd, `--- launch ${launchId} of exercise ${exerciseId} by ${opts.actor.name} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, [DARKWATCH_BIN, 'exercise', 'start', String(exerciseId), '--json'], {
-      env: opts.env,
-      // Its own process group and no pipes to us: it neither dies with the server nor blocks on it.
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
+    writeSync(
+      fd,
+      `--- launch ${launchId} of exercise ${exerciseId} by ${opts.actor.name} at ${new Date().toISOString()}\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [DARKWATCH_BIN, 'exercise', 'start', String(exerciseId), '--json'],
+      {
+        env: opts.env,
+        // Its own process group and no pipes to us: it neither dies with the server nor blocks on it.
+        detached: true,
+        stdio: ['ignore', fd, fd],
+      },
+    );
     if (child.pid !== undefined) ownChildren.set(launchId, child);
     child.once('error', (err) => settle({ code: null, signal: null }, `could not start: ${err.message}`));
     child.once('exit', (code, signal) => settle({ code, signal }));
     child.unref();
-    if (child.pid !== undefined) await db.query('update exercise_launches set pid = $2 where id = $1', [launchId, child.pid]);
+    if (child.pid !== undefined)
+      await db.query('update exercise_launches set pid = $2 where id = $1', [launchId, child.pid]);
   } catch (e) {
     settle({ code: null, signal: null }, `could not start: ${e instanceof Error ? e.message : String(e)}`);
   } finally {

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,6 +27,7 @@ import { SYSTEM_ACTOR } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { createUser } from '../../store/users.js';
 import { buildServer } from '../../web/server.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { login, type Client } from '../web/client.js';
 import { PASSWORD } from '../web/seed.js';
@@ -33,6 +35,8 @@ import { PASSWORD } from '../web/seed.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = loadScenarioFile(path.join(here, 'fixtures', 'small-handguns.yaml'));
 const RUN_DEADLINE_MS = 240_000;
+// How long to wait for the page to show a change (a loaded CI machine is slow, never wrong).
+const POLL_MS = 20_000;
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
@@ -59,6 +63,7 @@ describe('starting an exercise from the trainer page', () => {
   let trainee: Client;
   let exerciseId: number;
   let workspaceId: number;
+  let failedExerciseId = 0;
   const savedEnv = { ...process.env };
 
   async function newExercise() {
@@ -117,10 +122,12 @@ describe('starting an exercise from the trainer page', () => {
     });
     expect(noCsrf.statusCode).toBe(403);
     expect(noCsrf.json().error).toMatch(/CSRF/);
-    const wrongCsrf = await trainer.post(`/api/exercises/${exerciseId}/start`, undefined, { 'x-csrf-token': 'x'.repeat(43) });
+    const wrongCsrf = await trainer.post(`/api/exercises/${exerciseId}/start`, undefined, {
+      'x-csrf-token': 'x'.repeat(43),
+    });
     expect(wrongCsrf.statusCode).toBe(403);
     expect((await trainer.post('/api/exercises/999999/start')).statusCode).toBe(404);
-    expect((await trainer.post("/api/exercises/1%3Bdrop%20table%20users/start")).statusCode).toBe(400);
+    expect((await trainer.post('/api/exercises/1%3Bdrop%20table%20users/start')).statusCode).toBe(400);
     const { rows } = await t.db.query('select count(*)::int as n from exercise_launches');
     expect(rows[0].n).toBe(0);
   });
@@ -132,17 +139,25 @@ describe('starting an exercise from the trainer page', () => {
       const started = await trainer.post(`/api/exercises/${exerciseId}/start`);
       expect(started.statusCode).toBe(202);
       const launch = started.json().launch;
-      expect(launch).toMatchObject({ status: 'running', requestedBy: 'trainer1', log: `exercises/${exerciseId}.log` });
+      expect(launch).toMatchObject({
+        status: 'running',
+        requestedBy: 'trainer1',
+        log: `exercises/${exerciseId}.log`,
+      });
       expect(launch.pid).toEqual(expect.any(Number));
 
       // Double clicks and a second server: every further start is refused while it runs.
-      const again = await Promise.all([1, 2, 3].map(() => trainer.post(`/api/exercises/${exerciseId}/start`)));
+      const again = await Promise.all(
+        [1, 2, 3].map(() => trainer.post(`/api/exercises/${exerciseId}/start`)),
+      );
       for (const r of again) {
         expect(r.statusCode).toBe(409);
         expect(r.json().launch.id).toBe(launch.id);
       }
       expect((await trainer.post(`/api/exercises/${exerciseId}/reset`)).statusCode).toBe(409);
-      const listed = (await trainer.get('/api/exercises')).json().exercises.find((e: { id: number }) => e.id === exerciseId);
+      const listed = (await trainer.get('/api/exercises'))
+        .json()
+        .exercises.find((e: { id: number }) => e.id === exerciseId);
       expect(listed.launch).toMatchObject({ id: launch.id, status: 'running' });
 
       const done = await until(
@@ -162,7 +177,9 @@ describe('starting an exercise from the trainer page', () => {
       expect(crawl.summary.pages).toBeGreaterThan(0);
       expect(crawl.summary.listings).toBeGreaterThan(0);
       // It really crawled into the exercise's own workspace, and the exercise clock started.
-      const listings = await t.db.query('select count(*)::int as n from listings where workspace_id = $1', [workspaceId]);
+      const listings = await t.db.query('select count(*)::int as n from listings where workspace_id = $1', [
+        workspaceId,
+      ]);
       expect(listings.rows[0].n).toBe(crawl.summary.listings);
       expect(done.status).toBe('running');
       expect(done.startedAt).not.toBeNull();
@@ -182,16 +199,23 @@ describe('starting an exercise from the trainer page', () => {
         [String(exerciseId)],
       );
       expect(audit.rows).toHaveLength(1);
-      expect(audit.rows[0]).toMatchObject({ actor_name: 'trainer1', workspace_id: workspaceId, after: { launch: launch.id } });
+      expect(audit.rows[0]).toMatchObject({
+        actor_name: 'trainer1',
+        workspace_id: workspaceId,
+        after: { launch: launch.id },
+      });
 
       // Once it has ended it may be started again (a recrawl); that one is audited too.
-      const { rows } = await t.db.query("select count(*)::int as n from exercise_launches where status = 'running'");
+      const { rows } = await t.db.query(
+        "select count(*)::int as n from exercise_launches where status = 'running'",
+      );
       expect(rows[0].n).toBe(0);
     },
   );
 
   it('lets exactly one of many concurrent starts through, and shows a failed child with its exit code and log tail', async () => {
     const { exercise } = await newExercise();
+    failedExerciseId = exercise.id;
     // This child cannot reach its database: it fails fast, as a misconfigured server's would.
     const env = { ...process.env, DATABASE_URL: 'postgres://darkwatch@127.0.0.1:1/nothing-listens-here' };
     const attempts = await Promise.allSettled(
@@ -218,9 +242,10 @@ describe('starting an exercise from the trainer page', () => {
     expect(failed.error).toBe(`exit code ${failed.exitCode}`);
     expect(failed.logTail).toMatch(/127\.0\.0\.1:1|ECONNREFUSED|reach|connect/i);
     expect(failed.crawls).toBeNull();
-    const audits = await t.db.query(`select 1 from audit_log where action = 'exercise.start' and entity_id = $1`, [
-      String(exercise.id),
-    ]);
+    const audits = await t.db.query(
+      `select 1 from audit_log where action = 'exercise.start' and entity_id = $1`,
+      [String(exercise.id)],
+    );
     expect(audits.rows).toHaveLength(1);
   });
 
@@ -239,7 +264,8 @@ describe('starting an exercise from the trainer page', () => {
       );
       return { launchId: rows[0]!.id, exerciseId: exercise.id };
     };
-    const summary = '{"level":40,"msg":"noise"}\n{"exercise":ID,"crawls":[{"epoch":0,"source":"ironbazaar","summary":{"pages":5,"listings":3}}]}\n';
+    const summary =
+      '{"level":40,"msg":"noise"}\n{"exercise":ID,"crawls":[{"epoch":0,"source":"ironbazaar","summary":{"pages":5,"listings":3}}]}\n';
     const finished = await orphan(summary, await deadPid());
     const crashed = await orphan('{"level":50,"msg":"out of memory"}\nFATAL heap\n', await deadPid());
     // A live process that is not this exercise's child (a reused pid): dead for our purposes.
@@ -249,11 +275,19 @@ describe('starting an exercise from the trainer page', () => {
     const justRecorded = await orphan('', null, 0);
     // A live orphan that really is `darkwatch exercise start ID`: left running.
     const { exercise: liveEx } = await newExercise();
-    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'exercise', 'start', String(liveEx.id)], {
-      stdio: 'ignore',
-    });
+    const live = spawn(
+      process.execPath,
+      ['-e', 'setTimeout(() => {}, 60000)', 'exercise', 'start', String(liveEx.id)],
+      {
+        stdio: 'ignore',
+      },
+    );
     try {
-      await until('the live stand-in to be up', async () => (live.pid && launchProcessAlive(live.pid, liveEx.id) ? true : null), 10_000);
+      await until(
+        'the live stand-in to be up',
+        async () => (live.pid && launchProcessAlive(live.pid, liveEx.id) ? true : null),
+        10_000,
+      );
       const liveLog = path.join(dir, `${liveEx.id}.log`);
       writeFileSync(liveLog, '');
       const liveRow = await t.db.query<{ id: number }>(
@@ -297,7 +331,69 @@ describe('starting an exercise from the trainer page', () => {
     } finally {
       live.kill('SIGKILL');
       // Rows this test made up must not hold up the teardown's wait for running launches.
-      await t.db.query(`update exercise_launches set status = 'failed', finished_at = now() where status = 'running'`);
+      await t.db.query(
+        `update exercise_launches set status = 'failed', finished_at = now() where status = 'running'`,
+      );
     }
   });
+  it('shows the run on the trainer page: finished with its crawls, failed with its log, running with Start disabled', async () => {
+    const web = await buildServer({ db: t.db });
+    await web.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(web.server.address() as AddressInfo).port}`;
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
+      await page.goto(`${base}/login`);
+      await page.fill('input[name=username]', 'trainer1');
+      await page.fill('input[name=password]', PASSWORD);
+      await Promise.all([page.waitForURL(/\/trainer/), page.click('button')]);
+      const state = page.locator('#launch-state');
+
+      await page.goto(`${base}/trainer?exercise=${exerciseId}`);
+      await expect.poll(() => state.textContent(), { timeout: POLL_MS }).toMatch(/^Finished .* by trainer1/);
+      expect(await page.locator('#launch-crawls tbody tr').count()).toBe(scenario.range.epochs.length);
+      expect(
+        Number(await page.locator('#launch-crawls tbody td.pages').first().textContent()),
+      ).toBeGreaterThan(0);
+      expect(await page.locator('#start').textContent()).toBe('Start again (recrawl)');
+      expect(await page.locator('#start').isEnabled()).toBe(true);
+      expect(await page.locator(`#exercises tr[data-id="${exerciseId}"] td.run`).textContent()).toBe(
+        'finished',
+      );
+
+      await page.goto(`${base}/trainer?exercise=${failedExerciseId}`);
+      await expect
+        .poll(() => state.textContent(), { timeout: POLL_MS })
+        .toMatch(/^Failed .*\(exit code \d+\)/);
+      expect(await page.locator('#launch-log-box').getAttribute('open')).not.toBeNull();
+      expect((await page.locator('#launch-log').textContent())!.length).toBeGreaterThan(0);
+
+      // A start that the server refuses (another server started it meanwhile) leaves the page
+      // showing the run that is going, with Start disabled.
+      const { exercise } = await newExercise();
+      await page.goto(`${base}/trainer?exercise=${exercise.id}`);
+      await expect.poll(() => state.textContent(), { timeout: POLL_MS }).toMatch(/^Not started/);
+      expect(await page.locator('#start').isEnabled()).toBe(true);
+      await t.db.query(
+        `insert into exercise_launches (exercise_id, host, log_path) values ($1, $2, '/nonexistent')`,
+        [exercise.id, os.hostname()],
+      );
+      const refused = page.waitForResponse((r) => r.url() === `${base}/api/exercises/${exercise.id}/start`, {
+        timeout: POLL_MS,
+      });
+      await page.click('#start');
+      expect((await refused).status()).toBe(409);
+      await expect.poll(() => state.textContent(), { timeout: POLL_MS }).toMatch(/^Running since/);
+      expect(await page.locator('#start').isDisabled()).toBe(true);
+      await expect
+        .poll(() => page.locator('#toast').textContent(), { timeout: POLL_MS })
+        .toMatch(/already running/);
+    } finally {
+      await browser.close();
+      await web.close();
+      await t.db.query(
+        `update exercise_launches set status = 'failed', finished_at = now() where status = 'running'`,
+      );
+    }
+  }, 120_000);
 });

@@ -38,7 +38,9 @@ let trainingDocSnapId: number;
 let docAlertId: number;
 const as: Record<string, Client> = {};
 
-function capture(over: Partial<NewSnapshot> & Pick<NewSnapshot, 'workspaceId' | 'sourceId' | 'url'>): NewSnapshot {
+function capture(
+  over: Partial<NewSnapshot> & Pick<NewSnapshot, 'workspaceId' | 'sourceId' | 'url'>,
+): NewSnapshot {
   return {
     crawlRunId: null,
     finalUrl: over.url,
@@ -83,7 +85,12 @@ beforeAll(async () => {
   plainSnapId = (
     await recordSnapshot(
       t.db,
-      capture({ workspaceId: s.opWs, sourceId: s.sourceId, url: 'http://alpha.onion/plain/1', fetchMode: 'http' }),
+      capture({
+        workspaceId: s.opWs,
+        sourceId: s.sourceId,
+        url: 'http://alpha.onion/plain/1',
+        fetchMode: 'http',
+      }),
     )
   ).snapshot.id;
   trainingDocSnapId = (
@@ -160,7 +167,9 @@ describe('rendered DOM view', () => {
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['x-darkwatch-sha256']).toBe(sha(renderedDom));
     expect(res.headers['x-darkwatch-view']).toBe('rendered');
-    const html = res.body.replace(/ data-href="[^"]*"/g, '').replace('<style>img{filter:blur(24px)}</style>', '');
+    const html = res.body
+      .replace(/ data-href="[^"]*"/g, '')
+      .replace('<style>img{filter:blur(24px)}</style>', '');
     expect(html).toContain('Makarov PM 9x18 — 12 in stock, ships from MK');
     expect(html).toContain('price 650 EUR');
     expect(html).not.toMatch(
@@ -218,12 +227,16 @@ describe('rendered DOM view', () => {
     const anonFrame = await app.inject({ method: 'GET', url: `/evidence/${docSnapId}/document` });
     expect(anonFrame.statusCode).toBe(302);
     expect(anonFrame.body).not.toContain('Makarov');
-    expect((await app.inject({ method: 'GET', url: `/api/snapshots/${docSnapId}/document/raw` })).statusCode).toBe(401);
-    for (const bad of ['0', '-1', '1e3', "1;drop table snapshots", '99999999999999999999', '%00'])
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/snapshots/${docSnapId}/document/raw` })).statusCode,
+    ).toBe(401);
+    for (const bad of ['0', '-1', '1e3', '1;drop table snapshots', '99999999999999999999', '%00'])
       expect((await as.analyst1!.get(`/evidence/${bad}/document`)).statusCode).toBeGreaterThanOrEqual(400);
     expect((await as.analyst1!.get(`/evidence/${docSnapId}/document?reveal=x`)).statusCode).toBe(400);
     // Unknown query parameters are dropped by the schema; they never unblur the images.
-    expect((await as.analyst1!.get(`/evidence/${docSnapId}/document?reveal_=true`)).body).toContain('filter:blur');
+    expect((await as.analyst1!.get(`/evidence/${docSnapId}/document?reveal_=true`)).body).toContain(
+      'filter:blur',
+    );
   });
 
   it('lists the new routes in the OpenAPI document', async () => {
@@ -259,7 +272,9 @@ describe('rendered DOM toggle in Chromium', () => {
 
     await page.goto(`${base}/alerts/${docAlertId}`);
     const frame = page.frameLocator('iframe.evidence-frame');
-    await expect.poll(() => frame.locator('#app').textContent(), { timeout: POLL_MS }).toContain('Loading listing');
+    await expect
+      .poll(() => frame.locator('#app').textContent(), { timeout: POLL_MS })
+      .toContain('Loading listing');
     await page.locator('#view-rendered').waitFor({ timeout: POLL_MS });
     expect(await page.locator('#view-served').getAttribute('aria-pressed')).toBe('true');
     expect(await page.locator('#view-sha256').textContent()).toBe(sha(SERVED));
@@ -277,7 +292,9 @@ describe('rendered DOM toggle in Chromium', () => {
     );
 
     await page.click('#view-served');
-    await expect.poll(() => frame.locator('#app').textContent(), { timeout: POLL_MS }).toContain('Loading listing');
+    await expect
+      .poll(() => frame.locator('#app').textContent(), { timeout: POLL_MS })
+      .toContain('Loading listing');
     expect(await page.locator('#view-sha256').textContent()).toBe(sha(SERVED));
 
     // Nothing from the hostile DOM ran or loaded.

@@ -218,7 +218,12 @@ function evidencePanel(s) {
   });
   const viewLabel = el('span', { id: 'view-label' }, views.served.label);
   const viewSha = el('span', { class: 'mono', id: 'view-sha256' }, s.sha256);
-  const toggle = el('p', { class: 'view-toggle', role: 'group', 'aria-label': 'Evidence view', hidden: true });
+  const toggle = el('p', {
+    class: 'view-toggle',
+    role: 'group',
+    'aria-label': 'Evidence view',
+    hidden: true,
+  });
   const downloads = el(
     'p',
     { class: 'actions' },

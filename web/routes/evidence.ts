@@ -144,7 +144,13 @@ export function registerEvidenceRoutes(app: FastifyInstance, ctx: AppContext): v
       const bytes = await getBlob(db, snap.contentSha256);
       if (!bytes) throw new HttpError(404, 'bytes not found');
       const reveal = (req.query as { reveal?: boolean }).reveal === true;
-      return sendFrame(reply, bytes, snap.contentType, { label: 'served', sha256: snap.contentSha256 }, reveal);
+      return sendFrame(
+        reply,
+        bytes,
+        snap.contentType,
+        { label: 'served', sha256: snap.contentSha256 },
+        reveal,
+      );
     },
   );
 

@@ -56,7 +56,8 @@ const idParams = {
 export function launchView(l: LaunchRow | undefined | null) {
   if (!l) return null;
   let logTail = l.logTail;
-  if (l.status === 'running' && existsSync(l.logPath)) logTail = tailLines(readLaunchLog(l.logPath, l.logOffset, 64 * 1024), 12);
+  if (l.status === 'running' && existsSync(l.logPath))
+    logTail = tailLines(readLaunchLog(l.logPath, l.logOffset, 64 * 1024), 12);
   return {
     id: l.id,
     status: l.status,
@@ -147,7 +148,9 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
           return {
             ...e,
             timeLeftSeconds: timeLeftSeconds(e.endsAt, now),
-            launch: l ? { id: l.id, status: l.status, startedAt: l.startedAt, finishedAt: l.finishedAt } : null,
+            launch: l
+              ? { id: l.id, status: l.status, startedAt: l.startedAt, finishedAt: l.finishedAt }
+              : null,
           };
         }),
       };
@@ -216,7 +219,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       config,
       schema: {
         summary:
-          "Start the exercise: spawn `darkwatch exercise start ID` (range, workers, one crawl per epoch); 202 with the launch, 409 while one runs (trainer or admin)",
+          'Start the exercise: spawn `darkwatch exercise start ID` (range, workers, one crawl per epoch); 202 with the launch, 409 while one runs (trainer or admin)',
         params: idParams,
       },
     },
