@@ -195,7 +195,7 @@ export function registerEvidenceRoutes(app: FastifyInstance, ctx: AppContext): v
       return reply
         .header(
           'content-disposition',
-          `attachment; filename="snapshot-${snap.id}-document-${snap.documentSha256}.html"`,
+          `attachment; filename="snapshot-${snap.id}-document-${snap.documentSha256}.${/html|xml/i.test(documentContentType(snap)) ? 'html' : 'txt'}"`,
         )
         .header('content-security-policy', "default-src 'none'; sandbox")
         .header('x-darkwatch-sha256', snap.documentSha256)

@@ -10,6 +10,7 @@
 // own, so the shared hook (web/auth.ts) authenticates, checks CSRF and the role for them but pins
 // no workspace.
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -55,8 +56,11 @@ const idParams = {
 /** A launch as the page shows it; a running one on this host carries its log's tail so far. */
 export function launchView(l: LaunchRow | undefined | null) {
   if (!l) return null;
+  // A pid and a log path only mean something on the host the child runs on.
+  const here = l.host === os.hostname();
+  const live = l.status === 'running' && here;
   let logTail = l.logTail;
-  if (l.status === 'running' && existsSync(l.logPath))
+  if (live && existsSync(l.logPath))
     logTail = tailLines(readLaunchLog(l.logPath, l.logOffset, 64 * 1024), 12);
   return {
     id: l.id,
@@ -66,7 +70,7 @@ export function launchView(l: LaunchRow | undefined | null) {
     finishedAt: l.finishedAt,
     host: l.host,
     pid: l.pid,
-    alive: l.status === 'running' && l.pid !== null ? launchProcessAlive(l.pid, l.exerciseId) : null,
+    alive: live && l.pid !== null ? launchProcessAlive(l.pid, l.exerciseId) : null,
     exitCode: l.exitCode,
     signal: l.signal,
     error: l.error,
