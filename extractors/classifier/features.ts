@@ -1,11 +1,11 @@
-// Listing → sparse feature set. Tokens come from natural's RegexpTokenizer with a \p{L}\p{N} pattern
-// (its stock tokenizers split words at ș, ț, ë, ğ, ј and Greek letters — natural issues #152, #191,
-// #366, #600). Features: title words, word unigrams, a crude prefix "stem" (natural has no stemmer for
+// Listing → sparse feature set. Tokens are the runs of letters and digits (\p{L}\p{N}): natural's
+// stock tokenizers split words at ș, ț, ë, ğ, ј and Greek letters (natural issues #152, #191, #366,
+// #600). Features: title words, word unigrams, a crude prefix "stem" (natural has no stemmer for
 // the region's languages, whose nouns inflect heavily: pištolj/pištolja/pištolji), Porter stems for
 // English, word bigrams (natural's NGrams) and character 3–5-grams inside words, which carry
 // obfuscated and inflected spellings the word features miss.
 import { normaliseText, unleet } from './normalise.js';
-import { NGrams, PorterStemmer, RegexpTokenizer } from './natural.js';
+import { NGrams, PorterStemmer } from './natural.js';
 
 /** Bump when tokenisation or features change: the shipped model.json records the version it was built with. */
 export const FEATURE_VERSION = 1;
@@ -16,7 +16,12 @@ export const MAX_DESCRIPTION_CHARS = 4000;
 const MAX_TOKENS = 600;
 const MAX_CHAR_NGRAM = 5;
 
-const tokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}]+/u });
+/**
+ * Word separators. Splitting on them is what natural's RegexpTokenizer with this pattern does, minus
+ * its underscore `_.without` pass over the result (the empty strings at either end are skipped below);
+ * reference.ts keeps the RegexpTokenizer version and a test holds the two to the same tokens.
+ */
+const TOKEN_GAPS = /[^\p{L}\p{N}]+/u;
 
 const unleetCache = new Map<string, string | null>();
 /** unleet per distinct token, cached and bounded like the feature cache below. */
@@ -33,7 +38,7 @@ function cachedUnleet(tok: string): string | null {
 /** Normalised tokens of a text; leet tokens are followed by their decoded spelling. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  for (const tok of tokenizer.tokenize(normaliseText(text))) {
+  for (const tok of normaliseText(text).split(TOKEN_GAPS)) {
     if (!tok) continue;
     out.push(tok);
     const decoded = cachedUnleet(tok);
