@@ -41,9 +41,10 @@ const SPACED_PUNCT = /(?<![\p{L}\p{N}])(?:[\p{L}\p{N}][.\-_*·•|/]){2,}[\p{L}\
 /** The same with spaces needs a longer run, so ordinary one-letter words ("a", "e", "i") survive. */
 const SPACED_BLANK = /(?<![\p{L}\p{N}])(?:\p{L} ){3,}\p{L}(?![\p{L}\p{N}])/gu;
 /**
- * Pieces every match of SPACED_PUNCT / SPACED_BLANK contains (separator, one character, separator).
- * Testing for them first is ~10× cheaper than running the full patterns, whose lookbehinds are tried
- * at every position, and most listings contain neither — the output is the same either way.
+ * A piece every match of SPACED_PUNCT (separator, letter or digit, separator) and SPACED_BLANK (its
+ * middle: space, letter, space, letter, space) contains. Testing for it first is ~10× cheaper than
+ * running the full pattern, whose lookbehind is tried at every position, and most listings contain
+ * neither piece; without the piece the pattern cannot match, so the output is the same.
  */
 const SPACED_PUNCT_PIECE = /[.\-_*·•|/][\p{L}\p{N}][.\-_*·•|/]/u;
 const SPACED_BLANK_PIECE = / \p{L} \p{L} /u;

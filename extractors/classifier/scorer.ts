@@ -1,13 +1,14 @@
 // The title-led mix (index.ts) in one pass over the listing. The mix needs two readings — the whole
 // listing and its title alone — and computing them separately tokenised and featurised every title
-// twice. The title-only feature set is a subset of the whole one, met in the same order:
+// twice. The title is tokenised on its own in both readings (listingTokens), and the title-only
+// feature list is the whole one's with the description's parts left out, in the same order:
 //   whole:      title token features, description token features, t:<title word>, bigrams of all tokens
 //   title only: title token features,                              t:<title word>, bigrams of title tokens
-// and the description's token features (w:/p:/s:/c:) cannot coincide with t:/b: features. So the
-// whole listing's deduplicated feature ids, each marked "also in the title-only reading", give both
-// id lists in the reference order, and one pass over them accumulates both score vectors with the
-// same floating-point operations in the same order as SoftmaxModel.probabilitiesOfIds — the results
-// are bit-identical to the two-pass reference (reference.ts; tests/extractors/classifier/scorer.test.ts).
+// The description's token features (w:/p:/s:/c:) cannot coincide with t:/b: features, so after
+// deduplication (first occurrence wins) the title-only ids are exactly the whole listing's ids that
+// first occur in a title part. One pass marks them, then accumulates both score vectors with the same
+// floating-point operations in the same order as SoftmaxModel.probabilitiesOfIds: the probabilities
+// are bit-identical to the two-pass reference (reference.ts; tests/extractors/classifier/fast-path.test.ts).
 import { listingTokens, tokenFeatures } from './features.js';
 import type { SoftmaxModel } from './model.js';
 
@@ -33,7 +34,8 @@ const DEFAULT_LIMITS: ScorerCacheLimits = { tokenEntries: 50_000, bigrams: 200_0
 
 /**
  * Writes the class probabilities of a listing (CATEGORIES order) into `out`: the mean of the
- * whole-listing and the title-only distributions when the description has text, else the whole one.
+ * whole-listing and the title-only distributions when the description is a non-blank string, else
+ * the whole-listing one.
  */
 export type ListingScorer = (title: string, description: string | null, out: Float64Array) => void;
 

@@ -132,6 +132,11 @@ describe('normaliseText and tokenize = their first versions', () => {
   const alphabet = fc.constantFrom(
     ...'aeiklopstz019 .-_*·•|/$@\t\nђјљпсшщъьѓќѕΑαθόΐ\u0301\u0308\u200bßæøłı\ufb01ｇ',
     '\ud83d\ude00',
+    // Astral letters and digits that NFKC keeps (CJK, Gothic, Osmanya digit) and one it folds (𝟎).
+    '\u{20000}',
+    '\u{10330}',
+    '\u{104a0}',
+    '\u{1d7ce}',
     '\ud800',
     '\udc00',
   );
@@ -181,6 +186,19 @@ describe('normaliseText and tokenize = their first versions', () => {
       expect(tokenize(`${r.title} ${r.description ?? ''}`)).toEqual(
         tokenizeReference(`${r.title} ${r.description ?? ''}`),
       );
+  });
+
+  it('every BMP character, inside a word and before a digit, tokenizes as the regex split did', () => {
+    const bad: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [`ab${ch}cd`, `${ch}9`]) {
+        const a = tokenize(s);
+        const b = tokenizeReference(s);
+        if (a.length !== b.length || a.some((t, i) => t !== b[i])) bad.push(c.toString(16));
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it('every character the transliteration table covers maps as the pattern did', () => {
