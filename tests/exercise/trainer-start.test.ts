@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DARKWATCH_BIN,
   getLaunch,
   launchExercise,
   LaunchConflict,
@@ -248,6 +249,66 @@ describe('starting an exercise from the trainer page', () => {
     );
     expect(audits.rows).toHaveLength(1);
   });
+
+  it(
+    'keeps the run going when the server that started it is killed, and the next server settles it from the log',
+    { timeout: RUN_DEADLINE_MS + 60_000 },
+    async () => {
+      const { exercise } = await newExercise();
+      // A real `darkwatch serve` in its own process, with this test's environment.
+      const server = spawn(process.execPath, [DARKWATCH_BIN, 'serve', '--port', '0'], {
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      server.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      server.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      let childPid = 0;
+      try {
+        const base = await until(
+          'the server to listen',
+          async () => /web app at (http:\/\/[^\s/]+)\//.exec(out)?.[1],
+          60_000,
+        );
+        const loginRes = await fetch(`${base}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'trainer1', password: PASSWORD }),
+        });
+        expect(loginRes.status).toBe(200);
+        const cookie = /dw_session=[^;]+/.exec(loginRes.headers.get('set-cookie') ?? '')![0];
+        const { csrfToken } = (await loginRes.json()) as { csrfToken: string };
+        const started = await fetch(`${base}/api/exercises/${exercise.id}/start`, {
+          method: 'POST',
+          headers: { cookie, 'x-csrf-token': csrfToken },
+        });
+        expect(started.status).toBe(202);
+        const { launch } = (await started.json()) as { launch: { id: number; pid: number } };
+        childPid = launch.pid;
+        // The server dies hard (a crash, an OOM kill); its child is in a process group of its own.
+        server.kill('SIGKILL');
+        await new Promise((r) =>
+          server.exitCode !== null || server.signalCode !== null ? r(null) : server.once('exit', r),
+        );
+        expect(launchProcessAlive(childPid, exercise.id)).toBe(true);
+        // Nobody saw the exit: whichever server looks next settles it from the pid and the log.
+        const done = await until(
+          'the orphaned run to be settled',
+          async () => {
+            const r = (await trainer.get(`/api/exercises/${exercise.id}`)).json();
+            return r.launch.status === 'running' ? null : r.launch;
+          },
+          RUN_DEADLINE_MS,
+        );
+        expect(done).toMatchObject({ id: launch.id, status: 'finished', exitCode: null, error: null });
+        expect(done.crawls).toHaveLength(scenario.range.epochs.length * scenario.sites.length);
+        expect(done.crawls[0].summary.listings).toBeGreaterThan(0);
+      } finally {
+        // A run still going is left to finish; the teardown waits for every launch to end.
+        server.kill('SIGKILL');
+      }
+    },
+  );
 
   it('settles a launch whose server went away: dead pid → finished from the summary in its log, or failed without one', async () => {
     const host = os.hostname();
