@@ -8,6 +8,7 @@ import { findMoneroAddresses } from './monero.js';
 import { findOnions } from './onion.js';
 import { findFingerprintMentions, findPgpFingerprints } from './pgp.js';
 import { findPhoneNumbers } from './phone.js';
+import { alnumRuns } from './scan.js';
 
 export interface EntityOptions {
   /** ISO 3166 codes used to read national-format phone numbers. */
@@ -18,17 +19,27 @@ export interface EntityOptions {
 
 const DEFAULT_MAX_CHARS = 4 * 1024 * 1024;
 const INVISIBLE = /[\p{Cf}\u034f\u180e\u3164\ufe00-\ufe0f]/gu;
+/** Every INVISIBLE character is U+00AD (the first format character) or above. */
+const MAYBE_INVISIBLE = /[\u00ad-\uffff]/;
+const AT_WORD = /\s*[[({]\s*(?:at|@)\s*[\])}]\s*/gi;
+const DOT_WORD = /\s*[[({]\s*(?:dot|\.)\s*[\])}]\s*/gi;
+/**
+ * AT_WORD or DOT_WORD occurs (their \s* ends can match nothing). Replacing an AT_WORD puts an "@"
+ * between what was around it, which cannot complete a DOT_WORD, so without a hit here neither
+ * replace changes anything — and one pass that starts at a bracket is far cheaper than two passes
+ * that start at every space.
+ */
+const MAYBE_OBFUSCATED = /[[({]\s*(?:at|@|dot|\.)\s*[\])}]/i;
 
 /**
  * Undo the cheap tricks that hide contacts from scrapers: zero-width characters inside addresses,
  * full-width digits, "name [at] host [dot] com".
  */
 export function deobfuscateContacts(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(INVISIBLE, '')
-    .replace(/\s*[[({]\s*(?:at|@)\s*[\])}]\s*/gi, '@')
-    .replace(/\s*[[({]\s*(?:dot|\.)\s*[\])}]\s*/gi, '.');
+  let out = text.normalize('NFKC');
+  if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
+  if (MAYBE_OBFUSCATED.test(out)) out = out.replace(AT_WORD, '@').replace(DOT_WORD, '.');
+  return out;
 }
 
 /** Everything except PGP keys, which need the (asynchronous) OpenPGP parser. */
@@ -38,14 +49,16 @@ export function extractEntitiesSync(text: string, opts: EntityOptions = {}): Ext
   const add = (type: EntityType, values: Iterable<string>): void => {
     for (const value of values) found.push({ type, value });
   };
-  add('btc', findBitcoinAddresses(clean));
-  add('xmr', findMoneroAddresses(clean));
-  add('eth', findEthereumAddresses(clean));
-  add('onion', findOnions(clean));
+  // One pass finds the long letter-and-digit runs every address family's candidates live in.
+  const runs = alnumRuns(clean);
+  add('btc', findBitcoinAddresses(clean, runs));
+  add('xmr', findMoneroAddresses(clean, runs));
+  add('eth', findEthereumAddresses(clean, runs));
+  add('onion', findOnions(clean, runs));
   add('pgp', findFingerprintMentions(clean));
   for (const a of findAddresses(clean)) found.push(a);
   add('telegram', findTelegramHandles(clean));
-  add('session', findSessionIds(clean));
+  add('session', findSessionIds(clean, runs));
   add('wickr', findWickrHandles(clean));
   add('phone', findPhoneNumbers(clean, opts.regions ?? []));
   return dedupe(found);

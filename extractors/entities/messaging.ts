@@ -1,6 +1,7 @@
 // Contact handles: e-mail, Telegram, Session, Wickr and Jabber/XMPP. Handles without a checksum are
 // only taken where their form or context says what they are (a bare "@name" is not a Telegram handle
 // unless the text around it talks about Telegram).
+import { alnumRuns, matchesInSpans, runsAround, type Span } from './scan.js';
 
 const EMAIL =
   /(?<![\w.+-])[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}(?![\w-])/gi;
@@ -24,12 +25,15 @@ const NOT_A_TLD = new Set([
 const TELEGRAM_LINK =
   /(?<![\w.])(?:https?:\/\/)?(?:t\.me|telegram\.me|telegram\.dog)\/(?!joinchat\b|addstickers\b|share\b|c\/|\+)([A-Za-z][A-Za-z0-9_]{3,31})(?![A-Za-z0-9_])/gi;
 const AT_HANDLE = /(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@.-]*\.[a-z])(?![A-Za-z0-9_])/g;
+/** AT_HANDLE tried at one position: a match starts with its only "@". */
+const AT_HANDLE_AT = new RegExp(AT_HANDLE.source, 'y');
 const TELEGRAM_CONTEXT = /(?:telegram|telegrami|\btg\b|телеграм|τηλεγκραμ|τελεγκραμ|tele\b)/i;
 
 const SESSION = /(?<![0-9a-fA-F])05[0-9a-fA-F]{64}(?![0-9a-fA-F])/g;
 
 const WICKR =
   /\bwickr(?:\s*me)?(?:\s*(?:id|user(?:name)?|handle))?\s*[:=\-–—]?\s*@?([A-Za-z0-9][A-Za-z0-9_.-]{3,31})/gi;
+const WICKR_WORD = /wickr/i;
 const WICKR_STOPWORDS = new Set([
   'only',
   'me',
@@ -71,10 +75,29 @@ export interface AddressHit {
   value: string;
 }
 
-/** E-mail addresses and Jabber IDs (the same shape; a JID is one in a Jabber context or on an XMPP server). */
+/** Characters an EMAIL match consists of: [a-z0-9._%+-], "@" and (case-insensitive) letters. */
+function emailChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45 ||
+    c === 64
+  );
+}
+
+/**
+ * E-mail addresses and Jabber IDs (the same shape; a JID is one in a Jabber context or on an XMPP
+ * server). An address holds an "@" and looks one character around itself, so only the runs of
+ * address characters around each "@" are read (see scan.ts).
+ */
 export function findAddresses(text: string): AddressHit[] {
   const out: AddressHit[] = [];
-  for (const m of text.matchAll(EMAIL)) {
+  for (const m of matchesInSpans(text, runsAround(text, '@', emailChar), EMAIL)) {
     const value = m[0].toLowerCase();
     const domain = value.slice(value.indexOf('@') + 1);
     const tld = domain.slice(domain.lastIndexOf('.') + 1);
@@ -97,7 +120,13 @@ export function findTelegramHandles(text: string): string[] {
     const name = m[1]!;
     if (validTelegramUsername(name)) out.push(name.toLowerCase());
   }
-  for (const m of text.matchAll(AT_HANDLE)) {
+  // Every match starts at an "@" and holds no other: trying each "@" in turn, past the last match,
+  // is the global scan without the walk through the rest of the text.
+  for (let at = text.indexOf('@'); at >= 0;) {
+    AT_HANDLE_AT.lastIndex = at;
+    const m = AT_HANDLE_AT.exec(text);
+    at = text.indexOf('@', m ? AT_HANDLE_AT.lastIndex : at + 1);
+    if (!m) continue;
     const name = m[1]!;
     if (!validTelegramUsername(name)) continue;
     if (TELEGRAM_CONTEXT.test(windowBefore(text, m.index))) out.push(name.toLowerCase());
@@ -105,14 +134,15 @@ export function findTelegramHandles(text: string): string[] {
   return out;
 }
 
-/** Session messenger IDs: 66 hex digits starting 05 (an X25519 key with its type byte). */
-export function findSessionIds(text: string): string[] {
-  return Array.from(text.matchAll(SESSION), (m) => m[0].toLowerCase());
+/** Session messenger IDs: 66 hex digits starting 05 (an X25519 key with its type byte), in runs of letters and digits. */
+export function findSessionIds(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
+  return matchesInSpans(text, runs, SESSION, { minLength: 66 }).map((m) => m[0].toLowerCase());
 }
 
 /** Wickr usernames written after the word "Wickr". */
 export function findWickrHandles(text: string): string[] {
   const out: string[] = [];
+  if (!WICKR_WORD.test(text)) return out; // one quick literal search instead of the full pattern
   for (const m of text.matchAll(WICKR)) {
     const name = m[1]!.replace(/[.-]+$/, '');
     if (name.length < 4 || WICKR_STOPWORDS.has(name.toLowerCase())) continue;

@@ -2,6 +2,7 @@
 // numbers only with a region hint and a phone word just before them — otherwise prices, quantities
 // and order numbers would turn into "phones".
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
+import { matchesAtStarts } from './scan.js';
 
 // A phone word starts a word ("Tel:", "mob.", "телефон"), so "Cartel" and "hotel" are not phone
 // words, and neither is "Telegram".
@@ -11,9 +12,34 @@ const CONTEXT_WINDOW = 32;
 
 /** Where an international number may start: "+3…" or "003…" followed by enough digits. */
 const INTERNATIONAL_HINT = /(?:\+|(?<![\d+])00)\s?[1-9](?:[\d\s().\-/]{6,22})/g;
-const PHONE_CONTEXT_G = new RegExp(PHONE_CONTEXT.source, 'giu');
 const SNIPPET = 48;
 const NATIONAL_DIGITS = /\d(?:[\s().\-/]{0,3}\d){3}/;
+
+const MAX_PHONE_WORDS = 2000;
+const PHONE_WORD_AT = new RegExp(PHONE_CONTEXT.source, 'iuy');
+/**
+ * Where a phone word can start: a prefix of each, case-insensitive but without the "u" flag (whose
+ * case folding adds K, the Kelvin sign, to k and ſ, the long s, to s — hence those two, spelled out)
+ * and without the lookbehind. Several times cheaper to scan for than PHONE_CONTEXT itself, which is
+ * then only tried where this matches (scan.ts matchesAtStarts).
+ */
+const PHONE_WORD_STARTS =
+  /tel|phone|call|mob|cell|what[s\u017f]|[s\u017f]ignal|viber|[s\u017f]m[s\u017f]|тел|τηλ|numri|broj|număr|numar|[s\u017f]zám|g[s\u017f]m|[k\u212a]onta[k\u212a]t|contact/gi;
+
+/**
+ * libphonenumber reports a candidate it cannot parse by throwing (and catching) an Error; capturing
+ * the stack for each is most of its cost on text with digit runs that are no phone numbers (PGP
+ * fingerprints, prices). Nothing reads those stacks, so none are captured while it runs.
+ */
+function withoutStackTraces<T>(run: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return run();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /**
  * E.164 numbers found in `text`. `regions` are ISO codes to try for national-format numbers.
@@ -21,6 +47,10 @@ const NATIONAL_DIGITS = /\d(?:[\s().\-/]{0,3}\d){3}/;
  * places a number can be: after "+"/"00", or after a phone word when reading national numbers.
  */
 export function findPhoneNumbers(text: string, regions: readonly string[] = []): string[] {
+  return withoutStackTraces(() => findPhoneNumbersIn(text, regions));
+}
+
+function findPhoneNumbersIn(text: string, regions: readonly string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const push = (n: string): void => {
@@ -31,15 +61,15 @@ export function findPhoneNumbers(text: string, regions: readonly string[] = []):
   };
   const hints = regions.map((r) => r.toUpperCase() as CountryCode);
   let count = 0;
-  for (const m of text.matchAll(INTERNATIONAL_HINT)) {
-    if (++count > 2000) break;
-    const snippet = m[0].replace(/^00\s?/, '+');
-    for (const f of findPhoneNumbersInText(snippet)) if (f.number.isValid()) push(f.number.number);
-  }
+  if (text.includes('+') || text.includes('00'))
+    for (const m of text.matchAll(INTERNATIONAL_HINT)) {
+      if (++count > MAX_PHONE_WORDS) break;
+      const snippet = m[0].replace(/^00\s?/, '+');
+      for (const f of findPhoneNumbersInText(snippet)) if (f.number.isValid()) push(f.number.number);
+    }
   if (hints.length === 0) return out;
-  count = 0;
-  for (const m of text.matchAll(PHONE_CONTEXT_G)) {
-    if (++count > 2000) break;
+  // The first 2,000 phone words only: bounded work on hostile text.
+  for (const m of matchesAtStarts(text, PHONE_WORD_AT, PHONE_WORD_STARTS, MAX_PHONE_WORDS)) {
     const start = m.index + m[0].length;
     const snippet = text.slice(start, start + SNIPPET);
     if (/^[^\d]*\+/.test(snippet)) continue; // international: done above

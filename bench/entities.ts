@@ -1,0 +1,54 @@
+// Benchmark: extractEntities against the reference implementation it replaced (kept under
+// tests/extractors/entities/reference/), on the texts extractPage hands it for every page of the
+// training range (seed 11), timed page by page, back to back, in the same run.
+//   npx tsx bench/entities.ts [--rounds N]
+// Both results are compared on every page first: a faster wrong answer is no answer.
+import { isDeepStrictEqual } from 'node:util';
+import { extractEntities } from '../extractors/entities/index.js';
+import { extractEntities as extractEntitiesReference } from '../tests/extractors/entities/reference/index.js';
+import { rangeEntityInputs } from '../tests/extractors/entities/range-texts.js';
+
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 20;
+
+const inputs = await rangeEntityInputs();
+const chars = inputs.reduce((n, p) => n + p.text.length, 0);
+console.log(
+  `entities benchmark: ${inputs.length} range page texts (${(chars / 1024).toFixed(0)} Ki chars, ` +
+    `${inputs.filter((p) => p.regions.length > 0).length} with region hints), ${rounds} rounds, one core\n`,
+);
+
+for (const p of inputs) {
+  const opts = { regions: p.regions };
+  const [a, b] = [await extractEntitiesReference(p.text, opts), await extractEntities(p.text, opts)];
+  if (!isDeepStrictEqual(a, b)) throw new Error(`results differ on ${p.url}`);
+}
+
+// The machine is shared: both run on each page back to back, so load bursts hit both alike. CPU time
+// (process.cpuUsage, user + system) is the steadier figure; wall time is printed too.
+type Run = [string, typeof extractEntities];
+const runs: Run[] = [
+  ['reference (before)', extractEntitiesReference],
+  ['extractEntities', extractEntities],
+];
+const wall = runs.map(() => 0);
+const cpu = runs.map(() => 0);
+for (let r = 0; r < rounds; r++)
+  for (const p of inputs)
+    for (let i = 0; i < runs.length; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await runs[i]![1](p.text, { regions: p.regions });
+      wall[i]! += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpu[i]! += (c.user + c.system) / 1000;
+    }
+const n = inputs.length * rounds;
+console.log(`${''.padEnd(22)} ${'wall µs/page'.padStart(14)} ${'CPU µs/page'.padStart(14)}`);
+runs.forEach(([label], i) =>
+  console.log(
+    `${label.padEnd(22)} ${((wall[i]! / n) * 1000).toFixed(1).padStart(14)} ${((cpu[i]! / n) * 1000).toFixed(1).padStart(14)}`,
+  ),
+);
+console.log(
+  `\nspeed-up (reference / new):  wall ${(wall[0]! / wall[1]!).toFixed(2)}×   CPU ${(cpu[0]! / cpu[1]!).toFixed(2)}×   (goal ≥ 2×)`,
+);
