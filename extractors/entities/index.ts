@@ -42,25 +42,26 @@ export function deobfuscateContacts(text: string): string {
   return out;
 }
 
+function add(found: ExtractedEntity[], type: EntityType, values: readonly string[]): void {
+  for (const value of values) found.push({ type, value });
+}
+
 /** Everything except PGP keys, which need the (asynchronous) OpenPGP parser. */
 export function extractEntitiesSync(text: string, opts: EntityOptions = {}): ExtractedEntity[] {
   const clean = deobfuscateContacts(text.slice(0, opts.maxChars ?? DEFAULT_MAX_CHARS));
   const found: ExtractedEntity[] = [];
-  const add = (type: EntityType, values: Iterable<string>): void => {
-    for (const value of values) found.push({ type, value });
-  };
   // One pass finds the long letter-and-digit runs every address family's candidates live in.
   const runs = alnumRuns(clean);
-  add('btc', findBitcoinAddresses(clean, runs));
-  add('xmr', findMoneroAddresses(clean, runs));
-  add('eth', findEthereumAddresses(clean, runs));
-  add('onion', findOnions(clean, runs));
-  add('pgp', findFingerprintMentions(clean));
+  add(found, 'btc', findBitcoinAddresses(clean, runs));
+  add(found, 'xmr', findMoneroAddresses(clean, runs));
+  add(found, 'eth', findEthereumAddresses(clean, runs));
+  add(found, 'onion', findOnions(clean, runs));
+  add(found, 'pgp', findFingerprintMentions(clean));
   for (const a of findAddresses(clean)) found.push(a);
-  add('telegram', findTelegramHandles(clean));
-  add('session', findSessionIds(clean, runs));
-  add('wickr', findWickrHandles(clean));
-  add('phone', findPhoneNumbers(clean, opts.regions ?? []));
+  add(found, 'telegram', findTelegramHandles(clean));
+  add(found, 'session', findSessionIds(clean, runs));
+  add(found, 'wickr', findWickrHandles(clean));
+  add(found, 'phone', findPhoneNumbers(clean, opts.regions ?? []));
   return dedupe(found);
 }
 
@@ -88,3 +89,4 @@ export { validateMoneroAddress } from './monero.js';
 export { validateEthereumAddress, toChecksumAddress } from './ethereum.js';
 export { validateOnion, onionFromPublicKey } from './onion.js';
 export { fingerprintOf } from './pgp.js';
+export { clearEntityMemos } from './memo.js';

@@ -3,6 +3,7 @@
 // Bitcoin's whole-number base58, so bs58 cannot decode it); the last 4 bytes are the first 4 of
 // keccak-256 over the rest.
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { memoized } from './memo.js';
 import { alnumRuns, matchesInSpans, type Span } from './scan.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -81,11 +82,13 @@ export function validateMoneroAddress(candidate: string): string | null {
   return candidate;
 }
 
+const moneroMemo = memoized(validateMoneroAddress);
+
 /** Candidates are base58 runs inside runs of letters and digits at least 95 long (see scan.ts). */
 export function findMoneroAddresses(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
   for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 95 })) {
-    const v = validateMoneroAddress(m[0]);
+    const v = moneroMemo(m[0]);
     if (v) out.push(v);
   }
   return out;

@@ -1,6 +1,7 @@
 // Onion v3 addresses (rend-spec-v3): base32(pubkey[32] | checksum[2] | version[1]) with
 // checksum = SHA3-256(".onion checksum" | pubkey | version)[:2] and version 3.
 import { sha3_256 } from '@noble/hashes/sha3.js';
+import { memoized } from './memo.js';
 import { alnumRuns, matchesInSpans, type Span } from './scan.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -72,7 +73,13 @@ export function validateOnion(candidate: string): string | null {
   return `${label}.onion`;
 }
 
+const onionMemo = memoized(validateOnion);
+
 const ONION_SUFFIX = /^\.onion/i;
+
+function onionAfter(text: string, s: Span): boolean {
+  return ONION_SUFFIX.test(text.slice(s.end, s.end + 6));
+}
 
 /**
  * The label of a candidate ends a run of letters and digits at least 56 long, right before ".onion";
@@ -80,9 +87,8 @@ const ONION_SUFFIX = /^\.onion/i;
  */
 export function findOnions(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  const onionAfter = (s: Span): boolean => ONION_SUFFIX.test(text.slice(s.end, s.end + 6));
   for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 56, after: 6, accept: onionAfter })) {
-    const v = validateOnion(m[0]);
+    const v = onionMemo(m[0]);
     if (v) out.push(v);
   }
   return out;

@@ -21,23 +21,32 @@ export const MIN_ALNUM_RUN = 11;
 const ALNUM = new Uint8Array(128);
 for (const c of '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz') ALNUM[c.charCodeAt(0)] = 1;
 
+function isAlnum(code: number): boolean {
+  return code < 128 && ALNUM[code] === 1;
+}
+
 /**
  * Maximal runs of ASCII letters and digits at least MIN_ALNUM_RUN long, in text order. Bitcoin,
- * Monero, Ethereum, onion labels and Session IDs each are (part of) such a run. A plain loop: a
- * regex like /[0-9A-Za-z]{11,}/g backtracks through every shorter word and costs twice as much.
+ * Monero, Ethereum, onion labels and Session IDs each are (part of) such a run. A run that long
+ * covers one of every MIN_ALNUM_RUN consecutive positions, so only those are probed, and a probe
+ * that lands on a letter or digit grows to its run: most prose is read about every other character.
+ * (A regex like /[0-9A-Za-z]{11,}/g backtracks through every shorter word and costs several times more.)
  */
 export function alnumRuns(text: string): Span[] {
   const out: Span[] = [];
-  let start = -1;
   const n = text.length;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 0;
-    if (c < 128 && ALNUM[c] === 1) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      if (i - start >= MIN_ALNUM_RUN) out.push({ start, end: i });
-      start = -1;
+  for (let probe = MIN_ALNUM_RUN - 1; probe < n;) {
+    if (!isAlnum(text.charCodeAt(probe))) {
+      probe += MIN_ALNUM_RUN;
+      continue;
     }
+    let start = probe;
+    while (start > 0 && isAlnum(text.charCodeAt(start - 1))) start--;
+    let end = probe + 1;
+    while (end < n && isAlnum(text.charCodeAt(end))) end++;
+    if (end - start >= MIN_ALNUM_RUN) out.push({ start, end });
+    // text[end] is no letter or digit: the next run starts after it, and covers a probe from here on.
+    probe = end + MIN_ALNUM_RUN;
   }
   return out;
 }
@@ -58,15 +67,23 @@ export function matchesInSpans(
   text: string,
   spans: readonly Span[],
   re: RegExp,
-  opts: { minLength?: number; after?: number; accept?: (s: Span) => boolean } = {},
+  opts: {
+    minLength?: number;
+    maxLength?: number;
+    after?: number;
+    /** A further cheap test of a span (a module-level function: no closure per call). */
+    accept?: (text: string, s: Span) => boolean;
+  } = {},
 ): WindowMatch[] {
   const out: WindowMatch[] = [];
   const minLength = opts.minLength ?? 0;
+  const maxLength = opts.maxLength ?? Infinity;
   const after = opts.after ?? 0;
   // exec on `re` itself, not matchAll (which clones the regex for every window).
   if (!re.global) throw new Error('matchesInSpans needs a global regex');
   for (const s of spans) {
-    if (s.end - s.start < minLength || (opts.accept && !opts.accept(s))) continue;
+    const length = s.end - s.start;
+    if (length < minLength || length > maxLength || (opts.accept && !opts.accept(text, s))) continue;
     const from = Math.max(0, s.start - 1);
     const window = text.slice(from, Math.min(text.length, s.end + after + 1));
     re.lastIndex = 0;
