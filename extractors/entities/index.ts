@@ -21,15 +21,39 @@ const DEFAULT_MAX_CHARS = 4 * 1024 * 1024;
 const INVISIBLE = /[\p{Cf}\u034f\u180e\u3164\ufe00-\ufe0f]/gu;
 /** Every INVISIBLE character is U+00AD (the first format character) or above. */
 const MAYBE_INVISIBLE = /[\u00ad-\uffff]/;
-const AT_WORD = /\s*[[({]\s*(?:at|@)\s*[\])}]\s*/gi;
-const DOT_WORD = /\s*[[({]\s*(?:dot|\.)\s*[\])}]\s*/gi;
+// "[at]" and "(dot)" with the spaces around them: /\s*[[({]\s*(?:at|@)\s*[\])}]\s*/gi → "@" and
+// /\s*[[({]\s*(?:dot|\.)\s*[\])}]\s*/gi → ".", replaced as replaceSpaced() says.
+const AT_WORD = /[[({]\s*(?:at|@)\s*[\])}]/gi;
+const DOT_WORD = /[[({]\s*(?:dot|\.)\s*[\])}]/gi;
+const SPACE = /\s/;
 /**
- * AT_WORD or DOT_WORD occurs (their \s* ends can match nothing). Replacing an AT_WORD puts an "@"
- * between what was around it, which cannot complete a DOT_WORD, so without a hit here neither
- * replace changes anything — and one pass that starts at a bracket is far cheaper than two passes
- * that start at every space.
+ * AT_WORD or DOT_WORD occurs. Replacing an AT_WORD puts an "@" between what was around it, which
+ * cannot complete a DOT_WORD, so without a hit here neither replace changes anything — and one
+ * pass is cheaper than two.
  */
 const MAYBE_OBFUSCATED = /[[({]\s*(?:at|@|dot|\.)\s*[\])}]/i;
+
+/**
+ * What text.replace(new RegExp(`\\s*${word.source}\\s*`, 'gi'), by) gives, without the regex engine
+ * retrying the leading \s* at every space of a long run (quadratic on a page of blank lines): a
+ * match is a `word` match plus the spaces before it (back to the previous match) and after it, so
+ * those are walked out to from each `word` match.
+ */
+function replaceSpaced(text: string, word: RegExp, by: string): string {
+  let out = '';
+  let last = 0;
+  word.lastIndex = 0;
+  for (let m = word.exec(text); m; m = word.exec(text)) {
+    let start = m.index;
+    while (start > last && SPACE.test(text[start - 1]!)) start--;
+    let end = m.index + m[0].length;
+    while (end < text.length && SPACE.test(text[end]!)) end++;
+    out += text.slice(last, start) + by;
+    last = word.lastIndex = end;
+  }
+  word.lastIndex = 0;
+  return last === 0 ? text : out + text.slice(last);
+}
 
 /**
  * Undo the cheap tricks that hide contacts from scrapers: zero-width characters inside addresses,
@@ -38,7 +62,7 @@ const MAYBE_OBFUSCATED = /[[({]\s*(?:at|@|dot|\.)\s*[\])}]/i;
 export function deobfuscateContacts(text: string): string {
   let out = text.normalize('NFKC');
   if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
-  if (MAYBE_OBFUSCATED.test(out)) out = out.replace(AT_WORD, '@').replace(DOT_WORD, '.');
+  if (MAYBE_OBFUSCATED.test(out)) out = replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.');
   return out;
 }
 
