@@ -94,8 +94,9 @@ const FINGERPRINT_MENTION =
 const FINGERPRINT_MENTION_AT = new RegExp(FINGERPRINT_MENTION.source, 'iuy');
 /**
  * Where a mention can start: a prefix of each key word, case-insensitive without the "u" flag
- * (whose case folding adds K, the Kelvin sign, to k, and ϰ to κ — hence those, spelled out). Far
- * cheaper to scan for than FINGERPRINT_MENTION, which is then only tried there (scan.ts).
+ * (whose case folding also matches K, the Kelvin sign, for k — hence it is spelled out, as is ϰ
+ * next to κ). Far cheaper to scan for than FINGERPRINT_MENTION, which is then only tried at these
+ * positions (scan.ts matchesAtStarts; they may overlap: "gpg" inside "pgpg").
  */
 const MENTION_STARTS =
   /fingerprint|pgp|gpg|openpgp|[k\u212a]ey|[k\u212a]lju|ключ|[κ\u03f0]λε|çel|cel|[k\u212a]ul|anahtar|cheie/gi;
