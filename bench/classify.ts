@@ -1,4 +1,8 @@
-// Classifier benchmark: `npx tsx bench/classify.ts [--quick]`.
+// Classifier benchmark: `npx tsx bench/classify.ts [--quick] [--fast-path-only]`.
+//  0. Fast path: classify() calls/s of the shipped classifier against the reference implementation
+//     (extractors/classifier/reference.ts: the text pipeline and two-pass title-led mix as first
+//     written) on the same model, in CPU time, interleaved rounds in the same run, as a ratio; every
+//     row's result is checked to be identical first.
 //  1. Throughput: listings/s of classify() against the tokenizer alone (natural's RegexpTokenizer with
 //     the \p{L}\p{N} pattern on the raw text) in the same run, as a ratio.
 //  2. Trainers on the same corpus split: darkwatch's sparse softmax vs natural's BayesClassifier (stock
@@ -8,7 +12,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadCorpus, splitCorpus, type CorpusRow } from '../extractors/classifier/corpus.js';
-import { classify, defaultClassifier, trainClassifier } from '../extractors/classifier/index.js';
+import {
+  classify,
+  defaultClassifier,
+  FALLBACK_THRESHOLD,
+  trainClassifier,
+} from '../extractors/classifier/index.js';
+import { createReferenceClassifier } from '../extractors/classifier/reference.js';
 import { evaluate } from '../extractors/classifier/metrics.js';
 import { tokenize } from '../extractors/classifier/features.js';
 import {
@@ -20,6 +30,69 @@ import {
 import { CATEGORIES, type Category } from '../core/types.js';
 
 const text = (r: CorpusRow): string => `${r.title} ${r.description ?? ''}`;
+
+/** Calls/s of `fn` over `rows`, in this process's CPU time (user + system), at least `minMs` of it. */
+function cpuPerSecond(rows: CorpusRow[], fn: (r: CorpusRow) => unknown, minMs: number): number {
+  let n = 0;
+  const t0 = process.cpuUsage();
+  let us = 0;
+  while (us < minMs * 1000) {
+    for (const r of rows) fn(r);
+    n += rows.length;
+    const t = process.cpuUsage(t0);
+    us = t.user + t.system;
+  }
+  return n / (us / 1e6);
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Section 0: the shipped fast path against the two-pass reference, same model, same rows. */
+function fastPathSection(rows: CorpusRow[], rounds: number): void {
+  const fast = defaultClassifier();
+  const ref = createReferenceClassifier(fast.model, FALLBACK_THRESHOLD);
+  let differ = 0;
+  for (const r of rows) {
+    const a = fast.classify(r.title, r.description);
+    const b = ref.classify(r.title, r.description);
+    if (a.label !== b.label || a.confidence !== b.confidence) differ++;
+  }
+  if (differ) throw new Error(`fast path and reference disagree on ${differ} rows`);
+  const refRates: number[] = [];
+  const fastRates: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    // Alternate which goes first, so a change in machine load mid-round does not favour one side.
+    const timeRef = (): number => cpuPerSecond(rows, (r) => ref.classify(r.title, r.description), 400);
+    const timeFast = (): number => cpuPerSecond(rows, (r) => fast.classify(r.title, r.description), 400);
+    let a: number;
+    let b: number;
+    if (i % 2) {
+      b = timeFast();
+      a = timeRef();
+    } else {
+      a = timeRef();
+      b = timeFast();
+    }
+    refRates.push(a);
+    fastRates.push(b);
+    ratios.push(b / a);
+  }
+  console.log(
+    `fast path vs reference (classify calls/s, CPU time, ${rows.length} corpus rows, ${rounds} rounds)`,
+  );
+  console.log(
+    `  reference (old normalise + tokenizer, two passes)  ${median(refRates).toFixed(0).padStart(8)}   baseline`,
+  );
+  console.log(
+    `  shipped (one pass)                                 ${median(fastRates).toFixed(0).padStart(8)}   ` +
+      `${median(ratios).toFixed(2)}× the reference's calls/s (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); ` +
+      `all ${rows.length} results identical\n`,
+  );
+}
 
 function perSecond(rows: CorpusRow[], fn: (r: CorpusRow) => unknown, minMs = 1500): number {
   let n = 0;
@@ -101,10 +174,18 @@ if (childArg) {
   const rows = loadCorpus();
   const full = splitCorpus(rows).train.length;
 
-  // --- throughput -------------------------------------------------------------------------------
   const t0 = performance.now();
   defaultClassifier();
   const firstUseMs = performance.now() - t0;
+  console.log(
+    `corpus: ${rows.length} listings (${CATEGORIES.join('/')}), first use (load model.jsonl) ${firstUseMs.toFixed(0)} ms\n`,
+  );
+
+  // --- fast path vs reference -------------------------------------------------------------------
+  fastPathSection(rows, quick ? 5 : 9);
+  if (process.argv.includes('--fast-path-only')) process.exit(0);
+
+  // --- throughput -------------------------------------------------------------------------------
   const rawTokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}]+/u });
   for (const r of rows.slice(0, 300)) {
     classify(r.title, r.description); // warm up
@@ -113,9 +194,6 @@ if (childArg) {
   const tokPerS = perSecond(rows, (r) => rawTokenizer.tokenize(text(r)));
   const normTokPerS = perSecond(rows, (r) => tokenize(text(r)));
   const clsPerS = perSecond(rows, (r) => classify(r.title, r.description));
-  console.log(
-    `corpus: ${rows.length} listings (${CATEGORIES.join('/')}), first use (load model.jsonl) ${firstUseMs.toFixed(0)} ms\n`,
-  );
   console.log('throughput (listings/s, one core)');
   console.log(
     `  tokenizer alone (natural RegexpTokenizer, \\p{L}\\p{N})  ${tokPerS.toFixed(0).padStart(8)}   baseline`,

@@ -103,9 +103,13 @@ if (against) {
 for (const p of pages) for (const [, fn] of runs) await fn(p); // warm-up pass (JIT, lazy tables, caches)
 const wall = runs.map(() => 0);
 const cpu = runs.map(() => 0);
+// The order rotates from page to page: whichever runs right after another pays for the garbage the
+// other left (a scavenge lands in it), so a fixed order would bill one side for the other's GC.
+let turn = 0;
 for (let r = 0; r < rounds; r++)
   for (const p of pages)
-    for (let i = 0; i < runs.length; i++) {
+    for (let k = 0, first = turn++ % runs.length; k < runs.length; k++) {
+      const i = (first + k) % runs.length;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       await runs[i]![1](p);

@@ -23,8 +23,9 @@ import { startLocalRedis } from '../services/redis.js';
 import { createPool, withTransaction, type Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { createApiToken, createUser } from '../store/users.js';
-import { publishAlert } from '../web/live.js';
 import { buildServer } from '../web/server.js';
+import { publishAlert } from '../workers/alert-channel.js';
+import { pipelinePrefix } from '../workers/queues.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -355,11 +356,13 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const pub = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     stops.push(async () => pub.disconnect());
+    // The server listens on its own database's channel (workers/alert-channel.ts).
+    const keyPrefix = await pipelinePrefix(db, prefix);
     const one: number[] = [];
     const hundred: number[] = [];
-    for (let i = 0; i < 5; i++) one.push(await sseFanOut(base, auth.authorization, pub, prefix, 1, 1 + i));
+    for (let i = 0; i < 5; i++) one.push(await sseFanOut(base, auth.authorization, pub, keyPrefix, 1, 1 + i));
     for (let i = 0; i < 5; i++)
-      hundred.push(await sseFanOut(base, auth.authorization, pub, prefix, 100, 1 + i));
+      hundred.push(await sseFanOut(base, auth.authorization, pub, keyPrefix, 100, 1 + i));
     process.stdout.write(
       `\nSSE fan-out (publish → every client has the event), median of 5: 1 client ${fmt(pct(one, 50))}, 100 clients ${fmt(pct(hundred, 50))} (${(pct(hundred, 50) / pct(one, 50)).toFixed(1)}x for 100x the clients)\n`,
     );

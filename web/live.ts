@@ -1,51 +1,15 @@
-// Live arrival of alerts. The match worker publishes a small JSON message on the Redis channel
-// `<prefix>:alerts` for every alert it creates or updates (an exercise's own pipeline on
-// `<prefix>exercise-<id>:alerts`, see exercisePrefix); each web server subscribes once and
-// fans the message out over server-sent events to the browsers watching that workspace. The
-// message carries ids only: every client re-reads the alert through the workspace-scoped store,
-// so nothing crosses from one workspace to another.
+// Live arrival of alerts. The match worker publishes a small JSON message on its pipeline's Redis
+// channel for every alert it creates (workers/alert-channel.ts: `<base>:<instance key>:alerts`, an
+// exercise's pipeline on `<base>exercise-<id>:<instance key>:alerts`); each web server subscribes
+// once, to its own database's channels only, and fans the message out over server-sent events to
+// the browsers watching that workspace. The message carries ids only: every client re-reads the
+// alert through the workspace-scoped store, so nothing crosses from one workspace to another.
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import { parseAlertMessage, type AlertMessage, type AlertSubscription } from '../workers/alert-channel.js';
 
-export interface AlertMessage {
-  workspaceId: number;
-  alertId: number;
-  created: boolean;
-}
-
-export function alertsChannel(prefix: string): string {
-  return `${prefix}:alerts`;
-}
-
-/** The Redis prefix of exercise <id>'s own pipeline (queues and alerts channel). */
-export function exercisePrefix(prefix: string, exerciseId: number): string {
-  return `${prefix}exercise-${exerciseId}`;
-}
-
-/** Every exercise's alerts channel, as a PSUBSCRIBE pattern (glob characters in the prefix escaped). */
-export function exerciseAlertsPattern(prefix: string): string {
-  return `${prefix.replace(/[\\*?[\]]/g, '\\$&')}exercise-*:alerts`;
-}
-
-/** For the match worker: announce a new or updated alert. */
-export async function publishAlert(redis: Redis, prefix: string, msg: AlertMessage): Promise<void> {
-  await redis.publish(alertsChannel(prefix), JSON.stringify(msg));
-}
-
-export function parseAlertMessage(text: string): AlertMessage | null {
-  try {
-    // The match worker sends { type: 'alert.created', alertId, workspaceId, rule, severity }.
-    const m = JSON.parse(text) as Partial<AlertMessage> & { type?: string };
-    if (!Number.isSafeInteger(m.workspaceId) || !Number.isSafeInteger(m.alertId)) return null;
-    return {
-      workspaceId: m.workspaceId!,
-      alertId: m.alertId!,
-      created: m.created === true || m.type === 'alert.created',
-    };
-  } catch {
-    return null;
-  }
-}
+// Exercise pipelines are named in workers/ now; re-exported for the importers that knew it here.
+export { exercisePrefix } from '../workers/alert-channel.js';
 
 interface Client {
   workspaceId: number;
@@ -68,7 +32,7 @@ export class AlertHub {
 
   constructor(private readonly render: AlertRenderer) {}
 
-  async start(subscriber: Redis, prefix: string): Promise<void> {
+  async start(subscriber: Redis, subscription: AlertSubscription): Promise<void> {
     this.subscriber = subscriber;
     const onMessage = (text: string) => {
       const msg = parseAlertMessage(text);
@@ -79,8 +43,8 @@ export class AlertHub {
     // Exercise pipelines publish on their own channels; the workspace-scoped re-read in dispatch
     // keeps each message with the browsers of its own workspace.
     subscriber.on('pmessage', (_pattern: string, _channel: string, text: string) => onMessage(text));
-    await subscriber.subscribe(alertsChannel(prefix));
-    await subscriber.psubscribe(exerciseAlertsPattern(prefix));
+    await subscriber.subscribe(subscription.channel);
+    await subscriber.psubscribe(subscription.pattern);
   }
 
   async dispatch(msg: AlertMessage): Promise<void> {

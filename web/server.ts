@@ -10,7 +10,8 @@ import { RedisFrontier } from '../crawler/crawl-run.js';
 import { AlertTransitionError, getAlert } from '../store/alerts.js';
 import { SuppressionError } from '../store/suppressions.js';
 import { WebhookUrlError } from '../store/webhooks.js';
-import { openQueues, pipelinePrefix, type PipelineQueues } from '../workers/queues.js';
+import { alertSubscription } from '../workers/alert-channel.js';
+import { instanceKey, namespacedPrefix, openQueues, type PipelineQueues } from '../workers/queues.js';
 import type { Db } from '../store/db.js';
 import { authHook, HttpError } from './auth.js';
 import { BacktestRunner, DEFAULT_BACKTEST_LIMITS, type BacktestLimits } from './backtest.js';
@@ -71,10 +72,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   // Live events carry the alert as the triage queue shows it, read in the message's workspace.
   const hub = new AlertHub(async (msg) => (await getAlert(opts.db, msg.workspaceId, msg.alertId)) ?? null);
-  if (opts.subscriber) await hub.start(opts.subscriber, opts.redisPrefix ?? 'dw');
+  // The pipeline's keys and alert channels live under this database's namespace (workers/queues.ts
+  // pipelinePrefix): read its instance key once, only when there is Redis to talk to.
+  const basePrefix = opts.redisPrefix ?? 'dw';
+  const key = opts.subscriber || opts.redis ? await instanceKey(opts.db) : null;
+  if (opts.subscriber && key !== null) await hub.start(opts.subscriber, alertSubscription(basePrefix, key));
   app.addHook('onClose', async () => hub.close());
-  // The pipeline's keys live under this database's namespace (workers/queues.ts pipelinePrefix).
-  const keyPrefix = opts.redis ? await pipelinePrefix(opts.db, opts.redisPrefix ?? 'dw') : null;
+  const keyPrefix = opts.redis && key !== null ? namespacedPrefix(basePrefix, key) : null;
   const pipeline =
     opts.redis && keyPrefix
       ? {

@@ -11,14 +11,15 @@ import { compileRules, type CompiledRuleSet, type ListingHistory, type RuleDefin
 import { recordHit } from '../store/alerts.js';
 import { withTransaction, type Db, type Queryable } from '../store/db.js';
 import { createDeliveries } from '../store/webhooks.js';
+import { publishAlert } from './alert-channel.js';
 import { enqueueDeliveries } from './notify.js';
 import type { MatchJob, PipelineQueues } from './queues.js';
 
 export interface MatchDeps {
   db: Db;
   redis: Redis;
-  /** Redis key prefix; alerts are published on `<prefix>:alerts`. */
-  prefix: string;
+  /** This database's namespaced Redis prefix (pipelinePrefix, not the base prefix): alerts go to alertsChannel(keyPrefix). */
+  keyPrefix: string;
   rules: RuleSetCache;
   /** Where webhook deliveries of new alerts are queued (absent: no webhooks, e.g. offline matching). */
   notify?: Pick<PipelineQueues, 'notify'>;
@@ -150,10 +151,7 @@ export async function processMatchJob(deps: MatchDeps, job: MatchJob): Promise<M
       outcome.hits++;
       if (result.created) {
         outcome.newAlerts.push(result.alertId);
-        await deps.redis.publish(
-          `${deps.prefix}:alerts`,
-          JSON.stringify({ type: 'alert.created', alertId: result.alertId, workspaceId: job.workspaceId, rule: m.rule.name, severity: rule.severity }),
-        );
+        await publishAlert(deps.redis, deps.keyPrefix, { workspaceId: job.workspaceId, alertId: result.alertId, created: true });
         if (deps.notify) await enqueueDeliveries(deps.notify, result.deliveries);
       }
     }

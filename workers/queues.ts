@@ -113,9 +113,19 @@ export async function addMatchJob(queues: PipelineQueues, data: MatchJob): Promi
  * key (see migrations), so every process on the same database agrees, and no other database clashes.
  */
 export async function pipelinePrefix(db: Queryable, basePrefix: string): Promise<string> {
+  return namespacedPrefix(basePrefix, await instanceKey(db));
+}
+
+/** The database's own random key (the instance table, see migrations). */
+export async function instanceKey(db: Queryable): Promise<string> {
   const { rows } = await db.query<{ key: string }>('select key from instance');
   if (!rows[0]) throw new Error('database has no instance key: run `darkwatch migrate`');
-  return `${basePrefix}:${rows[0].key}`;
+  return rows[0].key;
+}
+
+/** pipelinePrefix without the query, for callers that already hold the instance key. */
+export function namespacedPrefix(basePrefix: string, key: string): string {
+  return `${basePrefix}:${key}`;
 }
 
 /** What a process needs to put work into the pipeline (the CLI, the web app, the demo). */

@@ -24,7 +24,7 @@ import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob
 export interface PipelineOptions {
   databaseUrl: string;
   redisUrl: string;
-  /** Redis key prefix of this deployment; alerts are published on `<prefix>:alerts`. */
+  /** Base Redis prefix of this deployment; the pipeline adds the database's instance key (pipelinePrefix). */
   prefix: string;
   proxyUrl: string;
   chromiumPath: string;
@@ -118,7 +118,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     extract: (job: Job<ExtractJob>) =>
       processExtractJob({ db, queues, extract: opts.extract, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'extract' }) }, job.data),
     match: (job: Job<MatchJob>) =>
-      processMatchJob({ db, redis, prefix: opts.prefix, rules: ruleCache, notify: queues, log: opts.log.child({ stage: 'match' }) }, job.data),
+      processMatchJob({ db, redis, keyPrefix, rules: ruleCache, notify: queues, log: opts.log.child({ stage: 'match' }) }, job.data),
     notify: (job: Job<NotifyJob>) =>
       processNotifyJob({ db, log: opts.log.child({ stage: 'notify' }), timeoutMs: opts.notify?.timeoutMs }, job.data, job.attemptsMade, job.opts.attempts ?? 1),
   };

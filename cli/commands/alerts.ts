@@ -8,7 +8,6 @@ import {
   SEVERITIES,
   type AlertStatus,
   type DismissReason,
-  type Severity,
 } from '../../core/types.js';
 import {
   AlertTransitionError,
@@ -18,6 +17,7 @@ import {
   setAlertStatus,
   type AlertRow,
 } from '../../store/alerts.js';
+import { parseAlertFilterText, parseIdList } from '../../store/alert-filters.js';
 import { appendAudit } from '../../store/audit.js';
 import { TLP_LEVELS, type Tlp } from '../../store/cases.js';
 import { withTransaction, type Db } from '../../store/db.js';
@@ -30,22 +30,6 @@ import { mispEvent } from '../../web/exports/misp.js';
 import { stixBundle } from '../../web/exports/stix.js';
 import { printJson, withDatabase } from '../context.js';
 import { cliActor } from './user.js';
-
-function list<T extends string>(
-  value: string | undefined,
-  allowed: readonly T[],
-  flag: string,
-): T[] | undefined {
-  if (!value) return undefined;
-  const items = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const i of items)
-    if (!(allowed as readonly string[]).includes(i))
-      throw new UserError(`${flag}: "${i}" is not one of ${allowed.join(', ')}`);
-  return items as T[];
-}
 
 async function workspaceId(db: Db, value: string | undefined): Promise<number> {
   if (value === undefined) return (await operationalWorkspace(db)).id;
@@ -86,13 +70,7 @@ async function fetchAlerts(db: Db, ws: number, o: ListOpts): Promise<AlertRow[]>
   const limit = Number(o.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100000)
     throw new UserError('--limit must be 1…100000');
-  const filter = {
-    status: list<AlertStatus>(o.status, ALERT_STATUSES, '--status'),
-    severity: list<Severity>(o.severity, SEVERITIES, '--severity'),
-    rule: o.rule,
-    sourceName: o.site,
-    category: o.category,
-  };
+  const filter = parseAlertFilterText(o, (field) => `--${field}`);
   const rows: AlertRow[] = [];
   let after;
   while (rows.length < limit) {
@@ -181,13 +159,14 @@ export function register(program: Command): void {
           throw new UserError('--format must be csv, stix or misp');
         if (!(TLP_LEVELS as readonly string[]).includes(o.tlp))
           throw new UserError(`--tlp must be one of ${TLP_LEVELS.join(', ')}`);
+        const ids = parseIdList(o.ids, '--ids');
         const text = await withDatabase(async ({ db }) => {
           const ws = await workspaceId(db, o.workspace);
           let rows: AlertRow[];
-          if (o.ids) {
+          if (ids) {
             rows = [];
-            for (const id of o.ids.split(',')) {
-              const a = await getAlert(db, ws, alertId(id.trim()));
+            for (const id of ids) {
+              const a = await getAlert(db, ws, id);
               if (!a) throw new UserError(`alert ${id} not found`);
               rows.push(a);
             }

@@ -5,7 +5,8 @@ import { loadConfig } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import { serviceUrls } from '../../services/index.js';
 import { createPool } from '../../store/db.js';
-import { alertsChannel } from '../../web/live.js';
+import { alertsChannel } from '../../workers/alert-channel.js';
+import { pipelinePrefix } from '../../workers/queues.js';
 import { buildServer } from '../../web/server.js';
 
 export function register(program: Command): void {
@@ -51,8 +52,10 @@ export function register(program: Command): void {
           `warning: listening on ${host}, not only loopback; put TLS in front and restrict access\n`,
         );
       }
+      // The channel of this database's pipeline (exercises: <prefix>exercise-<id>:<instance key>:alerts).
+      const channel = alertsChannel(await pipelinePrefix(db, config.redisPrefix));
       process.stdout.write(
-        `darkwatch web app at ${address}/ (API ${address}/api/, live alerts on Redis channel ${alertsChannel(config.redisPrefix)})\n`,
+        `darkwatch web app at ${address}/ (API ${address}/api/, live alerts on Redis channel ${channel})\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

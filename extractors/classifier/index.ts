@@ -5,8 +5,9 @@
 import type { Category, Classification } from '../../core/types.js';
 import { loadShippedModel, trainProductionModel } from './artefact.js';
 import type { CorpusRow } from './corpus.js';
-import { featurize, listingFeatures, listingTokens, tokenFeatures } from './features.js';
+import { featurize } from './features.js';
 import { LABELS, SoftmaxModel, trainSoftmax, type TrainOptions } from './model.js';
+import { createScorer } from './scorer.js';
 
 /**
  * Below this probability a target label (firearms/drugs/documents) is not asserted and the listing
@@ -25,78 +26,33 @@ function round(n: number): number {
 }
 
 export function createClassifier(model: SoftmaxModel, threshold = FALLBACK_THRESHOLD): ListingClassifier {
-  // Token → the model's feature ids for that token, so classifying touches each known word once
-  // instead of hashing its ~20 feature strings. Bounded like the feature cache.
-  const idCache = new Map<string, Int32Array>();
-  const tokenIds = (tok: string): Int32Array => {
-    let ids = idCache.get(tok);
-    if (!ids) {
-      ids = Int32Array.from(
-        tokenFeatures(tok)
-          .map((f) => model.vocab.get(f) ?? -1)
-          .filter((i) => i >= 0),
-      );
-      if (idCache.size >= 50_000) idCache.clear();
-      idCache.set(tok, ids);
-    }
-    return ids;
-  };
-  // Features seen in this listing, deduplicated with an epoch stamp per feature instead of a Set.
-  const seen = new Uint32Array(model.vocab.size);
-  let epoch = 0;
-  const modelProbabilities = (title: string, description: string | null): Record<Category, number> => {
-    if (++epoch === 0xffffffff) {
-      seen.fill(0);
-      epoch = 1;
-    }
-    const ids: number[] = [];
-    const add = (id: number): void => {
-      if (seen[id] !== epoch) {
-        seen[id] = epoch;
-        ids.push(id);
-      }
-    };
-    const tokens = listingTokens(title, description);
-    for (const tok of tokens.all) {
-      const tokIds = tokenIds(tok);
-      for (let i = 0; i < tokIds.length; i++) add(tokIds[i]!);
-    }
-    for (const f of listingFeatures(tokens)) {
-      const id = model.vocab.get(f);
-      if (id !== undefined) add(id);
-    }
-    const p = model.probabilitiesOfIds(ids);
-    const out = {} as Record<Category, number>;
-    LABELS.forEach((label, i) => (out[label] = p[i]!));
-    return out;
-  };
   // Title-led: the mean of the title-only and the whole-listing distributions. The title names the
   // item; descriptions are mostly seller boilerplate (stock, discreet shipping, ships from <country>,
   // contact, payment terms) whose words can outweigh it — a "Kosovo ID card" read with "Fast delivery in
   // the region … Ships from Hungary" came out firearms, while its title alone reads documents. Mixing
   // also keeps one listing's label the same whether it is seen with its description (its own page) or
   // without (an index or vendor-page row). Held-out corpus accuracy 570 → 577 of 631; the range's
-  // listings (seed 1) 535 → 577 of 602.
-  const probabilities = (title: string, description: string | null): Record<Category, number> => {
-    const whole = modelProbabilities(title, description);
-    if (typeof description !== 'string' || !description.trim()) return whole;
-    const titleOnly = modelProbabilities(title, null);
-    const out = {} as Record<Category, number>;
-    for (const label of LABELS) out[label] = (whole[label] + titleOnly[label]) / 2;
-    return out;
-  };
+  // listings (seed 1) 535 → 577 of 602. Both readings come from one pass over the listing (scorer.ts).
+  const score = createScorer(model);
+  const p = new Float64Array(LABELS.length);
+  const other = LABELS.indexOf('other');
   return {
     model,
-    probabilities,
+    probabilities(title, description) {
+      score(title, description, p);
+      const out = {} as Record<Category, number>;
+      LABELS.forEach((label, i) => (out[label] = p[i]!));
+      return out;
+    },
     classify(title, description) {
-      const p = probabilities(title, description);
-      let best: Category = 'other';
-      for (const l of LABELS) if (p[l] > p[best]) best = l;
-      if (best !== 'other' && p[best] < threshold) {
+      score(title, description, p);
+      let best = other;
+      for (let i = 0; i < LABELS.length; i++) if (p[i]! > p[best]!) best = i;
+      if (best !== other && p[best]! < threshold) {
         // Confidence that it is none of the target classes' best guess.
-        return { label: 'other', confidence: round(1 - p[best]) };
+        return { label: 'other', confidence: round(1 - p[best]!) };
       }
-      return { label: best, confidence: round(p[best]) };
+      return { label: LABELS[best]!, confidence: round(p[best]!) };
     },
   };
 }

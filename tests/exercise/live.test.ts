@@ -1,9 +1,8 @@
 // Live alerts in exercises: two exercises run at once, each through its own pipeline publishing on
-// its own channel (<prefix>exercise-<id>:alerts); one web server's SSE streams deliver to each
+// its own channel (<prefix>exercise-<id>:<instance key>:alerts); one web server's SSE streams deliver to each
 // trainee exactly the alerts of their own exercise, and nothing to the other trainee or to an
 // analyst watching the operational workspace. Forged messages naming another workspace's alert
 // reach nobody. Real PostgreSQL, Redis, workers, ranges and SOCKS gateways.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,58 +21,16 @@ import { SYSTEM_ACTOR } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { saveRule } from '../../store/rules.js';
 import { createUser } from '../../store/users.js';
-import { exerciseAlertsPattern, exercisePrefix } from '../../web/live.js';
 import { buildServer } from '../../web/server.js';
+import { alertsChannel, exerciseAlertsPattern, exercisePrefix } from '../../workers/alert-channel.js';
 import { defaultPageExtractor, EXTRACTOR_VERSION } from '../../workers/page-extractor.js';
+import { pipelinePrefix } from '../../workers/queues.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
+import { openSseStream as openStream, waitFor, type SseStream as Stream } from '../helpers/sse.js';
 import { login } from '../web/client.js';
 import { PASSWORD } from '../web/seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-interface Stream {
-  ids: number[];
-  opened: Promise<void>;
-  close(): void;
-}
-
-function openStream(base: string, cookie: string): Stream {
-  const ids: number[] = [];
-  let buf = '';
-  let req: http.ClientRequest;
-  const opened = new Promise<void>((resolve, reject) => {
-    req = http.get(
-      `${base}/api/alerts/stream`,
-      { headers: { cookie: `dw_session=${cookie}`, accept: 'text/event-stream' } },
-      (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`stream: HTTP ${res.statusCode}`));
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          if (buf.includes(': connected')) resolve();
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const data = /^event: alert\ndata: (.*)$/m.exec(block.replace(/^id: .*\n/m, ''))?.[1];
-            if (data) ids.push((JSON.parse(data) as { id: number }).id);
-          }
-        });
-        res.on('error', () => undefined);
-      },
-    );
-    req.on('error', reject);
-  });
-  return { ids, opened, close: () => req.destroy() };
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('live alerts of exercises', () => {
   let t: TestDatabase;
@@ -184,19 +141,22 @@ describe('live alerts of exercises', () => {
     expect(idsA.length).toBeGreaterThan(0);
     expect(idsB.length).toBeGreaterThan(0);
     expect(idsA.filter((id) => idsB.includes(id))).toEqual([]);
-    await waitFor(() => a!.stream!.ids.length >= idsA.length && b!.stream!.ids.length >= idsB.length, 20_000);
-    expect([...a!.stream!.ids].sort((x, y) => x - y)).toEqual(idsA);
-    expect([...b!.stream!.ids].sort((x, y) => x - y)).toEqual(idsB);
+    await waitFor(
+      () => a!.stream!.alertIds().length >= idsA.length && b!.stream!.alertIds().length >= idsB.length,
+      20_000,
+    );
+    expect([...a!.stream!.alertIds()].sort((x, y) => x - y)).toEqual(idsA);
+    expect([...b!.stream!.alertIds()].sort((x, y) => x - y)).toEqual(idsB);
     // The operational workspace's analyst saw none of it.
-    expect(analystStream.ids).toEqual([]);
+    expect(analystStream.alertIds()).toEqual([]);
   });
 
   it("delivers a forged message naming another workspace's alert to nobody", async () => {
     const [a, b] = ex;
-    const before = [a!.stream!.ids.length, b!.stream!.ids.length];
+    const before = [a!.stream!.alertIds().length, b!.stream!.alertIds().length];
     const [alertOfA] = await alertIds(a!.workspaceId);
     const [alertOfB] = await alertIds(b!.workspaceId);
-    const chanA = `${exercisePrefix(redis.prefix, a!.id)}:alerts`;
+    const chanA = alertsChannel(await pipelinePrefix(t.db, exercisePrefix(redis.prefix, a!.id)));
     // On A's channel, claiming B's workspace for A's alert, and A's workspace for B's alert.
     await pub.publish(
       chanA,
@@ -212,15 +172,15 @@ describe('live alerts of exercises', () => {
       chanA,
       JSON.stringify({ type: 'alert.created', workspaceId: a!.workspaceId, alertId: alertOfA }),
     );
-    await waitFor(() => a!.stream!.ids.length === before[0]! + 1, 10_000);
-    expect(a!.stream!.ids.at(-1)).toBe(alertOfA);
-    expect(b!.stream!.ids.length).toBe(before[1]);
-    expect(analystStream.ids).toEqual([]);
+    await waitFor(() => a!.stream!.alertIds().length === before[0]! + 1, 10_000);
+    expect(a!.stream!.alertIds().at(-1)).toBe(alertOfA);
+    expect(b!.stream!.alertIds().length).toBe(before[1]);
+    expect(analystStream.alertIds()).toEqual([]);
   });
 
-  it('escapes glob characters of the deployment prefix in the subscription pattern', () => {
-    expect(exerciseAlertsPattern('dw')).toBe('dwexercise-*:alerts');
-    expect(exerciseAlertsPattern('a*b?[c]\\')).toBe('a\\*b\\?\\[c\\]\\\\exercise-*:alerts');
-    expect(`${exercisePrefix('dw', 7)}:alerts`).toBe('dwexercise-7:alerts');
+  it('escapes glob characters of the deployment prefix and instance key in the subscription pattern', () => {
+    expect(exerciseAlertsPattern('dw', 'k1')).toBe('dwexercise-*:k1:alerts');
+    expect(exerciseAlertsPattern('a*b?[c]\\', 'k?')).toBe('a\\*b\\?\\[c\\]\\\\exercise-*:k\\?:alerts');
+    expect(exercisePrefix('dw', 7)).toBe('dwexercise-7');
   });
 });

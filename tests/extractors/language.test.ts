@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFastEld, type FastEld } from '../../extractors/eld-fast.js';
+import type { Eld } from '../../extractors/eld-types.js';
 import { loadCorpus } from '../../extractors/classifier/corpus.js';
 import { detectLanguage, LANGUAGE_SAMPLE_CHARS, loadLanguageDetector } from '../../extractors/language.js';
 
@@ -74,5 +77,43 @@ describe('detectLanguage', () => {
     const letters = text.replace(/\P{L}/gu, '').length;
     expect(detectLanguage(text, { minLetters: letters })).toBe('en');
     expect(detectLanguage(text, { minLetters: letters + 1 })).toBeNull();
+  });
+});
+
+// extractors/eld-fast.ts re-runs eld's algorithm over eld's database with a packed scoring loop.
+// It must give exactly eld's verdict (language and reliability) on any text.
+describe('eld-fast answers as eld does', () => {
+  let fast: FastEld;
+  let reference: Eld;
+  beforeAll(async () => {
+    fast = await loadFastEld();
+    reference = ((await import('eld/medium')) as { eld: Eld }).eld;
+  });
+  const same = (text: string): void => {
+    const want = reference.detect(text);
+    expect(fast.detect(text), JSON.stringify(text.slice(0, 120))).toEqual({
+      language: want.language,
+      reliable: want.language ? want.isReliable() : false,
+    });
+  };
+
+  it('on every corpus listing, alone and six in a row', () => {
+    const rows = loadCorpus();
+    expect(rows.length).toBeGreaterThan(1000);
+    for (const r of rows) same(`${r.title}. ${r.description ?? ''}`);
+    for (let i = 0; i + 6 <= rows.length; i += 6)
+      same(rows.slice(i, i + 6).map((r) => `${r.title}. ${r.description ?? ''}`).join('\n'));
+  });
+
+  it('on random text mixing scripts, digits, punctuation and surrogate pairs', () => {
+    const alphabet = [...'abcdefghijklmnopqrstuvwxyzëçšđžćčăâîșțğıöüßАБВГДЕЖЗИЙКабвгдежзийклмнопрстуфхцчшщъьюяђћѓќѕαβγδεζηθικλμνξοπρστυφχψω0123456789 .,;:!?-_\'’`\n\t'];
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...alphabet), fc.constantFrom('😀', '𝔸', '\u200b', '\u00a0')), { maxLength: 1200 }), (chars) => {
+        same(chars.join(''));
+      }),
+      { numRuns: 400 },
+    );
+    for (const t of ['', ' ', 'a', 'ab c', 'abc', 'x'.repeat(200), 'é'.repeat(500), 'w'.repeat(80) + ' tail', '\ud800 lone surrogate'])
+      same(t);
   });
 });

@@ -19,6 +19,9 @@ export async function freshDatabase(): Promise<TestDatabase> {
   await ensureDatabase(services.adminUrl, name, services.templateDb);
   const url = withDatabase(services.adminUrl, name);
   const db = createPool(url, 5);
+  // A clone carries the template's instance key; a key of its own keeps its Redis namespace (queues,
+  // alert channels) apart from every other test database, as for any real database.
+  await db.query('update instance set key = default');
   return {
     url,
     name,

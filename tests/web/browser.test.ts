@@ -16,8 +16,9 @@ import { recordHit } from '../../store/alerts.js';
 import { withTransaction } from '../../store/db.js';
 import { upsertListing } from '../../store/records.js';
 import { getRule } from '../../store/rules.js';
-import { publishAlert } from '../../web/live.js';
 import { buildServer } from '../../web/server.js';
+import { publishAlert } from '../../workers/alert-channel.js';
+import { pipelinePrefix } from '../../workers/queues.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { PASSWORD, seed, XSS, type Seeded } from './seed.js';
 import { launchChromium } from '../helpers/chromium.js';
@@ -202,7 +203,11 @@ describe('web app in Chromium', () => {
         category: 'firearms',
       }))!.alertId;
     });
-    await publishAlert(pub, prefix, { workspaceId: s.opWs, alertId: newAlert, created: true });
+    await publishAlert(pub, await pipelinePrefix(t.db, prefix), {
+      workspaceId: s.opWs,
+      alertId: newAlert,
+      created: true,
+    });
     await expect.poll(async () => (await rowIds())[0], { timeout: POLL_MS }).toBe(newAlert);
     await page.screenshot({ path: path.join(SHOTS, 'triage.png') });
 

@@ -1,60 +1,16 @@
-// Live alerts: a message on the Redis channel <prefix>:alerts reaches the SSE streams of the
-// browsers watching that workspace — and only those — through a real Redis and a real socket.
-import http from 'node:http';
+// Live alerts: a message on the database's Redis channel <prefix>:<instance key>:alerts reaches the
+// SSE streams of the browsers watching that workspace — and only those — through a real Redis and a real socket.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertsChannel, publishAlert } from '../../web/live.js';
 import { buildServer } from '../../web/server.js';
+import { alertsChannel, publishAlert } from '../../workers/alert-channel.js';
+import { pipelinePrefix } from '../../workers/queues.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
+import { openSseStream as openStream, waitFor } from '../helpers/sse.js';
 import { login } from './client.js';
 import { seed, type Seeded } from './seed.js';
-
-interface Stream {
-  events: Array<{ event: string; data: unknown }>;
-  close(): void;
-  opened: Promise<void>;
-}
-
-function openStream(base: string, cookie: string): Stream {
-  const events: Stream['events'] = [];
-  let buf = '';
-  let req: http.ClientRequest;
-  const opened = new Promise<void>((resolve, reject) => {
-    req = http.get(
-      `${base}/api/alerts/stream`,
-      { headers: { cookie: `dw_session=${cookie}`, accept: 'text/event-stream' } },
-      (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`stream: HTTP ${res.statusCode}`));
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          if (buf.includes(': connected')) resolve();
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (event && data) events.push({ event, data: JSON.parse(data) });
-          }
-        });
-        res.on('error', () => undefined);
-      },
-    );
-    req.on('error', reject);
-  });
-  return { events, opened, close: () => req.destroy() };
-}
-
-async function waitFor(cond: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('live alert stream (SSE over Redis pub/sub)', () => {
   let t: TestDatabase;
@@ -62,11 +18,14 @@ describe('live alert stream (SSE over Redis pub/sub)', () => {
   let app: FastifyInstance;
   let base: string;
   let pub: Redis;
+  /** The namespaced prefix of this database's pipeline, whose channel the server listens to. */
+  let keyPrefix: string;
   const { url: redisUrl, prefix } = testRedis('live');
 
   beforeAll(async () => {
     t = await freshDatabase();
     s = await seed(t.db);
+    keyPrefix = await pipelinePrefix(t.db, prefix);
     const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
     pub = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -82,7 +41,7 @@ describe('live alert stream (SSE over Redis pub/sub)', () => {
   });
 
   it('delivers alerts of a workspace to its watchers only, re-read through the workspace-scoped store', async () => {
-    expect(alertsChannel(prefix)).toBe(`${prefix}:alerts`);
+    expect(alertsChannel(keyPrefix)).toBe(`${keyPrefix}:alerts`);
     const analyst = await login(app, 'analyst1');
     const trainee = await login(app, 'trainee1');
     const streams = Array.from({ length: 20 }, () => openStream(base, analyst.cookie));
@@ -91,23 +50,28 @@ describe('live alert stream (SSE over Redis pub/sub)', () => {
 
     // Garbage on the channel is ignored; a message naming an alert of another workspace is not
     // rendered for a stream whose workspace differs.
-    await pub.publish(alertsChannel(prefix), 'not json');
+    await pub.publish(alertsChannel(keyPrefix), 'not json');
     await pub.publish(
-      alertsChannel(prefix),
+      alertsChannel(keyPrefix),
       JSON.stringify({ workspaceId: s.trainingWs, alertId: s.alertIds[0], created: true }),
     );
-    await publishAlert(pub, prefix, { workspaceId: s.opWs, alertId: s.alertIds[0]!, created: true });
-    await waitFor(() => streams.every((x) => x.events.length >= 1));
+    await publishAlert(pub, keyPrefix, { workspaceId: s.opWs, alertId: s.alertIds[0]!, created: true });
+    await waitFor(() => streams.every((x) => x.events.length >= 1), 30_000, 'the alert on every stream');
     for (const x of streams)
       expect(x.events).toEqual([
         {
           event: 'alert',
+          id: String(s.alertIds[0]),
           data: expect.objectContaining({ id: s.alertIds[0], title: 'Glock 19 Gen5 pistol' }),
         },
       ]);
 
-    await publishAlert(pub, prefix, { workspaceId: s.trainingWs, alertId: s.trainingAlertId, created: true });
-    await waitFor(() => traineeStream.events.length >= 1);
+    await publishAlert(pub, keyPrefix, {
+      workspaceId: s.trainingWs,
+      alertId: s.trainingAlertId,
+      created: true,
+    });
+    await waitFor(() => traineeStream.events.length >= 1, 30_000, 'the training alert');
     expect(traineeStream.events.map((e) => (e.data as { id: number }).id)).toEqual([s.trainingAlertId]);
     await new Promise((r) => setTimeout(r, 200));
     for (const x of streams) expect(x.events).toHaveLength(1);

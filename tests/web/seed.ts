@@ -57,7 +57,7 @@ export interface Seeded {
   ruleName: string;
 }
 
-function listing(
+export function listing(
   over: Partial<ExtractedListing> & { url: string; title: string },
 ): ExtractedListing & { url: string } {
   return {

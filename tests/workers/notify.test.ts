@@ -168,7 +168,7 @@ describe('signed webhooks through the notify worker', () => {
        values ($1, $2, 'http://hookmarket.onion/listing/1', 'http://hookmarket.onion/listing/1', 200, $3, 26, 'http') returning id`,
       [ws, sourceId, sha],
     );
-    const deps = { db: t.db, redis: pipeline.redis, prefix: 'unused', rules: new RuleSetCache(), notify: pipeline.queues, log: pino({ level: 'silent' }) };
+    const deps = { db: t.db, redis: pipeline.redis, keyPrefix: 'unused', rules: new RuleSetCache(), notify: pipeline.queues, log: pino({ level: 'silent' }) };
     const job = { snapshotId: snap.rows[0]!.id, workspaceId: ws, listings: [{ id: change.listingId, isNew: true, relisted: false, changed: [] }] };
     const outcome = await processMatchJob(deps, job);
     expect(outcome.newAlerts).toHaveLength(1);

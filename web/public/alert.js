@@ -182,6 +182,16 @@ function evidencePanel(s) {
     );
     shotWrap.append(reveal, img);
   }
+  // Two views of the capture, each named by the sha256 of exactly the bytes it shows: the wire
+  // bytes as served (the evidence), and — when the snapshot stored one — the document extraction
+  // read: for browser captures the DOM after the page's scripts ran.
+  const views = {
+    served: { label: 'As served', src: `/evidence/${s.id}`, sha256: s.sha256 },
+    rendered: null,
+  };
+  let current = 'served';
+  let revealed = false;
+  const frameSrc = () => views[current].src + (revealed ? '?reveal=true' : '');
   const revealFrame = el(
     'button',
     {
@@ -189,7 +199,8 @@ function evidencePanel(s) {
       id: 'reveal-frame',
       on: {
         click: () => {
-          frame.src = `/evidence/${s.id}?reveal=true`;
+          revealed = true;
+          frame.src = frameSrc();
           revealFrame.remove();
         },
       },
@@ -202,9 +213,73 @@ function evidencePanel(s) {
     class: 'evidence-frame',
     sandbox: '',
     referrerpolicy: 'no-referrer',
-    title: 'captured page (sanitised)',
+    title: 'captured page as served (sanitised)',
     src: `/evidence/${s.id}`,
   });
+  const viewLabel = el('span', { id: 'view-label' }, views.served.label);
+  const viewSha = el('span', { class: 'mono', id: 'view-sha256' }, s.sha256);
+  const toggle = el('p', {
+    class: 'view-toggle',
+    role: 'group',
+    'aria-label': 'Evidence view',
+    hidden: true,
+  });
+  const downloads = el(
+    'p',
+    { class: 'actions' },
+    el('a', { href: `/api/snapshots/${s.id}/raw`, download: '' }, 'Download raw bytes'),
+    revealFrame,
+  );
+  const buttons = {};
+  const select = (name) => {
+    current = name;
+    frame.src = frameSrc();
+    frame.title = `captured page ${name === 'served' ? 'as served' : 'rendered DOM after scripts'} (sanitised)`;
+    viewLabel.textContent = views[name].label;
+    viewSha.textContent = views[name].sha256;
+    for (const [k, b] of Object.entries(buttons)) b.setAttribute('aria-pressed', String(k === name));
+  };
+  const addRendered = (sha256) => {
+    if (!sha256 || views.rendered) return;
+    views.rendered = {
+      label: 'Rendered DOM (after scripts)',
+      src: `/evidence/${s.id}/document`,
+      sha256,
+    };
+    for (const name of ['served', 'rendered']) {
+      buttons[name] = el(
+        'button',
+        {
+          type: 'button',
+          id: `view-${name}`,
+          'aria-pressed': String(name === current),
+          on: { click: () => select(name) },
+        },
+        views[name].label,
+      );
+      toggle.append(buttons[name]);
+    }
+    toggle.hidden = false;
+    downloads.insertBefore(
+      el(
+        'a',
+        { href: `/api/snapshots/${s.id}/document/raw`, download: '', id: 'download-document' },
+        'Download rendered DOM',
+      ),
+      revealFrame,
+    );
+    documentRow.hidden = false;
+    documentSha.textContent = sha256;
+  };
+  const documentSha = el('span', { class: 'mono', id: 'document-sha256' });
+  const documentRow = el('p', { class: 'document-sha', hidden: true }, 'Rendered DOM sha256 ', documentSha);
+  // The alert record names the served bytes only; the capture's metadata says whether it also has
+  // a rendered document (and its hash).
+  if (s.documentSha256) addRendered(s.documentSha256);
+  else
+    api('GET', `/api/snapshots/${s.id}`)
+      .then((meta) => addRendered(meta.documentSha256))
+      .catch(() => undefined);
   return panel(
     'Evidence',
     fields([
@@ -214,12 +289,10 @@ function evidencePanel(s) {
       ['Proxy identity', s.proxyIdentity],
       ['Fetch', `${s.fetchMode} · HTTP ${s.statusCode} · ${s.contentLength} bytes`],
     ]),
-    el(
-      'p',
-      { class: 'actions' },
-      el('a', { href: `/api/snapshots/${s.id}/raw`, download: '' }, 'Download raw bytes'),
-      revealFrame,
-    ),
+    documentRow,
+    downloads,
+    toggle,
+    el('p', { class: 'view-caption' }, 'Showing ', viewLabel, ' · sha256 ', viewSha),
     frame,
     shotWrap,
   );

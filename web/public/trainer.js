@@ -1,4 +1,4 @@
-// The trainer page: exercises, each trainee's score, create and reset. Text only into the DOM.
+// The trainer page: exercises, each trainee's score, create, start and reset. Text only into the DOM.
 import { api, el, fmtTime, toast } from './app.js';
 
 const tbody = document.querySelector('#exercises tbody');
@@ -41,6 +41,7 @@ async function loadList() {
         el('td', {}, el('a', { href: `/trainer?exercise=${e.id}` }, e.title ?? e.scenario)),
         el('td', {}, e.difficulty ?? '—'),
         el('td', { class: 'status' }, e.status),
+        el('td', { class: `run run-${e.launch?.status ?? 'none'}` }, e.launch?.status ?? '—'),
         el('td', { class: 'left' }, fmtLeft(e.timeLeftSeconds, e.status)),
         el('td', {}, e.trainees),
         el('td', {}, e.targets),
@@ -56,9 +57,82 @@ function scoreCell(value, mark) {
   return el('td', { class: cls }, pct(value));
 }
 
+const startButton = document.getElementById('start');
+let launchPoll = null;
+
+/** The run started from this page (`darkwatch exercise start` as a child of the server). */
+function showLaunch(exerciseId, l) {
+  const state = document.getElementById('launch-state');
+  const crawls = document.getElementById('launch-crawls');
+  const logBox = document.getElementById('launch-log-box');
+  state.className = `launch-state ${l ? `launch-${l.status}` : ''}`;
+  startButton.disabled = l?.status === 'running';
+  startButton.textContent = l && l.status !== 'running' ? 'Start again (recrawl)' : 'Start exercise';
+  crawls.hidden = true;
+  logBox.hidden = true;
+  if (!l) {
+    state.textContent =
+      'Not started from this page. Start runs the scenario’s range and crawls every epoch into the exercise workspace.';
+    return;
+  }
+  const by = l.requestedBy ? ` by ${l.requestedBy}` : '';
+  if (l.status === 'running') {
+    state.textContent = `Running since ${fmtTime(l.startedAt)}${by}${l.pid ? ` (pid ${l.pid} on ${l.host})` : ''}…`;
+  } else if (l.status === 'finished') {
+    state.textContent = `Finished ${fmtTime(l.finishedAt)} (started ${fmtTime(l.startedAt)}${by}).`;
+  } else {
+    const why = l.signal
+      ? `killed by ${l.signal}`
+      : l.exitCode !== null
+        ? `exit code ${l.exitCode}`
+        : l.error;
+    state.textContent = `Failed ${fmtTime(l.finishedAt)} (${why})${l.error && l.error !== why ? ` — ${l.error}` : ''}.`;
+  }
+  if (l.crawls && l.crawls.length) {
+    crawls.hidden = false;
+    crawls
+      .querySelector('tbody')
+      .replaceChildren(
+        ...l.crawls.map((c) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, c.epoch),
+            el('td', {}, c.source),
+            ...['pages', 'failed', 'listings', 'posts', 'entities', 'alerts'].map((k) =>
+              el('td', { class: k }, c.summary?.[k] ?? '—'),
+            ),
+          ),
+        ),
+      );
+  }
+  if (l.logTail) {
+    logBox.hidden = false;
+    if (l.status === 'failed') logBox.open = true;
+    document.getElementById('launch-log').textContent = l.logTail;
+    document.getElementById('launch-log-link').href = `/api/exercises/${exerciseId}/log`;
+  }
+}
+
+// While a run is going, follow it a little faster than the page's quiet refresh.
+function followLaunch(running) {
+  if (running && !launchPoll)
+    launchPoll = setInterval(() => {
+      if (document.visibilityState === 'visible')
+        Promise.all([loadList(), loadReport()]).catch(() => undefined);
+    }, 3000);
+  if (!running && launchPoll) {
+    clearInterval(launchPoll);
+    launchPoll = null;
+  }
+}
+
 async function loadReport() {
   if (!selected) return;
   const r = await api('GET', `/api/exercises/${selected}`);
+  if (r.exercise !== selected) return;
+  showLaunch(r.exercise, r.launch);
+  followLaunch(r.launch?.status === 'running');
   const label = new Map(r.targets.map((t) => [t.key, t.label]));
   report.hidden = false;
   document.getElementById('report-title').textContent = `Exercise ${r.exercise}: ${r.title}`;
@@ -152,6 +226,18 @@ document
   .addEventListener('click', () =>
     Promise.all([loadList(), loadReport()]).catch((e) => toast(e.message, 'error')),
   );
+startButton.addEventListener('click', async () => {
+  if (!selected) return;
+  startButton.disabled = true;
+  try {
+    await api('POST', `/api/exercises/${selected}/start`);
+    toast(`exercise ${selected} started`);
+  } catch (e) {
+    toast(e.message, 'error');
+  } finally {
+    await Promise.all([loadList(), loadReport()]).catch((e) => toast(e.message, 'error'));
+  }
+});
 const dialog = document.getElementById('reset-dialog');
 document.getElementById('reset').addEventListener('click', () => {
   document.getElementById('reset-id').textContent = selected;

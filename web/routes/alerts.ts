@@ -16,6 +16,7 @@ import {
   type AlertRow,
   type AlertSort,
 } from '../../store/alerts.js';
+import { FILTER_VALUE_MAX, parseAlertFilterText, parseIdList } from '../../store/alert-filters.js';
 import { appendAudit } from '../../store/audit.js';
 import { createCase, escalateIntoCase, TLP_LEVELS, type Tlp } from '../../store/cases.js';
 import { withTransaction, type Queryable } from '../../store/db.js';
@@ -39,7 +40,6 @@ import {
   type AlertStatus,
   type DismissReason,
   type EntityType,
-  type Severity,
 } from '../../core/types.js';
 import { authOf, HttpError } from '../auth.js';
 import { alertsCsv, entitiesCsv } from '../exports/csv.js';
@@ -55,12 +55,20 @@ const idParams = {
 };
 
 const filterQuery = {
-  status: { type: 'string', maxLength: 200, description: `comma-separated: ${ALERT_STATUSES.join(', ')}` },
-  severity: { type: 'string', maxLength: 200, description: `comma-separated: ${SEVERITIES.join(', ')}` },
-  rule: { type: 'string', maxLength: 200 },
+  status: {
+    type: 'string',
+    maxLength: FILTER_VALUE_MAX,
+    description: `comma-separated: ${ALERT_STATUSES.join(', ')}`,
+  },
+  severity: {
+    type: 'string',
+    maxLength: FILTER_VALUE_MAX,
+    description: `comma-separated: ${SEVERITIES.join(', ')}`,
+  },
+  rule: { type: 'string', maxLength: FILTER_VALUE_MAX },
   category: { type: 'string', enum: [...CATEGORIES] },
-  site: { type: 'string', maxLength: 200, description: 'source name' },
-  vendor: { type: 'string', maxLength: 200 },
+  site: { type: 'string', maxLength: FILTER_VALUE_MAX, description: 'source name' },
+  vendor: { type: 'string', maxLength: FILTER_VALUE_MAX },
   assignee: { type: 'string', maxLength: 64, description: '"me", "none" or a username' },
   since: { type: 'string', format: 'date-time' },
   until: { type: 'string', format: 'date-time' },
@@ -80,22 +88,6 @@ interface FilterQuery {
   sort?: AlertSort;
   cursor?: string;
   limit?: number;
-}
-
-function csvList<T extends string>(
-  value: string | undefined,
-  allowed: readonly T[],
-  what: string,
-): T[] | undefined {
-  if (!value) return undefined;
-  const items = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const i of items)
-    if (!(allowed as readonly string[]).includes(i))
-      throw new HttpError(400, `unknown ${what} "${i.slice(0, 40)}"`);
-  return items as T[];
 }
 
 export function encodeCursor(c: AlertCursor): string {
@@ -125,12 +117,7 @@ export function decodeCursor(s: string): AlertCursor {
 
 async function toFilter(db: Queryable, q: FilterQuery, me: number): Promise<AlertFilter> {
   const f: AlertFilter = {
-    status: csvList<AlertStatus>(q.status, ALERT_STATUSES, 'status'),
-    severity: csvList<Severity>(q.severity, SEVERITIES, 'severity'),
-    rule: q.rule || undefined,
-    category: q.category || undefined,
-    sourceName: q.site || undefined,
-    vendor: q.vendor || undefined,
+    ...parseAlertFilterText(q, (field) => field),
     since: q.since ? new Date(q.since) : undefined,
     until: q.until ? new Date(q.until) : undefined,
     sort: q.sort,
@@ -246,7 +233,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
     {
       config: { perm: 'read' },
       schema: {
-        summary: `Server-sent events: "alert" events as alerts arrive (from the Redis channel <prefix>:alerts)`,
+        summary: `Server-sent events: "alert" events as alerts arrive (from this database's Redis channel <prefix>:<instance key>:alerts)`,
       },
     },
     async (req, reply) => {
@@ -280,9 +267,10 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
       const a = authOf(req);
       const q = req.query as FilterQuery & { format: 'csv' | 'stix' | 'misp'; ids?: string; tlp?: Tlp };
       let rows: AlertRow[];
-      if (q.ids) {
+      const ids = parseIdList(q.ids, 'ids');
+      if (ids) {
         rows = [];
-        for (const id of q.ids.split(',').map(Number).slice(0, 10000)) {
+        for (const id of ids) {
           const row = await getAlert(db, a.workspaceId, id);
           if (row) rows.push(row);
         }

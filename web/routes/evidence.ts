@@ -1,8 +1,14 @@
 // Evidence: snapshot metadata, the captured page rendered inert for the sandboxed viewer frame,
 // the screenshot, and the raw bytes as a download. Captured bytes are hostile; none of these
 // responses lets a browser interpret them as active content of our origin.
+//
+// Two views of one capture: "as served" (the wire bytes, content_sha256 — the evidence) and, when
+// the snapshot has one, "rendered DOM" (document_sha256: what extraction read — for browser-mode
+// captures the DOM after the page's JavaScript ran). Each is its own content-addressed blob, so
+// each view and download names the sha256 of exactly the bytes it shows. Like the served view,
+// reading the rendered one is not audited (reads are not; exports and changes are).
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { getBlob, getSnapshot } from '../../store/evidence.js';
+import { getBlob, getSnapshot, type Snapshot } from '../../store/evidence.js';
 import { authOf, HttpError } from '../auth.js';
 import { escapeHtml } from '../html.js';
 import { decodeCapture, EVIDENCE_CSP, evidenceDocument, sanitizeCapturedHtml } from '../sanitize.js';
@@ -24,6 +30,47 @@ function isImage(b: Buffer): string | null {
   if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP')
     return 'image/webp';
   return null;
+}
+
+const frameQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reveal: { type: 'boolean' } },
+};
+
+/**
+ * The inert frame document for captured bytes: sanitised HTML (or escaped text), cut at
+ * MAX_RENDER_BYTES, with the evidence CSP and framable only by our own pages.
+ */
+function sendFrame(
+  reply: FastifyReply,
+  bytes: Buffer,
+  contentType: string | null,
+  view: { label: string; sha256: string },
+  reveal: boolean,
+) {
+  const looksHtml =
+    /html|xml/i.test(contentType ?? '') || /^\s*</.test(bytes.subarray(0, 512).toString('latin1'));
+  const text = decodeCapture(bytes.subarray(0, MAX_RENDER_BYTES), contentType);
+  const body = looksHtml ? sanitizeCapturedHtml(text) : `<pre>${escapeHtml(text)}</pre>`;
+  const note =
+    bytes.length > MAX_RENDER_BYTES
+      ? `<p><b>Rendering stopped at ${MAX_RENDER_BYTES} bytes; download the raw capture for all of it.</b></p>`
+      : '';
+  return reply
+    .header('content-security-policy', EVIDENCE_CSP)
+    .header('x-frame-options', 'SAMEORIGIN')
+    .header('x-darkwatch-view', view.label)
+    .header('x-darkwatch-sha256', view.sha256)
+    .type('text/html; charset=utf-8')
+    .send(evidenceDocument(note + body, reveal));
+}
+
+/** The document's media type for rendering: its bytes are UTF-8 (crawler/capture.ts documentBytes). */
+function documentContentType(snap: Snapshot): string {
+  if (snap.fetchMode === 'browser') return 'text/html; charset=utf-8';
+  const base = (snap.contentType ?? 'text/html').split(';')[0]!.trim() || 'text/html';
+  return `${base}; charset=utf-8`;
 }
 
 export function registerEvidenceRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -90,35 +137,70 @@ export function registerEvidenceRoutes(app: FastifyInstance, ctx: AppContext): v
   // framable only by our own pages. The page embeds it with <iframe sandbox> (no allow-scripts).
   app.get(
     '/evidence/:id',
-    {
-      config: { perm: 'read' },
-      schema: {
-        params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { reveal: { type: 'boolean' } },
-        },
-      },
-    },
+    { config: { perm: 'read' }, schema: { params: idParams, querystring: frameQuery } },
     async (req, reply) => {
       const a = authOf(req);
       const snap = await load(a.workspaceId, (req.params as { id: number }).id);
       const bytes = await getBlob(db, snap.contentSha256);
       if (!bytes) throw new HttpError(404, 'bytes not found');
-      const looksHtml =
-        /html|xml/i.test(snap.contentType ?? '') || /^\s*</.test(bytes.subarray(0, 512).toString('latin1'));
-      const text = decodeCapture(bytes.subarray(0, MAX_RENDER_BYTES), snap.contentType);
-      const body = looksHtml ? sanitizeCapturedHtml(text) : `<pre>${escapeHtml(text)}</pre>`;
-      const note =
-        bytes.length > MAX_RENDER_BYTES
-          ? `<p><b>Rendering stopped at ${MAX_RENDER_BYTES} bytes; download the raw capture for all of it.</b></p>`
-          : '';
+      const reveal = (req.query as { reveal?: boolean }).reveal === true;
+      return sendFrame(
+        reply,
+        bytes,
+        snap.contentType,
+        { label: 'served', sha256: snap.contentSha256 },
+        reveal,
+      );
+    },
+  );
+
+  // The rendered DOM (after scripts, for browser captures) in the same inert frame: the very same
+  // sanitiser, CSP and framing rules as the served view — the DOM is just as hostile.
+  app.get(
+    '/evidence/:id/document',
+    { config: { perm: 'read' }, schema: { params: idParams, querystring: frameQuery } },
+    async (req, reply) => {
+      const a = authOf(req);
+      const snap = await load(a.workspaceId, (req.params as { id: number }).id);
+      if (!snap.documentSha256) throw new HttpError(404, 'no rendered document for this capture');
+      const bytes = await getBlob(db, snap.documentSha256);
+      if (!bytes) throw new HttpError(404, 'document not found');
+      const reveal = (req.query as { reveal?: boolean }).reveal === true;
+      return sendFrame(
+        reply,
+        bytes,
+        documentContentType(snap),
+        { label: 'rendered', sha256: snap.documentSha256 },
+        reveal,
+      );
+    },
+  );
+
+  app.get(
+    '/api/snapshots/:id/document/raw',
+    {
+      config: { perm: 'read' },
+      schema: {
+        summary:
+          'The rendered document (DOM after scripts for browser captures) exactly as stored (download); 404 when the capture has none',
+        params: idParams,
+      },
+    },
+    async (req, reply) => {
+      const a = authOf(req);
+      const snap = await load(a.workspaceId, (req.params as { id: number }).id);
+      if (!snap.documentSha256) throw new HttpError(404, 'no rendered document for this capture');
+      const bytes = await getBlob(db, snap.documentSha256);
+      if (!bytes) throw new HttpError(404, 'document not found');
       return reply
-        .header('content-security-policy', EVIDENCE_CSP)
-        .header('x-frame-options', 'SAMEORIGIN')
-        .type('text/html; charset=utf-8')
-        .send(evidenceDocument(note + body, (req.query as { reveal?: boolean }).reveal === true));
+        .header(
+          'content-disposition',
+          `attachment; filename="snapshot-${snap.id}-document-${snap.documentSha256}.${/html|xml/i.test(documentContentType(snap)) ? 'html' : 'txt'}"`,
+        )
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('x-darkwatch-sha256', snap.documentSha256)
+        .type('application/octet-stream')
+        .send(bytes);
     },
   );
 }

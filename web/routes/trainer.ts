@@ -1,17 +1,31 @@
 // The trainer page: every exercise with its status and time left, and per exercise each trainee's
 // score — the very report `darkwatch exercise score` prints (range/exercises/report.ts) — plus
-// what the web server can do for an exercise itself: create one from a bundled scenario, reset
-// one. Starting one runs a range, workers and Chromium, so it stays `darkwatch exercise start`.
+// what the web server can do for an exercise itself: create one from a bundled scenario, start it,
+// reset it. Starting runs a range, workers and Chromium: the server does not do that in-process but
+// spawns `darkwatch exercise start ID` as a detached child and tracks it (range/exercises/launch.ts),
+// so the page shows running / finished (with the crawl summaries) / failed (with the log's tail).
 //
 // Who may: trainers and admins only, through the `exercises` permission. These routes look across
 // exercises rather than into one workspace, and a trainer account usually has no workspace of its
 // own, so the shared hook (web/auth.ts) authenticates, checks CSRF and the role for them but pins
 // no workspace.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { loadConfig } from '../../core/config.js';
 import { bundledScenario, scenarioNames } from '../../range/exercises/catalog.js';
+import {
+  launchExercise,
+  LaunchConflict,
+  latestLaunches,
+  launchProcessAlive,
+  readLaunchLog,
+  settleLaunches,
+  tailLines,
+  type LaunchRow,
+} from '../../range/exercises/launch.js';
 import { exerciseReport } from '../../range/exercises/report.js';
 import { scenarioTruths } from '../../range/exercises/run.js';
 import { createExercise, getExercise, listExercises, resetExercise } from '../../range/exercises/store.js';
@@ -39,12 +53,42 @@ const idParams = {
   properties: { id: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 } },
 } as const;
 
+/** A launch as the page shows it; a running one on this host carries its log's tail so far. */
+export function launchView(l: LaunchRow | undefined | null) {
+  if (!l) return null;
+  // A pid and a log path only mean something on the host the child runs on.
+  const here = l.host === os.hostname();
+  const live = l.status === 'running' && here;
+  let logTail = l.logTail;
+  if (live && existsSync(l.logPath))
+    logTail = tailLines(readLaunchLog(l.logPath, l.logOffset, 64 * 1024), 12);
+  return {
+    id: l.id,
+    status: l.status,
+    requestedBy: l.requestedBy,
+    startedAt: l.startedAt,
+    finishedAt: l.finishedAt,
+    host: l.host,
+    pid: l.pid,
+    alive: live && l.pid !== null ? launchProcessAlive(l.pid, l.exerciseId) : null,
+    exitCode: l.exitCode,
+    signal: l.signal,
+    error: l.error,
+    crawls: l.crawls,
+    logTail,
+    log: `exercises/${l.exerciseId}.log`,
+  };
+}
+
 async function reportOf(ctx: AppContext, id: number) {
   const ex = await getExercise(ctx.db, id);
   if (!ex) throw new HttpError(404, 'exercise not found');
   const sc = ex.config.scenario;
+  await settleLaunches(ctx.db);
+  const launch = (await latestLaunches(ctx.db, [ex.id])).get(ex.id);
   return {
     ...(await exerciseReport(ctx.db, ex.id)),
+    launch: launchView(launch),
     workspaceId: ex.workspaceId,
     difficulty: sc.difficulty,
     briefing: sc.briefing,
@@ -96,11 +140,23 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
     { config, schema: { summary: 'All exercises with status and time left (trainer or admin)' } },
     async () => {
       const now = new Date();
+      await settleLaunches(db);
+      const list = await listExercises(db);
+      const launches = await latestLaunches(
+        db,
+        list.map((e) => Number(e.id)),
+      );
       return {
-        exercises: (await listExercises(db)).map((e) => ({
-          ...e,
-          timeLeftSeconds: timeLeftSeconds(e.endsAt, now),
-        })),
+        exercises: list.map((e) => {
+          const l = launches.get(Number(e.id));
+          return {
+            ...e,
+            timeLeftSeconds: timeLeftSeconds(e.endsAt, now),
+            launch: l
+              ? { id: l.id, status: l.status, startedAt: l.startedAt, finishedAt: l.finishedAt }
+              : null,
+          };
+        }),
       };
     },
   );
@@ -162,6 +218,57 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
   );
 
   app.post(
+    '/api/exercises/:id/start',
+    {
+      config,
+      schema: {
+        summary:
+          'Start the exercise: spawn `darkwatch exercise start ID` (range, workers, one crawl per epoch); 202 with the launch, 409 while one runs (trainer or admin)',
+        params: idParams,
+      },
+    },
+    async (req, reply) => {
+      const who = authOf(req);
+      const id = (req.params as { id: number }).id;
+      if (!(await getExercise(db, id))) throw new HttpError(404, 'exercise not found');
+      try {
+        // The server's own environment: the child resolves PostgreSQL, Redis, Chromium and the
+        // data directory exactly as this process did (core/config.ts, services/).
+        const launch = await launchExercise(db, id, {
+          actor: actorOf(who.user),
+          env: process.env,
+          dataDir: loadConfig(process.env).dataDir,
+        });
+        return reply.code(202).send({ launch: launchView(launch) });
+      } catch (e) {
+        if (e instanceof LaunchConflict)
+          return reply.code(409).send({
+            error: 'this exercise is already running',
+            launch: launchView(e.launch),
+          });
+        throw e;
+      }
+    },
+  );
+
+  app.get(
+    '/api/exercises/:id/log',
+    {
+      config,
+      schema: { summary: "The latest launch's log (last 1 MiB, text) (trainer or admin)", params: idParams },
+    },
+    async (req, reply) => {
+      const id = (req.params as { id: number }).id;
+      const l = (await latestLaunches(db, [id])).get(id);
+      if (!l) throw new HttpError(404, 'this exercise was not started from the web');
+      return reply
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .type('text/plain; charset=utf-8')
+        .send(readLaunchLog(l.logPath, l.logOffset, 1024 * 1024));
+    },
+  );
+
+  app.post(
     '/api/exercises/:id/reset',
     {
       config,
@@ -175,6 +282,10 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: AppContext): vo
       const who = authOf(req);
       const id = (req.params as { id: number }).id;
       if (!(await getExercise(db, id))) throw new HttpError(404, 'exercise not found');
+      // Purging under a running crawl would leave half an exercise; wait for it to end.
+      await settleLaunches(db);
+      if ((await latestLaunches(db, [id])).get(id)?.status === 'running')
+        throw new HttpError(409, 'this exercise is running; reset it once the run has ended');
       return resetExercise(db, id, actorOf(who.user));
     },
   );
