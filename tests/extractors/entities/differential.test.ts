@@ -13,6 +13,8 @@ import { rangeEntityInputs } from './range-texts.js';
 import * as ref from './reference/finders.js';
 import * as cur from './current-finders.js';
 import * as v from './vectors.js';
+import { moneroBase58Decode } from '../../../extractors/entities/monero.js';
+import { moneroBase58Decode as moneroBase58DecodeReference } from './reference/monero.js';
 
 async function expectSame(text: string, regions: string[] = []): Promise<void> {
   const expected = await extractEntitiesReference(text, { regions });
@@ -457,6 +459,44 @@ describe('extractEntities equals the reference implementation on generated text'
       { numRuns: 500 },
     );
   }, 120_000);
+});
+
+describe('Monero base58 decoding without BigInt', () => {
+  it('equals the BigInt decoder on addresses, flipped ones and arbitrary strings', () => {
+    const alphabet = fc.constantFrom(...v.BASE58);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 1, max: 10_000 }).map((s) => v.monero([18, 19, 42, 53][s % 4]!, s, s % 3 === 0)),
+          fc.integer({ min: 1, max: 10_000 }).map((s) => v.flip(v.monero(18, s), s % 95, v.BASE58)),
+          fc.string({ unit: alphabet, maxLength: 120 }),
+          fc.string({ unit: fc.constantFrom(...'zzz111Oo0lI\u00e9'), maxLength: 30 }),
+          fc.string({ unit: 'binary', maxLength: 30 }),
+        ),
+        (text) => {
+          expect(moneroBase58Decode(text)).toEqual(moneroBase58DecodeReference(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // Each block size at its overflow limit: 2^(8·bytes) − 1 decodes, 2^(8·bytes) does not.
+    const encodedLength = [0, 2, 3, 5, 6, 7, 9, 10, 11];
+    for (let bytes = 1; bytes <= 8; bytes++)
+      for (const value of [2n ** BigInt(8 * bytes) - 1n, 2n ** BigInt(8 * bytes)]) {
+        let digits = '';
+        for (let x = value, i = 0; i < encodedLength[bytes]!; i++, x /= 58n)
+          digits = v.BASE58[Number(x % 58n)]! + digits;
+        expect(moneroBase58Decode(digits)).toEqual(moneroBase58DecodeReference(digits));
+        expect(moneroBase58Decode(digits) === null).toBe(value === 2n ** BigInt(8 * bytes));
+      }
+    // The largest block values of every length.
+    for (let n = 1; n <= 11; n++)
+      for (const c of ['z', 'y', '2', '1'])
+        for (const head of ['', '1', 'z', '5', 'j'])
+          expect(moneroBase58Decode((head + c.repeat(n)).slice(0, n))).toEqual(
+            moneroBase58DecodeReference((head + c.repeat(n)).slice(0, n)),
+          );
+  });
 });
 
 describe('hostile input: the same result, in bounded work', () => {
