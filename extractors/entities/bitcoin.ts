@@ -2,10 +2,18 @@
 // P2SH "3…") and bech32/bech32m segwit ("bc1…", BIP 173/350 witness-version rules).
 import bs58check from 'bs58check';
 import { bech32, bech32m } from 'bech32';
+import { memoized } from './memo.js';
+import { alnumRuns, matchesInSpans, type Span } from './scan.js';
 
 const BASE58_CANDIDATE = /(?<![1-9A-HJ-NP-Za-km-z])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![1-9A-HJ-NP-Za-km-z])/g;
 const BECH32_CANDIDATE =
   /(?<![0-9A-Za-z])(?:bc1[02-9ac-hj-np-z]{8,87}|BC1[02-9AC-HJ-NP-Z]{8,87})(?![0-9A-Za-z])/g;
+
+/** A bech32 candidate is a whole run (its lookarounds are [0-9A-Za-z]), so the run starts with bc1/BC1. */
+function startsBech32(text: string, s: Span): boolean {
+  const p = text.slice(s.start, s.start + 3);
+  return p === 'bc1' || p === 'BC1';
+}
 
 const P2PKH_VERSION = 0x00;
 const P2SH_VERSION = 0x05;
@@ -42,14 +50,18 @@ export function validateSegwitAddress(candidate: string): string | null {
   return null;
 }
 
-export function findBitcoinAddresses(text: string): string[] {
+const base58Memo = memoized(validateBase58Address);
+const segwitMemo = memoized(validateSegwitAddress);
+
+/** Both candidate regexes match whole runs of letters and digits (see scan.ts), so only long runs are read. */
+export function findBitcoinAddresses(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(BASE58_CANDIDATE)) {
-    const v = validateBase58Address(m[0]);
+  for (const m of matchesInSpans(text, runs, BASE58_CANDIDATE, { minLength: 26 })) {
+    const v = base58Memo(m[0]);
     if (v) out.push(v);
   }
-  for (const m of text.matchAll(BECH32_CANDIDATE)) {
-    const v = validateSegwitAddress(m[0]);
+  for (const m of matchesInSpans(text, runs, BECH32_CANDIDATE, { maxLength: 90, accept: startsBech32 })) {
+    const v = segwitMemo(m[0]);
     if (v) out.push(v);
   }
   return out;

@@ -1,6 +1,8 @@
 // Ethereum addresses. Mixed-case addresses carry an EIP-55 checksum that must hold; all-lower or
 // all-upper ones carry none and are accepted as written. The value is always the EIP-55 form.
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { memoized } from './memo.js';
+import { alnumRuns, matchesInSpans, type Span } from './scan.js';
 
 const CANDIDATE = /(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g;
 
@@ -25,10 +27,13 @@ export function validateEthereumAddress(candidate: string): string | null {
   return checksummed;
 }
 
-export function findEthereumAddresses(text: string): string[] {
+const ethereumMemo = memoized(validateEthereumAddress);
+
+/** A candidate is a whole run of letters and digits, exactly 42 long (see scan.ts). */
+export function findEthereumAddresses(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
-    const v = validateEthereumAddress(m[0]);
+  for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 42, maxLength: 42 })) {
+    const v = ethereumMemo(m[0]);
     if (v) out.push(v);
   }
   return out;

@@ -8,6 +8,7 @@ import { findMoneroAddresses } from './monero.js';
 import { findOnions } from './onion.js';
 import { findFingerprintMentions, findPgpFingerprints } from './pgp.js';
 import { findPhoneNumbers } from './phone.js';
+import { alnumRuns } from './scan.js';
 
 export interface EntityOptions {
   /** ISO 3166 codes used to read national-format phone numbers. */
@@ -18,36 +19,73 @@ export interface EntityOptions {
 
 const DEFAULT_MAX_CHARS = 4 * 1024 * 1024;
 const INVISIBLE = /[\p{Cf}\u034f\u180e\u3164\ufe00-\ufe0f]/gu;
+/** Every INVISIBLE character is U+00AD (the first format character) or above. */
+const MAYBE_INVISIBLE = /[\u00ad-\uffff]/;
+// "[at]" and "(dot)" with the spaces around them: /\s*[[({]\s*(?:at|@)\s*[\])}]\s*/gi → "@" and
+// /\s*[[({]\s*(?:dot|\.)\s*[\])}]\s*/gi → ".", replaced as replaceSpaced() says.
+const AT_WORD = /[[({]\s*(?:at|@)\s*[\])}]/gi;
+const DOT_WORD = /[[({]\s*(?:dot|\.)\s*[\])}]/gi;
+const SPACE = /\s/;
+/**
+ * AT_WORD or DOT_WORD occurs. Replacing an AT_WORD puts an "@" between what was around it, which
+ * cannot complete a DOT_WORD, so without a hit here neither replace changes anything — and one
+ * pass is cheaper than two.
+ */
+const MAYBE_OBFUSCATED = /[[({]\s*(?:at|@|dot|\.)\s*[\])}]/i;
+
+/**
+ * What text.replace(new RegExp(`\\s*${word.source}\\s*`, 'gi'), by) gives, without the regex engine
+ * retrying the leading \s* at every space of a long run (quadratic on a page of blank lines): a
+ * match is a `word` match plus the spaces before it (back to the previous match) and after it, so
+ * those are walked out to from each `word` match.
+ */
+function replaceSpaced(text: string, word: RegExp, by: string): string {
+  let out = '';
+  let last = 0;
+  word.lastIndex = 0;
+  for (let m = word.exec(text); m; m = word.exec(text)) {
+    let start = m.index;
+    while (start > last && SPACE.test(text[start - 1]!)) start--;
+    let end = m.index + m[0].length;
+    while (end < text.length && SPACE.test(text[end]!)) end++;
+    out += text.slice(last, start) + by;
+    last = word.lastIndex = end;
+  }
+  word.lastIndex = 0;
+  return last === 0 ? text : out + text.slice(last);
+}
 
 /**
  * Undo the cheap tricks that hide contacts from scrapers: zero-width characters inside addresses,
  * full-width digits, "name [at] host [dot] com".
  */
 export function deobfuscateContacts(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(INVISIBLE, '')
-    .replace(/\s*[[({]\s*(?:at|@)\s*[\])}]\s*/gi, '@')
-    .replace(/\s*[[({]\s*(?:dot|\.)\s*[\])}]\s*/gi, '.');
+  let out = text.normalize('NFKC');
+  if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
+  if (MAYBE_OBFUSCATED.test(out)) out = replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.');
+  return out;
+}
+
+function add(found: ExtractedEntity[], type: EntityType, values: readonly string[]): void {
+  for (const value of values) found.push({ type, value });
 }
 
 /** Everything except PGP keys, which need the (asynchronous) OpenPGP parser. */
 export function extractEntitiesSync(text: string, opts: EntityOptions = {}): ExtractedEntity[] {
   const clean = deobfuscateContacts(text.slice(0, opts.maxChars ?? DEFAULT_MAX_CHARS));
   const found: ExtractedEntity[] = [];
-  const add = (type: EntityType, values: Iterable<string>): void => {
-    for (const value of values) found.push({ type, value });
-  };
-  add('btc', findBitcoinAddresses(clean));
-  add('xmr', findMoneroAddresses(clean));
-  add('eth', findEthereumAddresses(clean));
-  add('onion', findOnions(clean));
-  add('pgp', findFingerprintMentions(clean));
+  // One pass finds the long letter-and-digit runs every address family's candidates live in.
+  const runs = alnumRuns(clean);
+  add(found, 'btc', findBitcoinAddresses(clean, runs));
+  add(found, 'xmr', findMoneroAddresses(clean, runs));
+  add(found, 'eth', findEthereumAddresses(clean, runs));
+  add(found, 'onion', findOnions(clean, runs));
+  add(found, 'pgp', findFingerprintMentions(clean));
   for (const a of findAddresses(clean)) found.push(a);
-  add('telegram', findTelegramHandles(clean));
-  add('session', findSessionIds(clean));
-  add('wickr', findWickrHandles(clean));
-  add('phone', findPhoneNumbers(clean, opts.regions ?? []));
+  add(found, 'telegram', findTelegramHandles(clean));
+  add(found, 'session', findSessionIds(clean, runs));
+  add(found, 'wickr', findWickrHandles(clean));
+  add(found, 'phone', findPhoneNumbers(clean, opts.regions ?? []));
   return dedupe(found);
 }
 
@@ -75,3 +113,4 @@ export { validateMoneroAddress } from './monero.js';
 export { validateEthereumAddress, toChecksumAddress } from './ethereum.js';
 export { validateOnion, onionFromPublicKey } from './onion.js';
 export { fingerprintOf } from './pgp.js';
+export { clearEntityMemos } from './memo.js';

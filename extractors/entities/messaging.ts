@@ -1,6 +1,7 @@
 // Contact handles: e-mail, Telegram, Session, Wickr and Jabber/XMPP. Handles without a checksum are
 // only taken where their form or context says what they are (a bare "@name" is not a Telegram handle
 // unless the text around it talks about Telegram).
+import { alnumRuns, matchesInSpans, runsAround, type Span } from './scan.js';
 
 const EMAIL =
   /(?<![\w.+-])[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}(?![\w-])/gi;
@@ -23,13 +24,28 @@ const NOT_A_TLD = new Set([
 
 const TELEGRAM_LINK =
   /(?<![\w.])(?:https?:\/\/)?(?:t\.me|telegram\.me|telegram\.dog)\/(?!joinchat\b|addstickers\b|share\b|c\/|\+)([A-Za-z][A-Za-z0-9_]{3,31})(?![A-Za-z0-9_])/gi;
-const AT_HANDLE = /(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@.-]*\.[a-z])(?![A-Za-z0-9_])/g;
+// The "@name" handle the scan below implements: the name is not followed by a domain ("@x.com").
+// const AT_HANDLE = /(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@.-]*\.[a-z])(?![A-Za-z0-9_])/g;
+/**
+ * AT_HANDLE tried at one "@", without its lookahead (?![\w@.-]*\.[a-z]) ("no domain follows"), which
+ * would rescan the rest of a run of such characters for every "@" in it — quadratic on
+ * "@abcd-@abcd-…". The name must end where its characters end ((?![A-Za-z0-9_]) admits no shorter
+ * one), so that lookahead has one place to hold, and findTelegramHandles checks it there, reading
+ * each run once.
+ */
+const AT_NAME = /(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31})(?![A-Za-z0-9_])/y;
 const TELEGRAM_CONTEXT = /(?:telegram|telegrami|\btg\b|телеграм|τηλεγκραμ|τελεγκραμ|tele\b)/i;
 
 const SESSION = /(?<![0-9a-fA-F])05[0-9a-fA-F]{64}(?![0-9a-fA-F])/g;
 
+// Wickr usernames after the word: /\bwickr(?:\s*me)?(?:\s*(?:id|user(?:name)?|handle))?\s*[:=\-–—]?\s*@?
+// ([A-Za-z0-9][A-Za-z0-9_.-]{3,31})/gi — with each \s* made atomic, (?=(\s*))\N: a backtracking \s*
+// retries every split of a long run of spaces between its neighbours (minutes on "wickr" and a few
+// hundred K of blank lines). The same matches: what follows each \s* never starts with a space, so
+// a success that leaves a space to the next part is one the whole-run choice, tried first, finds too.
 const WICKR =
-  /\bwickr(?:\s*me)?(?:\s*(?:id|user(?:name)?|handle))?\s*[:=\-–—]?\s*@?([A-Za-z0-9][A-Za-z0-9_.-]{3,31})/gi;
+  /\bwickr(?:(?=(\s*))\1me)?(?:(?=(\s*))\2(?:id|user(?:name)?|handle))?(?=(\s*))\3[:=\-–—]?(?=(\s*))\4@?(?<name>[A-Za-z0-9][A-Za-z0-9_.-]{3,31})/gi;
+const WICKR_WORD = /wickr/i;
 const WICKR_STOPWORDS = new Set([
   'only',
   'me',
@@ -71,10 +87,29 @@ export interface AddressHit {
   value: string;
 }
 
-/** E-mail addresses and Jabber IDs (the same shape; a JID is one in a Jabber context or on an XMPP server). */
+/** Characters an EMAIL match consists of: [a-z0-9._%+-], "@" and (case-insensitive) letters. */
+function emailChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45 ||
+    c === 64
+  );
+}
+
+/**
+ * E-mail addresses and Jabber IDs (the same shape; a JID is one in a Jabber context or on an XMPP
+ * server). An address holds an "@" and looks one character around itself, so only the runs of
+ * address characters around each "@" are read (see scan.ts).
+ */
 export function findAddresses(text: string): AddressHit[] {
   const out: AddressHit[] = [];
-  for (const m of text.matchAll(EMAIL)) {
+  for (const m of matchesInSpans(text, runsAround(text, '@', emailChar), EMAIL)) {
     const value = m[0].toLowerCase();
     const domain = value.slice(value.indexOf('@') + 1);
     const tld = domain.slice(domain.lastIndexOf('.') + 1);
@@ -84,6 +119,19 @@ export function findAddresses(text: string): AddressHit[] {
     out.push({ type: jabber ? 'jabber' : 'email', value });
   }
   return out;
+}
+
+/** [\w@.-]: what may stand between a handle and a domain after it. */
+function handleTailChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 95 ||
+    c === 64 ||
+    c === 46 ||
+    c === 45
+  );
 }
 
 function validTelegramUsername(name: string): boolean {
@@ -97,7 +145,24 @@ export function findTelegramHandles(text: string): string[] {
     const name = m[1]!;
     if (validTelegramUsername(name)) out.push(name.toLowerCase());
   }
-  for (const m of text.matchAll(AT_HANDLE)) {
+  // Every match starts at an "@" and holds no other: trying each "@" in turn, past the last match,
+  // is the global scan without the walk through the rest of the text.
+  let tailEnd = -1; // end of the run of [\w@.-] last read, from some earlier handle's end on
+  let lastDotLetter = -1; // the last ".x" (x in a-z) in that run
+  for (let at = text.indexOf('@'); at >= 0;) {
+    AT_NAME.lastIndex = at;
+    const m = AT_NAME.exec(text);
+    at = text.indexOf('@', m ? AT_NAME.lastIndex : at + 1);
+    if (!m) continue;
+    const end = m.index + m[0].length;
+    if (end >= tailEnd) {
+      lastDotLetter = -1;
+      for (tailEnd = end; tailEnd < text.length && handleTailChar(text.charCodeAt(tailEnd)); tailEnd++) {
+        const next = text.charCodeAt(tailEnd + 1);
+        if (text.charCodeAt(tailEnd) === 46 && next >= 97 && next <= 122) lastDotLetter = tailEnd;
+      }
+    }
+    if (lastDotLetter >= end) continue; // "@name….example": part of an address, not a handle
     const name = m[1]!;
     if (!validTelegramUsername(name)) continue;
     if (TELEGRAM_CONTEXT.test(windowBefore(text, m.index))) out.push(name.toLowerCase());
@@ -105,16 +170,17 @@ export function findTelegramHandles(text: string): string[] {
   return out;
 }
 
-/** Session messenger IDs: 66 hex digits starting 05 (an X25519 key with its type byte). */
-export function findSessionIds(text: string): string[] {
-  return Array.from(text.matchAll(SESSION), (m) => m[0].toLowerCase());
+/** Session messenger IDs: 66 hex digits starting 05 (an X25519 key with its type byte), in runs of letters and digits. */
+export function findSessionIds(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
+  return matchesInSpans(text, runs, SESSION, { minLength: 66 }).map((m) => m[0].toLowerCase());
 }
 
 /** Wickr usernames written after the word "Wickr". */
 export function findWickrHandles(text: string): string[] {
   const out: string[] = [];
+  if (!WICKR_WORD.test(text)) return out; // one quick literal search instead of the full pattern
   for (const m of text.matchAll(WICKR)) {
-    const name = m[1]!.replace(/[.-]+$/, '');
+    const name = m.groups!.name!.replace(/[.-]+$/, '');
     if (name.length < 4 || WICKR_STOPWORDS.has(name.toLowerCase())) continue;
     out.push(name.toLowerCase());
   }

@@ -3,9 +3,10 @@
 // Bitcoin's whole-number base58, so bs58 cannot decode it); the last 4 bytes are the first 4 of
 // keccak-256 over the rest.
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { memoized } from './memo.js';
+import { alnumRuns, matchesInSpans, type Span } from './scan.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const INDEX = new Map([...ALPHABET].map((c, i) => [c, i] as const));
 /** Encoded length of a block of n bytes, n = 0..8. */
 const ENCODED_BLOCK = [0, 2, 3, 5, 6, 7, 9, 10, 11];
 const FULL_BLOCK = 8;
@@ -35,6 +36,11 @@ export function moneroBase58Encode(data: Uint8Array): string {
   return out;
 }
 
+/** Alphabet index of each ASCII code, -1 for none. */
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
+const TWO_32 = 2 ** 32;
+
 export function moneroBase58Decode(text: string): Uint8Array | null {
   const fullBlocks = Math.floor(text.length / FULL_ENCODED);
   const rest = text.length % FULL_ENCODED;
@@ -43,18 +49,28 @@ export function moneroBase58Decode(text: string): Uint8Array | null {
   const out = new Uint8Array(fullBlocks * FULL_BLOCK + restBytes);
   let pos = 0;
   for (let off = 0; off < text.length; off += FULL_ENCODED) {
-    const chunk = text.slice(off, off + FULL_ENCODED);
-    const bytes = chunk.length === FULL_ENCODED ? FULL_BLOCK : restBytes;
-    let num = 0n;
-    for (const c of chunk) {
-      const d = INDEX.get(c);
-      if (d === undefined) return null;
-      num = num * 58n + BigInt(d);
+    const end = Math.min(off + FULL_ENCODED, text.length);
+    const bytes = end - off === FULL_ENCODED ? FULL_BLOCK : restBytes;
+    // A block's value is below 58^11 < 2^65: kept as hi · 2^32 + lo, both exact in doubles (BigInt
+    // arithmetic was most of the cost of a decode).
+    let hi = 0;
+    let lo = 0;
+    for (let i = off; i < end; i++) {
+      const c = text.charCodeAt(i);
+      const d = c < 128 ? DIGIT[c]! : -1;
+      if (d < 0) return null;
+      lo = lo * 58 + d;
+      const carry = Math.floor(lo / TWO_32);
+      lo -= carry * TWO_32;
+      hi = hi * 58 + carry;
     }
-    if (num >> BigInt(bytes * 8) !== 0n) return null; // overflow: not a canonical block
-    for (let i = bytes - 1; i >= 0; i--) {
-      out[pos + i] = Number(num & 0xffn);
-      num >>= 8n;
+    const bits = bytes * 8;
+    // overflow: not a canonical block
+    if (bits >= 32 ? hi >= 2 ** (bits - 32) : hi !== 0 || lo >= 2 ** bits) return null;
+    for (let k = 0; k < bytes; k++) {
+      // k-th byte from the least significant end
+      const byte = k < 4 ? Math.floor(lo / 2 ** (8 * k)) : Math.floor(hi / 2 ** (8 * (k - 4)));
+      out[pos + bytes - 1 - k] = byte & 0xff;
     }
     pos += bytes;
   }
@@ -80,10 +96,13 @@ export function validateMoneroAddress(candidate: string): string | null {
   return candidate;
 }
 
-export function findMoneroAddresses(text: string): string[] {
+const moneroMemo = memoized(validateMoneroAddress);
+
+/** Candidates are base58 runs inside runs of letters and digits at least 95 long (see scan.ts). */
+export function findMoneroAddresses(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
-    const v = validateMoneroAddress(m[0]);
+  for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 95 })) {
+    const v = moneroMemo(m[0]);
     if (v) out.push(v);
   }
   return out;

@@ -1,6 +1,8 @@
 // Onion v3 addresses (rend-spec-v3): base32(pubkey[32] | checksum[2] | version[1]) with
 // checksum = SHA3-256(".onion checksum" | pubkey | version)[:2] and version 3.
 import { sha3_256 } from '@noble/hashes/sha3.js';
+import { memoized } from './memo.js';
+import { alnumRuns, matchesInSpans, type Span } from './scan.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const CANDIDATE = /(?<![a-z2-7])[a-z2-7]{56}\.onion(?![a-z0-9-])/gi;
@@ -71,10 +73,22 @@ export function validateOnion(candidate: string): string | null {
   return `${label}.onion`;
 }
 
-export function findOnions(text: string): string[] {
+const onionMemo = memoized(validateOnion);
+
+const ONION_SUFFIX = /^\.onion/i;
+
+function onionAfter(text: string, s: Span): boolean {
+  return ONION_SUFFIX.test(text.slice(s.end, s.end + 6));
+}
+
+/**
+ * The label of a candidate ends a run of letters and digits at least 56 long, right before ".onion";
+ * the window reaches past the suffix to the character the lookahead reads (see scan.ts).
+ */
+export function findOnions(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
-    const v = validateOnion(m[0]);
+  for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 56, after: 6, accept: onionAfter })) {
+    const v = onionMemo(m[0]);
     if (v) out.push(v);
   }
   return out;

@@ -2,6 +2,7 @@
 // Pages mangle armour (HTML re-flows lines, <br> become spaces, headers get lost), so each block is
 // re-armoured from its base64 body before parsing. A block that does not parse is no key.
 import { readKey } from 'openpgp';
+import { matchesAtStarts } from './scan.js';
 
 const BEGIN = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
 const END = '-----END PGP PUBLIC KEY BLOCK-----';
@@ -90,9 +91,20 @@ export async function findPgpFingerprints(text: string): Promise<string[]> {
 const FINGERPRINT_MENTION =
   /(?:fingerprint|pgp|gpg|openpgp|key|ključ|kljuc|ключ|κλειδί|çelës|celes|kulcs|anahtar|cheie)[\s\S]{0,40}?(?<![0-9A-Fa-fxX])((?:[0-9A-Fa-f]{4}[ \u00a0]?){9}[0-9A-Fa-f]{4})(?![0-9A-Fa-f])/giu;
 
+const FINGERPRINT_MENTION_AT = new RegExp(FINGERPRINT_MENTION.source, 'iuy');
+/**
+ * Where a mention can start: a prefix of each key word, case-insensitive without the "u" flag
+ * (whose case folding also matches K, the Kelvin sign, for k — hence it is spelled out, as is ϰ
+ * next to κ). Far cheaper to scan for than FINGERPRINT_MENTION, which is then only tried at these
+ * positions (scan.ts matchesAtStarts; they may overlap: "gpg" inside "pgpg").
+ */
+const MENTION_STARTS =
+  /fingerprint|pgp|gpg|openpgp|[k\u212a]ey|[k\u212a]lju|ключ|[κ\u03f0]λε|çel|cel|[k\u212a]ul|anahtar|cheie/gi;
+
 /** Upper-case fingerprints written as text after "fingerprint", "PGP", "key"… */
 export function findFingerprintMentions(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(FINGERPRINT_MENTION)) out.push(m[1]!.replace(/[ \u00a0]/g, '').toUpperCase());
+  for (const m of matchesAtStarts(text, FINGERPRINT_MENTION_AT, MENTION_STARTS))
+    out.push(m[1]!.replace(/[ \u00a0]/g, '').toUpperCase());
   return out;
 }
