@@ -14,6 +14,8 @@ interface Compiled {
   query: Query;
   /** Tag every match must have, when the selector's last compound names one. */
   tag: string | null;
+  /** No combinator anywhere (not even inside :not()/:has()): a match never depends on ancestors. */
+  compound: boolean;
 }
 const cache = new Map<string, Compiled>();
 const CACHE_MAX = 2000;
@@ -47,7 +49,11 @@ export function rightmostTag(selector: string): string | null {
 function compiled(selector: string): Compiled {
   let c = cache.get(selector);
   if (!c) {
-    c = { query: compile<AnyNode, Element>(selector), tag: rightmostTag(selector) };
+    c = {
+      query: compile<AnyNode, Element>(selector),
+      tag: rightmostTag(selector),
+      compound: !/[\s>+~]/.test(selector),
+    };
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
     cache.set(selector, c);
   }
@@ -88,6 +94,18 @@ function inside(el: Element, scope: ParentNode): boolean {
   return false;
 }
 
+/**
+ * Whether the cached, context-free query gives the scoped answer. Under an element, css-select
+ * (like jQuery's find) makes a combinator's left side lie inside the scope — "div a" under a div
+ * finds no <a> whose only <div> ancestor is the scope itself — which a query compiled without
+ * the scope cannot know; such selectors are compiled with the scope as context on each call.
+ * Under the document everything is inside, and a selector without combinators never looks at
+ * ancestors.
+ */
+function rootedAnywhere(c: Compiled, scope: ParentNode): boolean {
+  return scope.type === 'root' || c.compound;
+}
+
 /** Candidates for a tag-led selector under `scope`, or null when the index does not apply. */
 function candidates(c: Compiled, scope: ParentNode): Element[] | null {
   if (!c.tag) return null;
@@ -109,6 +127,7 @@ export function selectFirst(selector: string, roots: AnyNode | AnyNode[]): Eleme
 /** Descendants of `scope` (not `scope` itself) matching `selector`, in document order. */
 export function selectIn(selector: string, scope: ParentNode): Element[] {
   const c = compiled(selector);
+  if (!rootedAnywhere(c, scope)) return selectAll(selector, scope.children) as Element[];
   const list = candidates(c, scope);
   if (!list) return select(selector, scope.children);
   const whole = scope.type === 'root';
@@ -118,6 +137,7 @@ export function selectIn(selector: string, scope: ParentNode): Element[] {
 /** The first descendant of `scope` matching `selector`, or null. */
 export function selectFirstIn(selector: string, scope: ParentNode): Element | null {
   const c = compiled(selector);
+  if (!rootedAnywhere(c, scope)) return selectOne(selector, scope.children) as Element | null;
   const list = candidates(c, scope);
   if (!list) return selectFirst(selector, scope.children);
   const whole = scope.type === 'root';

@@ -46,6 +46,13 @@ const EXTRA = [
   'a[title="a > b"] span',
   'section p',
   'DIV',
+  // Under an element scope, a combinator's left side must lie inside the scope (css-select's and
+  // jQuery's find): "div a" under a div must not match through the scope itself.
+  'div a',
+  'div > a',
+  'table td',
+  'body div',
+  'div :not(p) a',
 ];
 
 function check(selector: string): void {
