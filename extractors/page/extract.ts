@@ -25,7 +25,7 @@ import { extractGeneric, resolveUrl } from './generic.js';
 import { loadPage } from './load.js';
 import { chooseProfile, extractWithProfile, loadProfiles, type Profile } from './profile.js';
 import type { RawListing, RawPage } from './raw.js';
-import { bodyOf, documentOf, select } from './select.js';
+import { bodyOf, documentOf, elementsNamed } from './select.js';
 import { blockText, rawText, trimSpace } from './text.js';
 
 /** Bumped whenever extraction output changes, so stored snapshots can be re-extracted. */
@@ -131,15 +131,20 @@ function finaliseListing(l: RawListing, base: string, classify: Classifier, rate
   return { listing, eur, vendorUrl: resolveUrl(l.vendorUrl ?? null, base) };
 }
 
-function entityText($: CheerioAPI): string {
+/** Elements whose text or href entityText reads besides the laid-out text. */
+const ENTITY_CARRIERS: ReadonlySet<string> = new Set(['a', 'textarea', 'pre']);
+
+/** The text entities are scanned in: laid-out text, interesting hrefs, textarea/pre contents. */
+export function entityText($: CheerioAPI): string {
   const root = documentOf($);
   const parts: string[] = [blockText(root, 4_000_000, undefined, true)];
   // Keys and addresses sit in textareas and <pre> blocks; their text is raw, not laid out. One walk
   // collects those and the links.
   const raw: string[] = [];
   let links = 0;
-  for (const el of select('a[href], textarea, pre', root.children)) {
+  for (const el of elementsNamed(root, ENTITY_CARRIERS)) {
     if (el.name === 'a') {
+      if (el.attribs.href === undefined) continue;
       if (++links > 5000) continue;
       const href = el.attribs.href ?? '';
       if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))

@@ -62,11 +62,21 @@ function compiled(selector: string): Compiled {
 
 /** Elements by tag name, in document order; built once per document (extraction never mutates it). */
 const tagIndexes = new WeakMap<Document, Map<string, Element[]>>();
+/** Every element of the document, in document order (built with the tag index). */
+const allElements = new WeakMap<Document, Element[]>();
+
+/** Elements of `doc` named one of `names`, in document order — no selector matching, one pass. */
+export function elementsNamed(doc: Document, names: ReadonlySet<string>): Element[] {
+  tagIndex(doc);
+  return allElements.get(doc)!.filter((el) => names.has(el.name));
+}
 
 function tagIndex(doc: Document): Map<string, Element[]> {
   let index = tagIndexes.get(doc);
   if (index) return index;
   index = new Map();
+  const all: Element[] = [];
+  allElements.set(doc, all);
   const stack: AnyNode[] = [doc];
   while (stack.length > 0) {
     const node = stack.pop()!;
@@ -75,6 +85,7 @@ function tagIndex(doc: Document): Map<string, Element[]> {
       let list = index.get(el.name);
       if (!list) index.set(el.name, (list = []));
       list.push(el);
+      all.push(el);
     }
     const children = (node as ParentNode).children;
     if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);

@@ -1,12 +1,9 @@
 // The texts extractPage hands to extractEntities for every page of the training range (seed 11),
 // rendered by the range's own templates without a server — the inputs the differential test and
 // bench/entities.ts run both implementations on. Mirrors bench/extract.ts rangePages() and the
-// (unexported) entityText() of extractors/page/extract.ts.
-import type { CheerioAPI } from 'cheerio';
-import { extractPage } from '../../../extractors/page/extract.js';
+// entityText() of extractors/page/extract.ts.
+import { entityText, extractPage } from '../../../extractors/page/extract.js';
 import { loadPage } from '../../../extractors/page/load.js';
-import { documentOf, select } from '../../../extractors/page/select.js';
-import { blockText, rawText } from '../../../extractors/page/text.js';
 import { generateWorld } from '../../../range/generate/world.js';
 import { templateHandler } from '../../../range/sites/index.js';
 import { SITE_DEFS } from '../../../range/sites/registry.js';
@@ -57,23 +54,6 @@ export async function rangePages(seed = 11, size = 150): Promise<RangePage[]> {
     if (r.status === 200) pages.push({ url, html: String(r.body) });
   }
   return pages;
-}
-
-/** A copy of extractors/page/extract.ts entityText(). */
-export function entityText($: CheerioAPI): string {
-  const root = documentOf($);
-  const parts: string[] = [blockText(root, 4_000_000, undefined, true)];
-  const raw: string[] = [];
-  let links = 0;
-  for (const el of select('a[href], textarea, pre', root.children)) {
-    if (el.name === 'a') {
-      if (++links > 5000) continue;
-      const href = el.attribs.href ?? '';
-      if (/^(mailto:|https?:\/\/(t\.me|telegram\.me)|tel:)/i.test(href) || /\.onion\b/i.test(href))
-        parts.push(href.replace(/^mailto:|^tel:/i, ''));
-    } else if (raw.length < 200) raw.push(rawText(el));
-  }
-  return parts.concat(raw).join('\n');
 }
 
 export interface EntityInput {
