@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { CheerioAPI } from 'cheerio';
-import type { AnyNode, Element, ParentNode } from 'domhandler';
+import type { AnyNode, Document, Element, ParentNode } from 'domhandler';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -288,7 +288,7 @@ function str(v: string | string[] | null): string | null {
 
 function listingWith(
   $: CheerioAPI,
-  root: Element,
+  root: Element | Document,
   spec: z.infer<typeof ListingFields> | undefined,
   base: string,
 ): RawListing {
@@ -312,13 +312,18 @@ function listingWith(
 /** Apply a profile. Returns null when none of its page rules matches this page. */
 export function extractWithProfile($: CheerioAPI, url: string, profile: Profile): RawPage | null {
   const path = pathOf(url);
-  const body = bodyOf(documentOf($));
+  // Page-level fields select from the whole document, as document.querySelector does in the
+  // analyst's browser (so "body > main h1" works), and through the tag index; their label/value
+  // lines are the body's text.
+  const doc = documentOf($);
+  const body = bodyOf(doc);
   for (const rule of profile.pages) {
     if (rule.url && !re2(rule.url).matcher(path).find()) continue;
     if (rule.selector && safeSelectFirst($, rule.selector) === null) continue;
-    const lines = (): string[] => blockText(body).split('\n');
-    const title = str(readField($, body, rule.threadTitle, url, lines));
-    const vendorName = str(readField($, body, rule.vendorName, url, lines));
+    let bodyLines: string[] | null = null;
+    const lines = (): string[] => (bodyLines ??= blockText(body).split('\n'));
+    const title = str(readField($, doc, rule.threadTitle, url, lines));
+    const vendorName = str(readField($, doc, rule.vendorName, url, lines));
     const page: RawPage = { pageType: rule.type, listings: [], posts: [], vendorName, via: profile.name };
     if (rule.type === 'forum_thread') {
       const items = rule.items ? safeSelect($, rule.items) : [];
@@ -338,7 +343,7 @@ export function extractWithProfile($: CheerioAPI, url: string, profile: Profile)
         return l;
       });
     } else if (rule.type === 'listing') {
-      const scope = rule.scope ? (safeSelectFirst($, rule.scope) ?? body) : body;
+      const scope = rule.scope ? (safeSelectFirst($, rule.scope) ?? doc) : doc;
       const l = listingWith($, scope, rule.listing, url);
       l.url ??= url;
       page.listings = [l];

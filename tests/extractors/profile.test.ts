@@ -35,6 +35,35 @@ describe('site profiles', () => {
     );
   });
 
+  it('page-level selectors read the document as the browser does; row selectors stay inside the row', () => {
+    const profile = parseProfile(
+      {
+        name: 'doc-scope',
+        pages: [
+          { type: 'listing', listing: { title: 'body > main h1', price: 'html body span.p' } },
+          { type: 'listing_index', items: 'div.row', listing: { title: 'div a', price: 'span.p' } },
+        ],
+      },
+      'doc-scope.yaml',
+    );
+    const page = cheerio.load(
+      '<html><body><main><h1>Glock 19</h1><span class="p">450 EUR</span></main></body></html>',
+    );
+    expect(extractWithProfile(page, 'http://x.onion/l/1', profile)?.listings[0]).toMatchObject({
+      title: 'Glock 19',
+      price: '450 EUR',
+    });
+    // Under a row, "div a" needs a div inside the row: the row's own <div> does not count.
+    const index = parseProfile({ ...profile, pages: [profile.pages[1]!] }, 'doc-scope.yaml');
+    const rows = cheerio.load(
+      '<body><div class="row"><a href="/1">direct</a><span class="p">1</span></div><div class="row"><div><a href="/2">nested</a></div><span class="p">2</span></div></body>',
+    );
+    expect(extractWithProfile(rows, 'http://x.onion/', index)?.listings.map((l) => l.title)).toEqual([
+      null,
+      'nested',
+    ]);
+  });
+
   it('applies selectors, attributes, joins, lists, RE2 patterns and labels; bad selectors match nothing', () => {
     const profile = parseProfile(
       {
