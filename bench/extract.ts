@@ -10,10 +10,7 @@ import * as cheerio from 'cheerio';
 import { classify } from '../extractors/classifier/index.js';
 import { extractPage } from '../extractors/page/extract.js';
 import { loadLanguageDetector } from '../extractors/language.js';
-import { generateWorld } from '../range/generate/world.js';
-import { templateHandler } from '../range/sites/index.js';
-import { SITE_DEFS } from '../range/sites/registry.js';
-import { buildTruth } from '../range/truth.js';
+import { renderRangePages } from '../range/render.js';
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,49 +20,7 @@ const against = process.argv.includes('--against')
   ? path.resolve(process.argv[process.argv.indexOf('--against') + 1]!)
   : null;
 
-async function rangePages(): Promise<Array<{ url: string; html: string }>> {
-  const world = generateWorld({ seed: 11, size: 150 });
-  const truth = buildTruth(world, 0);
-  const handlers = new Map(
-    SITE_DEFS.map((def) => {
-      const a = world.addresses.get(def.name)!;
-      return [
-        a.onion,
-        templateHandler({
-          def,
-          world,
-          epoch: () => 0,
-          onion: a.onion,
-          mirrors: a.mirrors,
-          obstacles: new Set(),
-        }),
-      ];
-    }),
-  );
-  const urls = [
-    ...truth.listings.filter((l) => l.site !== 'nocturne').map((l) => l.url),
-    ...truth.sites.filter((s) => s.name !== 'nocturne').map((s) => s.url),
-    ...truth.vendors.flatMap((v) => Object.values(v.profileUrls)),
-    ...new Set(truth.posts.map((p) => p.url)),
-  ];
-  const pages: Array<{ url: string; html: string }> = [];
-  for (const url of urls) {
-    const u = new URL(url);
-    const r = await handlers.get(u.hostname)!({
-      method: 'GET',
-      path: u.pathname,
-      query: u.searchParams,
-      headers: {},
-      host: u.hostname,
-      cookies: {},
-      body: '',
-    });
-    if (r.status === 200) pages.push({ url, html: String(r.body) });
-  }
-  return pages;
-}
-
-const pages = await rangePages();
+const pages = await renderRangePages(11, 150);
 await loadLanguageDetector();
 classify('warm up', null); // trains/loads the model outside the timed runs
 const bytes = pages.reduce((n, p) => n + Buffer.byteLength(p.html), 0);

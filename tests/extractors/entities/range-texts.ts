@@ -1,60 +1,12 @@
 // The texts extractPage hands to extractEntities for every page of the training range (seed 11),
 // rendered by the range's own templates without a server — the inputs the differential test and
-// bench/entities.ts run both implementations on. Mirrors bench/extract.ts rangePages() and the
-// entityText() of extractors/page/extract.ts.
+// bench/entities.ts run both implementations on: range/render.ts's pages (as bench/extract.ts) and
+// the entityText() of extractors/page/extract.ts.
 import { entityText, extractPage } from '../../../extractors/page/extract.js';
 import { loadPage } from '../../../extractors/page/load.js';
-import { generateWorld } from '../../../range/generate/world.js';
-import { templateHandler } from '../../../range/sites/index.js';
-import { SITE_DEFS } from '../../../range/sites/registry.js';
-import { buildTruth } from '../../../range/truth.js';
+import { renderRangePages } from '../../../range/render.js';
 
-export interface RangePage {
-  url: string;
-  html: string;
-}
-
-export async function rangePages(seed = 11, size = 150): Promise<RangePage[]> {
-  const world = generateWorld({ seed, size });
-  const truth = buildTruth(world, 0);
-  const handlers = new Map(
-    SITE_DEFS.map((def) => {
-      const a = world.addresses.get(def.name)!;
-      return [
-        a.onion,
-        templateHandler({
-          def,
-          world,
-          epoch: () => 0,
-          onion: a.onion,
-          mirrors: a.mirrors,
-          obstacles: new Set(),
-        }),
-      ];
-    }),
-  );
-  const urls = [
-    ...truth.listings.filter((l) => l.site !== 'nocturne').map((l) => l.url),
-    ...truth.sites.filter((s) => s.name !== 'nocturne').map((s) => s.url),
-    ...truth.vendors.flatMap((v) => Object.values(v.profileUrls)),
-    ...new Set(truth.posts.map((p) => p.url)),
-  ];
-  const pages: RangePage[] = [];
-  for (const url of urls) {
-    const u = new URL(url);
-    const r = await handlers.get(u.hostname)!({
-      method: 'GET',
-      path: u.pathname,
-      query: u.searchParams,
-      headers: {},
-      host: u.hostname,
-      cookies: {},
-      body: '',
-    });
-    if (r.status === 200) pages.push({ url, html: String(r.body) });
-  }
-  return pages;
-}
+export const rangePages = renderRangePages;
 
 export interface EntityInput {
   url: string;
