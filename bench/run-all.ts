@@ -5,7 +5,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['range.ts', 'crawl.ts', 'extract.ts', 'entities.ts', 'classify.ts', 'rules.ts', 'web.ts', 'demo.ts', 'worker-memory.ts'];
+const benches = [
+  'range.ts',
+  'crawl.ts',
+  'extract.ts',
+  'entities.ts',
+  'classify.ts',
+  'rules.ts',
+  'web.ts',
+  'demo.ts',
+  'worker-memory.ts',
+];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const bench of benches.filter((b) => only.length === 0 || only.some((o) => b.startsWith(o)))) {

@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   chmodSync(tmp, 0o755);
   const config = loadConfig({ ...process.env, DARKWATCH_DATA_DIR: tmp, LOG_LEVEL: 'warn' });
   const database = `dw_bench_mem_${randomBytes(3).toString('hex')}`;
-  const child = fork(fileURLToPath(import.meta.url), ['--range-child', opts.size], { execArgv: ['--import', 'tsx'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--range-child', opts.size], {
+    execArgv: ['--import', 'tsx'],
+  });
   let serverUrl: string | null = null;
   try {
     const range = await new Promise<{ socksUrl: string; sites: RangeSiteInfo[] }>((resolve, reject) => {
@@ -83,7 +85,15 @@ async function main(): Promise<void> {
           fetchMode: 'http',
           policy: { requestsPerMinute: 60_000, concurrency: 6, pageBudget: 100_000, maxDepth: 20 },
         });
-        runIds.push((await startCrawlRun({ db: pipeline.db, queues: pipeline.queues, frontier: pipeline.frontier }, source, 'manual')).id);
+        runIds.push(
+          (
+            await startCrawlRun(
+              { db: pipeline.db, queues: pipeline.queues, frontier: pipeline.frontier },
+              source,
+              'manual',
+            )
+          ).id,
+        );
       }
       const samples: Array<{ pages: number; rss: number; heap: number; s: number }> = [];
       const t0 = performance.now();
@@ -93,7 +103,9 @@ async function main(): Promise<void> {
         const m = process.memoryUsage();
         samples.push({ pages, rss: m.rss, heap: m.heapUsed, s: (performance.now() - t0) / 1000 });
         if (samples.length % 12 === 0)
-          process.stderr.write(`  ${pages} pages, RSS ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB, ${samples.at(-1)!.s.toFixed(0)} s\n`);
+          process.stderr.write(
+            `  ${pages} pages, RSS ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB, ${samples.at(-1)!.s.toFixed(0)} s\n`,
+          );
         if (states.every((st) => st.settled)) break;
         await new Promise((r) => setTimeout(r, 5000));
       }

@@ -29,7 +29,13 @@ import { runState, runSummary, type RunSummary } from '../workers/progress.js';
 import { startPipeline, type RunningPipeline } from '../workers/runner.js';
 import { defaultPageExtractor, EXTRACTOR_VERSION } from '../workers/page-extractor.js';
 
-export const SAMPLE_RULES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'rules', 'samples', 'regional-threats.yaml');
+export const SAMPLE_RULES = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'rules',
+  'samples',
+  'regional-threats.yaml',
+);
 export const DEMO_DATABASE = 'darkwatch_demo';
 
 export interface DemoOptions {
@@ -112,27 +118,56 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
             urls: [site.url, ...site.mirrors.map((m) => `http://${m}/`)],
             // The JavaScript market only shows listing details after its scripts run.
             fetchMode: site.template === 'market-js' ? 'auto' : 'http',
-            policy: { requestsPerMinute: 6000, concurrency: 4, pageBudget: 3000, maxDepth: 8, javascript: site.template === 'market-js' },
+            policy: {
+              requestsPerMinute: 6000,
+              concurrency: 4,
+              pageBudget: 3000,
+              maxDepth: 8,
+              javascript: site.template === 'market-js',
+            },
           })),
       );
     }
     const { rules, problems } = loadRuleFile(SAMPLE_RULES);
-    if (problems.length) throw new Error(`sample rules are invalid: ${problems.map((p) => p.message).join('; ')}`);
+    if (problems.length)
+      throw new Error(`sample rules are invalid: ${problems.map((p) => p.message).join('; ')}`);
     await withTransaction(db, async (tx) => {
       for (const def of rules) {
-        await saveRule(tx, ws.id, { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: stringify(def) }, null);
+        await saveRule(
+          tx,
+          ws.id,
+          {
+            name: def.id,
+            severity: def.severity,
+            description: def.description,
+            definition: def,
+            sourceText: stringify(def),
+          },
+          null,
+        );
       }
     });
     const password = randomBytes(9).toString('base64url');
     await withTransaction(db, async (tx) => {
       const existing = await getUserByName(tx, 'analyst');
       if (existing) await setPassword(tx, 'analyst', password, SYSTEM_ACTOR);
-      else await createUser(tx, { username: 'analyst', password, role: 'analyst', displayName: 'Demo analyst' }, SYSTEM_ACTOR);
+      else
+        await createUser(
+          tx,
+          { username: 'analyst', password, role: 'analyst', displayName: 'Demo analyst' },
+          SYSTEM_ACTOR,
+        );
     });
 
     const subscriber = new Redis(urls.redisUrl, { maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
-    const app: FastifyInstance = await buildServer({ db, subscriber, redis: pipeline.redis, redisPrefix: prefix, logger: false });
+    const app: FastifyInstance = await buildServer({
+      db,
+      subscriber,
+      redis: pipeline.redis,
+      redisPrefix: prefix,
+      logger: false,
+    });
     const address = await app.listen({ host: opts.host, port: opts.port }).catch((err: unknown) => {
       throw new UserError(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(err)}`);
     });
@@ -150,7 +185,8 @@ export async function startDemo(config: Config, opts: DemoOptions): Promise<Runn
     const crawled = (async () => {
       const pending = new Set(runs.map((r) => r.runId));
       while (pending.size) {
-        for (const id of [...pending]) if ((await runState(db, pipeline.queues, id)).settled) pending.delete(id);
+        for (const id of [...pending])
+          if ((await runState(db, pipeline.queues, id)).settled) pending.delete(id);
         await new Promise((r) => setTimeout(r, 500));
       }
       return Promise.all(runs.map((r) => runSummary(db, r.runId)));

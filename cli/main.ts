@@ -25,7 +25,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`darkwatch: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`darkwatch: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `darkwatch: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 70;
   }
 }

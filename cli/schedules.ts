@@ -9,14 +9,21 @@ import { pipelinePrefix } from '../workers/queues.js';
 import { syncRecrawlSchedules } from '../workers/schedule.js';
 
 export async function syncSchedulesFromCli(db: Queryable, config: Config, redisUrl: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, lazyConnect: true });
+  const redis = new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    retryStrategy: () => null,
+    lazyConnect: true,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     const prefix = await pipelinePrefix(db, config.redisPrefix);
     await syncRecrawlSchedules(db, { prefix, redis });
   } catch (err) {
-    process.stderr.write(`darkwatch: warning: recrawl schedules not synced (${errorMessage(err)}); workers sync them when they start\n`);
+    process.stderr.write(
+      `darkwatch: warning: recrawl schedules not synced (${errorMessage(err)}); workers sync them when they start\n`,
+    );
   } finally {
     redis.disconnect();
   }

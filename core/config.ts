@@ -20,11 +20,15 @@ function urlWithProtocols(protocols: string[], example: string) {
 }
 
 const schema = z.object({
-  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/darkwatch').optional(),
+  DATABASE_URL: urlWithProtocols(
+    ['postgres:', 'postgresql:'],
+    'postgres://user:pass@127.0.0.1:5432/darkwatch',
+  ).optional(),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
-  TOR_SOCKS_URL: urlWithProtocols(['socks5h:'], 'socks5h://127.0.0.1:9050 (socks5h: the proxy resolves names)').default(
-    'socks5h://127.0.0.1:9050',
-  ),
+  TOR_SOCKS_URL: urlWithProtocols(
+    ['socks5h:'],
+    'socks5h://127.0.0.1:9050 (socks5h: the proxy resolves names)',
+  ).default('socks5h://127.0.0.1:9050'),
   TOR_CONTROL_URL: urlWithProtocols(['tcp:'], 'tcp://127.0.0.1:9051').optional(),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   DARKWATCH_DATA_DIR: z.string().min(1).optional(),
@@ -36,7 +40,12 @@ const schema = z.object({
   DARKWATCH_PORT: z.coerce.number().int().min(0).max(65535).default(8088),
   DARKWATCH_TSA_URL: urlWithProtocols(['http:', 'https:'], 'http://127.0.0.1:3180/tsa').optional(),
   DARKWATCH_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
-  DARKWATCH_STALE_RUN_MS: z.coerce.number().int().min(10_000).max(7 * 24 * 3_600_000).default(15 * 60_000),
+  DARKWATCH_STALE_RUN_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(7 * 24 * 3_600_000)
+    .default(15 * 60_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 

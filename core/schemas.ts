@@ -9,7 +9,12 @@ const baseUrl = z
     (value) => {
       try {
         const u = new URL(value);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0 && !u.username && !u.password;
+        return (
+          (u.protocol === 'http:' || u.protocol === 'https:') &&
+          u.hostname.length > 0 &&
+          !u.username &&
+          !u.password
+        );
       } catch {
         return false;
       }
@@ -26,7 +31,12 @@ export const crawlPolicySchema = z
     pageBudget: z.number().int().min(1).max(1_000_000),
     requestsPerMinute: z.number().min(0.1).max(60_000),
     concurrency: z.number().int().min(1).max(64),
-    recrawlIntervalSec: z.number().int().min(60).max(365 * 86400).nullable(),
+    recrawlIntervalSec: z
+      .number()
+      .int()
+      .min(60)
+      .max(365 * 86400)
+      .nullable(),
     allowImages: z.boolean(),
     javascript: z.boolean(),
   })
@@ -57,14 +67,19 @@ export const sourceSessionSchema = z
 
 export const sourceInputSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-" (max 100)'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-" (max 100)'),
     kind: z.enum(SOURCE_KINDS).default('market'),
     urls: z.array(baseUrl).min(1, 'at least one URL').max(50),
     fetchMode: z.enum(FETCH_MODES).default('http'),
     policy: crawlPolicySchema.partial().default({}),
     session: sourceSessionSchema.nullable().default(null),
     extractorProfile: z.string().max(100).nullable().default(null),
-    languageHints: z.array(z.string().regex(/^[a-z]{2,3}$/)).max(20).default([]),
+    languageHints: z
+      .array(z.string().regex(/^[a-z]{2,3}$/))
+      .max(20)
+      .default([]),
     pgpKey: z.string().max(100_000).nullable().default(null),
     enabled: z.boolean().default(true),
   })
@@ -72,7 +87,9 @@ export const sourceInputSchema = z
 
 export type SourceInput = z.input<typeof sourceInputSchema>;
 
-export function withDefaultPolicy(partial: Partial<typeof DEFAULT_CRAWL_POLICY>): typeof DEFAULT_CRAWL_POLICY {
+export function withDefaultPolicy(
+  partial: Partial<typeof DEFAULT_CRAWL_POLICY>,
+): typeof DEFAULT_CRAWL_POLICY {
   return crawlPolicySchema.parse({ ...DEFAULT_CRAWL_POLICY, ...partial });
 }
 

@@ -73,7 +73,8 @@ export async function capturePage(
   const viaBrowser = async (escalated: string | null): Promise<CapturedPage> => {
     const browser = typeof deps.browser === 'function' ? deps.browser() : deps.browser;
     // Retryable ('aborted'): another worker process may be able to run Chromium.
-    if (!browser) throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
+    if (!browser)
+      throw new FetchError('aborted', 'browser mode needs Chromium, which this worker cannot start', url);
     const b = await browser.fetch(url, {
       ...common,
       // auto mode escalates precisely because the page needs scripts

@@ -12,7 +12,8 @@ const MAX_COOKIES = 100;
 
 /** Parse a cookies.txt (tab-separated, `#` comments, `#HttpOnly_` prefixes) or JSON cookie file. */
 export function parseCookieFile(text: string): ImportedCookie[] {
-  if (text.length > MAX_COOKIE_FILE) throw new UserError(`cookie file larger than ${MAX_COOKIE_FILE / 1024} KiB`);
+  if (text.length > MAX_COOKIE_FILE)
+    throw new UserError(`cookie file larger than ${MAX_COOKIE_FILE / 1024} KiB`);
   if (text.includes('\u0000')) throw new UserError('cookie file is binary, not cookies.txt or JSON');
   const trimmed = text.trim();
   if (trimmed.startsWith('[')) return parseJsonCookies(trimmed);
@@ -23,8 +24,19 @@ export function parseCookieFile(text: string): ImportedCookie[] {
     if (line.startsWith('#HttpOnly_')) line = line.slice('#HttpOnly_'.length);
     else if (line.startsWith('#') || line.trim() === '') continue;
     const f = line.split('\t');
-    if (f.length !== 7) throw new UserError(`cookie file line ${i + 1}: expected 7 tab-separated fields (cookies.txt), got ${f.length}`);
-    const [domain, , cookiePath, , , name, value] = f as [string, string, string, string, string, string, string];
+    if (f.length !== 7)
+      throw new UserError(
+        `cookie file line ${i + 1}: expected 7 tab-separated fields (cookies.txt), got ${f.length}`,
+      );
+    const [domain, , cookiePath, , , name, value] = f as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     cookies.push({ name, value, domain: domain.replace(/^\./, ''), path: cookiePath || '/' });
     if (cookies.length > MAX_COOKIES) throw new UserError(`more than ${MAX_COOKIES} cookies in the file`);
   }

@@ -394,7 +394,11 @@ export class BrowserFetcher {
         st.requests.failed++;
         // Our own blocking (third parties, images) is not a failure of the site.
         const error = req.failure()?.errorText ?? 'failed';
-        if (CONTENT_REQUEST_TYPES.has(req.resourceType()) && !/BLOCKED_BY_CLIENT|ERR_ABORTED/.test(error) && st.requests.errors.length < 50)
+        if (
+          CONTENT_REQUEST_TYPES.has(req.resourceType()) &&
+          !/BLOCKED_BY_CLIENT|ERR_ABORTED/.test(error) &&
+          st.requests.errors.length < 50
+        )
           st.requests.errors.push({ url: req.url(), type: req.resourceType(), status: 0, error });
       }
       st.inflight = Math.max(0, st.inflight - 1);
@@ -405,8 +409,19 @@ export class BrowserFetcher {
     page.on('response', (res) => {
       const st = slot.current;
       const req = res.request();
-      if (!st || res.status() < 500 || !CONTENT_REQUEST_TYPES.has(req.resourceType()) || st.requests.errors.length >= 50) return;
-      st.requests.errors.push({ url: req.url(), type: req.resourceType(), status: res.status(), error: null });
+      if (
+        !st ||
+        res.status() < 500 ||
+        !CONTENT_REQUEST_TYPES.has(req.resourceType()) ||
+        st.requests.errors.length >= 50
+      )
+        return;
+      st.requests.errors.push({
+        url: req.url(),
+        type: req.resourceType(),
+        status: res.status(),
+        error: null,
+      });
     });
     await page.route('**/*', (route) => this.routeRequest(slot, page, route));
     return page;
@@ -498,7 +513,9 @@ export class BrowserFetcher {
       if (o.cookies.length)
         await ctx.addCookies(
           o.cookies.map((c) =>
-            c.domain ? { name: c.name, value: c.value, domain: c.domain, path: c.path ?? '/' } : { name: c.name, value: c.value, url: origin },
+            c.domain
+              ? { name: c.name, value: c.value, domain: c.domain, path: c.path ?? '/' }
+              : { name: c.name, value: c.value, url: origin },
           ),
         );
       const allowed = new Set([origin, ...(o.origins ?? [])]);
@@ -511,7 +528,8 @@ export class BrowserFetcher {
         } catch {
           /* not a URL: blocked below */
         }
-        if (type === 'image' || type === 'media' || !allowed.has(reqOrigin)) return route.abort('blockedbyclient');
+        if (type === 'image' || type === 'media' || !allowed.has(reqOrigin))
+          return route.abort('blockedbyclient');
         return route.continue();
       });
       const page = await ctx.newPage();
@@ -527,13 +545,27 @@ export class BrowserFetcher {
           await field.evaluate((el, v) => ((el as unknown as { value: string }).value = v), value);
         else await field.fill(value, { timeout });
       }
-      const submit = page.locator(o.submitSelector ?? 'form button[type=submit], form input[type=submit], form button:not([type])').first();
-      if ((await submit.count()) === 0) throw new Error(`no submit control matches ${JSON.stringify(o.submitSelector ?? 'the form submit button')}`);
-      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout }).catch(() => null);
+      const submit = page
+        .locator(
+          o.submitSelector ?? 'form button[type=submit], form input[type=submit], form button:not([type])',
+        )
+        .first();
+      if ((await submit.count()) === 0)
+        throw new Error(
+          `no submit control matches ${JSON.stringify(o.submitSelector ?? 'the form submit button')}`,
+        );
+      const navigated = page
+        .waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout })
+        .catch(() => null);
       await submit.click({ timeout });
       await navigated;
       await page.waitForLoadState('load', { timeout });
-      const cookies = (await ctx.cookies()).map((c) => ({ name: c.name, value: c.value, domain: c.domain.replace(/^\./, ''), path: c.path }));
+      const cookies = (await ctx.cookies()).map((c) => ({
+        name: c.name,
+        value: c.value,
+        domain: c.domain.replace(/^\./, ''),
+        path: c.path,
+      }));
       return { status, html: await page.content(), finalUrl: page.url(), cookies };
     } finally {
       await ctx.close().catch(() => undefined);

@@ -63,7 +63,14 @@ export const loginRecipeSchema = z
   .object({
     url: loginUrl,
     fields: z
-      .record(z.string().min(1).max(100).regex(/^[^\s"'<>\\]+$/, 'field names have no spaces, quotes or brackets'), fieldValue)
+      .record(
+        z
+          .string()
+          .min(1)
+          .max(100)
+          .regex(/^[^\s"'<>\\]+$/, 'field names have no spaces, quotes or brackets'),
+        fieldValue,
+      )
       .refine((f) => Object.keys(f).length > 0, 'at least one field')
       .refine((f) => Object.keys(f).length <= 50, 'at most 50 fields'),
     submitSelector: z.string().min(1).max(200).optional(),
@@ -71,14 +78,20 @@ export const loginRecipeSchema = z
   .strict();
 
 /** The recipe's values with `${env:DW_SRC_…}` replaced from `env`; a missing variable is an error. */
-export function resolveFields(fields: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function resolveFields(
+  fields: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) {
-    const bad = [...value.matchAll(ANY_ENV_REF)].find((m) => !/^\$\{env:DW_SRC_[A-Z0-9_]{1,100}\}$/.test(m[0]));
+    const bad = [...value.matchAll(ANY_ENV_REF)].find(
+      (m) => !/^\$\{env:DW_SRC_[A-Z0-9_]{1,100}\}$/.test(m[0]),
+    );
     if (bad) throw new LoginError(`field ${name}: environment references must look like \${env:DW_SRC_NAME}`);
     out[name] = value.replace(ENV_REF, (_m, v: string) => {
       const resolved = env[v];
-      if (resolved === undefined) throw new LoginError(`field ${name}: environment variable ${v} is not set on this worker`);
+      if (resolved === undefined)
+        throw new LoginError(`field ${name}: environment variable ${v} is not set on this worker`);
       return resolved;
     });
   }
@@ -102,7 +115,12 @@ export function findLoginForm(html: string, pageUrl: string, recipeFields: strin
   const forms = $('form').toArray().slice(0, 100);
   if (forms.length === 0) return null;
   const score = (f: (typeof forms)[number]) => {
-    const names = new Set($(f).find('input, select, textarea').toArray().map((e) => $(e).attr('name')));
+    const names = new Set(
+      $(f)
+        .find('input, select, textarea')
+        .toArray()
+        .map((e) => $(e).attr('name')),
+    );
     const hits = recipeFields.filter((n) => names.has(n)).length;
     return ($(f).find('input[type="password" i]').length > 0 ? 1000 : 0) + hits;
   };
@@ -116,7 +134,9 @@ export function findLoginForm(html: string, pageUrl: string, recipeFields: strin
     if (!name || e.is('[disabled]')) return;
     const tag = el.tagName.toLowerCase();
     if (tag === 'select') {
-      const opt = e.find('option[selected]').first().length ? e.find('option[selected]').first() : e.find('option').first();
+      const opt = e.find('option[selected]').first().length
+        ? e.find('option[selected]').first()
+        : e.find('option').first();
       fields.push([name, opt.attr('value') ?? opt.text()]);
       return;
     }
@@ -154,7 +174,11 @@ export function formBody(form: LoginForm, values: Record<string, string>): strin
 }
 
 /** Parse one Set-Cookie header into a session cookie (null: deletion or junk). */
-export function parseSetCookie(header: string, requestUrl: string, now = Date.now()): { cookie: SessionCookie; deleted: boolean } | null {
+export function parseSetCookie(
+  header: string,
+  requestUrl: string,
+  now = Date.now(),
+): { cookie: SessionCookie; deleted: boolean } | null {
   const parts = header.split(';');
   const first = parts.shift()?.trim() ?? '';
   const eq = first.indexOf('=');
@@ -182,13 +206,19 @@ export function parseSetCookie(header: string, requestUrl: string, now = Date.no
 }
 
 /** Apply Set-Cookie headers (in order) to a cookie jar; same (name, domain, path) replaces. */
-export function mergeCookies(jar: SessionCookie[], setCookies: string[], requestUrl: string): SessionCookie[] {
+export function mergeCookies(
+  jar: SessionCookie[],
+  setCookies: string[],
+  requestUrl: string,
+): SessionCookie[] {
   const out = [...jar];
   const key = (c: SessionCookie) => `${c.name}\u0000${c.domain ?? ''}\u0000${c.path ?? '/'}`;
   for (const header of setCookies) {
     const parsed = parseSetCookie(header, requestUrl);
     if (!parsed) continue;
-    const i = out.findIndex((c) => key(c) === key(parsed.cookie) || (!c.domain && c.name === parsed.cookie.name));
+    const i = out.findIndex(
+      (c) => key(c) === key(parsed.cookie) || (!c.domain && c.name === parsed.cookie.name),
+    );
     if (i >= 0) out.splice(i, 1);
     if (!parsed.deleted) out.push(parsed.cookie);
   }
@@ -221,7 +251,8 @@ export interface LoginResult {
 
 function afterLoginProblem(status: number, html: string, url: string): string | null {
   const obstacle = detectObstacle({ status, html, url });
-  if (obstacle?.kind === 'login_wall') return `still a login wall after submitting the form (HTTP ${status}): credentials rejected?`;
+  if (obstacle?.kind === 'login_wall')
+    return `still a login wall after submitting the form (HTTP ${status}): credentials rejected?`;
   if (obstacle?.needsPerson) return `${obstacle.reason} after submitting the form`;
   if (status >= 400) return `the form answered HTTP ${status}`;
   return null;
@@ -230,7 +261,8 @@ function afterLoginProblem(status: number, html: string, url: string): string | 
 /** Perform the recipe. Throws LoginError (why it failed, one line) or FetchError (network). */
 export async function performLogin(recipe: LoginRecipe, ctx: LoginContext): Promise<LoginResult> {
   const parsed = loginRecipeSchema.safeParse(recipe);
-  if (!parsed.success) throw new LoginError(`invalid login recipe: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new LoginError(`invalid login recipe: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const values = resolveFields(recipe.fields, ctx.env);
   const url = new URL(recipe.url, ctx.baseUrl).href;
   if (!ctx.inScope(url)) throw new LoginError(`login URL ${url} is not on the source's site`);
@@ -238,29 +270,49 @@ export async function performLogin(recipe: LoginRecipe, ctx: LoginContext): Prom
 }
 
 async function viaHttp(values: Record<string, string>, url: string, ctx: LoginContext): Promise<LoginResult> {
-  const common = { proxyUrl: ctx.proxyUrl, identity: ctx.identity, timeouts: ctx.timeouts, inScope: ctx.inScope };
+  const common = {
+    proxyUrl: ctx.proxyUrl,
+    identity: ctx.identity,
+    timeouts: ctx.timeouts,
+    inScope: ctx.inScope,
+  };
   let jar = ctx.cookies;
   const page = await ctx.http.fetch(url, { ...common, session: { cookies: jar } });
   jar = mergeCookies(jar, page.setCookies, page.finalUrl);
-  const gate = detectObstacle({ status: page.status, headers: page.headers, html: page.body, url: page.finalUrl });
+  const gate = detectObstacle({
+    status: page.status,
+    headers: page.headers,
+    html: page.body,
+    url: page.finalUrl,
+  });
   if (gate && gate.kind !== 'login_wall') throw new LoginError(`login page: ${gate.reason}`);
   const form = findLoginForm(page.body, page.finalUrl, Object.keys(values));
   if (!form) throw new LoginError(`no login form on ${page.finalUrl} (HTTP ${page.status})`);
-  if (!ctx.inScope(form.action)) throw new LoginError(`the login form posts off the site (${new URL(form.action).origin})`);
+  if (!ctx.inScope(form.action))
+    throw new LoginError(`the login form posts off the site (${new URL(form.action).origin})`);
   const body = formBody(form, values);
   const res =
     form.method === 'POST'
       ? await ctx.http.fetch(form.action, { ...common, session: { cookies: jar }, form: body })
-      : await ctx.http.fetch(`${form.action.split('?')[0]}?${body}`, { ...common, session: { cookies: jar } });
+      : await ctx.http.fetch(`${form.action.split('?')[0]}?${body}`, {
+          ...common,
+          session: { cookies: jar },
+        });
   jar = mergeCookies(jar, res.setCookies, res.url);
   const problem = afterLoginProblem(res.status, res.body, res.finalUrl);
   if (problem) throw new LoginError(problem);
   return { cookies: jar, finalUrl: res.finalUrl };
 }
 
-async function viaBrowser(recipe: LoginRecipe, values: Record<string, string>, url: string, ctx: LoginContext): Promise<LoginResult> {
+async function viaBrowser(
+  recipe: LoginRecipe,
+  values: Record<string, string>,
+  url: string,
+  ctx: LoginContext,
+): Promise<LoginResult> {
   const browser = typeof ctx.browser === 'function' ? ctx.browser() : ctx.browser;
-  if (!browser) throw new FetchError('aborted', 'a browser login needs Chromium, which this worker cannot start', url);
+  if (!browser)
+    throw new FetchError('aborted', 'a browser login needs Chromium, which this worker cannot start', url);
   let r: Awaited<ReturnType<BrowserFetcher['login']>>;
   try {
     r = await browser.login(url, {
@@ -276,7 +328,9 @@ async function viaBrowser(recipe: LoginRecipe, values: Record<string, string>, u
     const message = (err as Error).message?.split('\n')[0] ?? String(err);
     // The network failing is worth a retry; a form that is not what the recipe says is not.
     if (err instanceof FetchError || /net::ERR_|Timeout .*exceeded/i.test(message))
-      throw err instanceof FetchError ? err : new FetchError('connection_failed', `browser login: ${message}`, url);
+      throw err instanceof FetchError
+        ? err
+        : new FetchError('connection_failed', `browser login: ${message}`, url);
     throw new LoginError(`browser login: ${message}`);
   }
   const problem = afterLoginProblem(r.status, r.html, r.finalUrl);

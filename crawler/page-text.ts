@@ -39,7 +39,9 @@ export function visibleText(root: AnyNode | undefined): string {
 }
 
 export function viewPage(html: string): PageView {
-  const $ = cheerio.load(limitNesting(html.length > MAX_HTML_INSPECTED ? html.slice(0, MAX_HTML_INSPECTED) : html));
+  const $ = cheerio.load(
+    limitNesting(html.length > MAX_HTML_INSPECTED ? html.slice(0, MAX_HTML_INSPECTED) : html),
+  );
   const title = $('title').first().text().trim().toLowerCase();
   let inlineScriptBytes = 0;
   $('script:not([src])').each((_i, el) => {
@@ -56,10 +58,45 @@ export function viewPage(html: string): PageView {
 
 /** Elements a flattened page keeps whatever their depth: what links, forms and classifiers read. */
 const KEEP_DEEP = new Set([
-  'a', 'area', 'base', 'body', 'button', 'form', 'head', 'html', 'input', 'link', 'meta', 'noscript',
-  'option', 'script', 'select', 'style', 'textarea', 'title', 'template', 'img', 'iframe',
+  'a',
+  'area',
+  'base',
+  'body',
+  'button',
+  'form',
+  'head',
+  'html',
+  'input',
+  'link',
+  'meta',
+  'noscript',
+  'option',
+  'script',
+  'select',
+  'style',
+  'textarea',
+  'title',
+  'template',
+  'img',
+  'iframe',
 ]);
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'param', 'keygen']);
+const VOID = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'source',
+  'track',
+  'wbr',
+  'param',
+  'keygen',
+]);
 /** Nesting no real page needs; deeper markup is flattened before parsing. */
 export const MAX_NESTING = 256;
 

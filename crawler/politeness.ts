@@ -281,7 +281,10 @@ export class Politeness {
     const lease = await this.acquire(source, limits, { signal: opts.signal });
     // Heartbeat: the lease outlives a slow fetch (or a long wait for a token) only while this
     // process is alive. A lost lease (event loop stalled past it) just means one request too many.
-    const heartbeat = setInterval(() => void lease.renew().catch(() => false), Math.max(100, Math.floor(this.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => void lease.renew().catch(() => false),
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+    );
     heartbeat.unref();
     try {
       await this.takeToken(source, limits, { signal: opts.signal });

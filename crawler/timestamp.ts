@@ -42,7 +42,12 @@ export function buildTimeStampReq(sha256Hex: string, nonce: Buffer): Buffer {
   const imprint = tlv(0x30, Buffer.concat([SHA256_ALG, tlv(0x04, Buffer.from(sha256Hex, 'hex'))]));
   return tlv(
     0x30,
-    Buffer.concat([Buffer.from([0x02, 0x01, 0x01]), imprint, derUnsignedInteger(nonce), Buffer.from([0x01, 0x01, 0xff])]),
+    Buffer.concat([
+      Buffer.from([0x02, 0x01, 0x01]),
+      imprint,
+      derUnsignedInteger(nonce),
+      Buffer.from([0x01, 0x01, 0xff]),
+    ]),
   );
 }
 
@@ -77,7 +82,7 @@ function readTlv(buf: Buffer, at: number, limit = buf.length): Tlv {
 
 function children(buf: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let p = parent.contentStart; p < parent.end; ) {
+  for (let p = parent.contentStart; p < parent.end;) {
     const c = readTlv(buf, p, parent.end);
     out.push(c);
     p = c.end;
@@ -115,7 +120,11 @@ export function readToken(token: Buffer): TokenInfo {
   const [eType, eContent] = children(token, encap);
   if (!content(token, expectTag(eType, 0x06, 'eContentType')).equals(OID_TST_INFO))
     throw new TimestampError('timestamp token does not hold a TSTInfo');
-  const octets = expectTag(children(token, expectTag(eContent, 0xa0, 'eContent'))[0], 0x04, 'eContent octets');
+  const octets = expectTag(
+    children(token, expectTag(eContent, 0xa0, 'eContent'))[0],
+    0x04,
+    'eContent octets',
+  );
   const tst = expectTag(readTlv(token, octets.contentStart, octets.end), 0x30, 'TSTInfo');
   const f = children(token, tst);
   const imprint = children(token, expectTag(f[2], 0x30, 'messageImprint'));
@@ -127,24 +136,35 @@ export function readToken(token: Buffer): TokenInfo {
   const genTime = content(token, expectTag(f[4], 0x18, 'genTime')).toString('latin1');
   // After genTime: accuracy (SEQUENCE), ordering (BOOLEAN), then nonce (INTEGER), all optional.
   const nonceField = f.slice(5).find((x) => x.tag === 0x02);
-  return { sha256Hex: hashed.toString('hex'), genTime, nonce: nonceField ? unsignedBig(content(token, nonceField)) : null };
+  return {
+    sha256Hex: hashed.toString('hex'),
+    genTime,
+    nonce: nonceField ? unsignedBig(content(token, nonceField)) : null,
+  };
 }
 
 /**
  * Read a TimeStampResp: the token when the status is granted (0) or grantedWithMods (1), checked to
  * cover `sha256Hex` and carry `nonce`; otherwise a TimestampError saying why.
  */
-export function tokenFromReply(reply: Buffer, sha256Hex: string, nonce: Buffer): { token: Buffer; info: TokenInfo } {
+export function tokenFromReply(
+  reply: Buffer,
+  sha256Hex: string,
+  nonce: Buffer,
+): { token: Buffer; info: TokenInfo } {
   const resp = expectTag(readTlv(reply, 0), 0x30, 'TimeStampResp');
   const [statusInfo, token] = children(reply, resp);
   const status = children(reply, expectTag(statusInfo, 0x30, 'PKIStatusInfo'));
   const code = Number(unsignedBig(content(reply, expectTag(status[0], 0x02, 'status'))));
-  if (code !== 0 && code !== 1) throw new TimestampError(`timestamping authority refused the request (PKIStatus ${code})`);
+  if (code !== 0 && code !== 1)
+    throw new TimestampError(`timestamping authority refused the request (PKIStatus ${code})`);
   const tokenTlv = expectTag(token, 0x30, 'timeStampToken');
   const tokenBytes = Buffer.from(reply.subarray(tokenTlv.start, tokenTlv.end));
   const info = readToken(tokenBytes);
-  if (info.sha256Hex !== sha256Hex.toLowerCase()) throw new TimestampError('timestamp token covers a different hash');
-  if (info.nonce !== unsignedBig(nonce)) throw new TimestampError('timestamp token nonce does not match the request');
+  if (info.sha256Hex !== sha256Hex.toLowerCase())
+    throw new TimestampError('timestamp token covers a different hash');
+  if (info.nonce !== unsignedBig(nonce))
+    throw new TimestampError('timestamp token nonce does not match the request');
   return { token: tokenBytes, info };
 }
 
@@ -175,7 +195,9 @@ export class TsaClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      throw new TimestampError(`timestamping authority unreachable: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`);
+      throw new TimestampError(
+        `timestamping authority unreachable: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`,
+      );
     }
     if (!res.ok) {
       await res.body?.cancel();

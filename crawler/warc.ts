@@ -174,17 +174,31 @@ export async function captureRecords(c: CaptureForWarc, opts: WarcWriteOptions =
   if (c.screenshot) {
     const shot = createHash('sha256').update(c.screenshot.bytes).digest('hex');
     if (shot !== c.screenshot.sha256)
-      throw new Error(`capture ${c.captureId}: stored screenshot sha256 ${c.screenshot.sha256} does not match its bytes (${shot}); refusing to export`);
-    records.push(attachmentRecord(c, responseId, date, 'screenshot', 'image/png', c.screenshot.bytes, [['WARC-Darkwatch-Sha256', shot]]));
+      throw new Error(
+        `capture ${c.captureId}: stored screenshot sha256 ${c.screenshot.sha256} does not match its bytes (${shot}); refusing to export`,
+      );
+    records.push(
+      attachmentRecord(c, responseId, date, 'screenshot', 'image/png', c.screenshot.bytes, [
+        ['WARC-Darkwatch-Sha256', shot],
+      ]),
+    );
   }
   if (c.timestampToken?.length) {
     const tokenSha = createHash('sha256').update(c.timestampToken).digest('hex');
     records.push(
-      attachmentRecord(c, responseId, date, 'rfc3161-timestamp-token', 'application/timestamp-token', c.timestampToken, [
-        ['WARC-Darkwatch-Sha256', tokenSha],
-        // What the token stamps: the response payload's sha256.
-        ['WARC-Darkwatch-Timestamped-Sha256', c.sha256],
-      ]),
+      attachmentRecord(
+        c,
+        responseId,
+        date,
+        'rfc3161-timestamp-token',
+        'application/timestamp-token',
+        c.timestampToken,
+        [
+          ['WARC-Darkwatch-Sha256', tokenSha],
+          // What the token stamps: the response payload's sha256.
+          ['WARC-Darkwatch-Timestamped-Sha256', c.sha256],
+        ],
+      ),
     );
   }
   const out: Uint8Array[] = [];
@@ -291,7 +305,11 @@ export async function verifyWarc(
   const seenAttachments = new Set<string>();
   /** Response record id → capture id, and attachments' references to check once all are read. */
   const responseIds = new Map<string, string | null>();
-  const references: Array<{ problem: (p: string) => void; captureId: string | null; refersTo: string | null }> = [];
+  const references: Array<{
+    problem: (p: string) => void;
+    captureId: string | null;
+    refersTo: string | null;
+  }> = [];
   let records = 0;
   let responses = 0;
   const parser = new WARCParser(createReadStream(file), { keepHeadersCase: true });
@@ -317,15 +335,21 @@ export async function verifyWarc(
       const kind = record.warcHeader('WARC-Darkwatch-Kind') as AttachmentKind | undefined;
       if (record.warcType === 'resource' && kind) {
         const hex = sha256Hex(payload);
-        if (record.warcPayloadDigest && !digestMatches(record.warcPayloadDigest, hex)) report('WARC-Payload-Digest does not match the payload');
-        if (!(ATTACHMENT_KINDS as readonly string[]).includes(kind)) report(`unknown attachment kind ${kind}`);
+        if (record.warcPayloadDigest && !digestMatches(record.warcPayloadDigest, hex))
+          report('WARC-Payload-Digest does not match the payload');
+        if (!(ATTACHMENT_KINDS as readonly string[]).includes(kind))
+          report(`unknown attachment kind ${kind}`);
         else if (captureId && attachments.size > 0) {
           const want = attachments.get(captureId)?.[kind];
           if (!want) report(`${kind} not in the store for this capture`);
           else if (want.toLowerCase() !== hex) report(`${kind} sha256 ${hex} differs from stored ${want}`);
           seenAttachments.add(`${captureId}:${kind}`);
         }
-        references.push({ problem: report, captureId, refersTo: record.warcHeader('WARC-Refers-To') ?? null });
+        references.push({
+          problem: report,
+          captureId,
+          refersTo: record.warcHeader('WARC-Refers-To') ?? null,
+        });
         continue;
       }
       if (record.warcType !== 'response') continue;
@@ -354,14 +378,21 @@ export async function verifyWarc(
   }
   // Every attachment must point at the response of its own capture.
   for (const r of references) {
-    if (!r.refersTo || !responseIds.has(r.refersTo)) r.problem('attachment does not refer to a response record in this file');
-    else if (responseIds.get(r.refersTo) !== r.captureId) r.problem('attachment refers to the response of another capture');
+    if (!r.refersTo || !responseIds.has(r.refersTo))
+      r.problem('attachment does not refer to a response record in this file');
+    else if (responseIds.get(r.refersTo) !== r.captureId)
+      r.problem('attachment refers to the response of another capture');
   }
   const missing = [...expected.keys()].filter((id) => !seen.has(id));
   for (const [id, kinds] of attachments) {
     for (const [kind, sha] of Object.entries(kinds)) {
       if (sha && !seenAttachments.has(`${id}:${kind}`))
-        problems.push({ recordId: null, captureId: id, targetUri: null, problem: `${kind} of this capture is missing from the file` });
+        problems.push({
+          recordId: null,
+          captureId: id,
+          targetUri: null,
+          problem: `${kind} of this capture is missing from the file`,
+        });
     }
   }
   return { ok: problems.length === 0 && missing.length === 0, records, responses, problems, missing };

@@ -48,7 +48,8 @@ export interface FastEld {
 
 export async function loadFastEld(): Promise<FastEld> {
   const src = eldSourceDir();
-  const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(src, file)).href)) as T;
+  const load = async <T>(file: string): Promise<T> =>
+    (await import(pathToFileURL(path.join(src, file)).href)) as T;
   const [{ ngramsData }, { dictionary }, { separators }, { avgScore }] = await Promise.all([
     load<{ ngramsData: EldData }>('ngrams/medium.js'),
     load<{ dictionary: string[] }>('dictionary.js'),
@@ -96,7 +97,10 @@ export async function loadFastEld(): Promise<FastEld> {
         encoded += dictionary[0xc0 | (c >> 6)]! + dictionary[0x80 | (c & 0x3f)]!;
         bytes += 2;
       } else if (c < 0xd800 || c >= 0xe000) {
-        encoded += dictionary[0xe0 | (c >> 12)]! + dictionary[0x80 | ((c >> 6) & 0x3f)]! + dictionary[0x80 | (c & 0x3f)]!;
+        encoded +=
+          dictionary[0xe0 | (c >> 12)]! +
+          dictionary[0x80 | ((c >> 6) & 0x3f)]! +
+          dictionary[0x80 | (c & 0x3f)]!;
         bytes += 3;
       } else {
         i++;
@@ -170,7 +174,9 @@ export async function loadFastEld(): Promise<FastEld> {
       }
       // eld compares with results[1][0] — the runner-up's language index, not its score.
       const next = second >= 0 ? second : 0;
-      const reliable = !((avgScore[language] ?? 0) * RELIABLE_RATIO > topScore || 0.01 > Math.abs(topScore - next));
+      const reliable = !(
+        (avgScore[language] ?? 0) * RELIABLE_RATIO > topScore || 0.01 > Math.abs(topScore - next)
+      );
       return { language, reliable };
     },
   };

@@ -593,7 +593,8 @@ class Loader {
       for (const n of this.anchors.get(node.source) ?? []) if ((n.range?.[0] ?? 0) < at) target = n;
       if (!target) this.problem(node, `unknown alias *${node.source}`);
       const [from, to] = target?.range ?? [0, 0];
-      if (this.entryRange && (from < this.entryRange[0] || to > this.entryRange[1])) this.entryNeedsDocument = true;
+      if (this.entryRange && (from < this.entryRange[0] || to > this.entryRange[1]))
+        this.entryNeedsDocument = true;
       return target;
     }
     return node;

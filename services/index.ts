@@ -83,7 +83,9 @@ export async function servicesUp(config: Config): Promise<ServiceUrls> {
   let databaseUrl: string;
   if (config.databaseUrl) databaseUrl = await externalOrFail('DATABASE_URL', config.databaseUrl);
   else {
-    const pgLocal = (await liveLocalPostgres(state)) ?? (await startLocalPostgres(postgresDataDir(config.dataDir), config.dataDir));
+    const pgLocal =
+      (await liveLocalPostgres(state)) ??
+      (await startLocalPostgres(postgresDataDir(config.dataDir), config.dataDir));
     state.postgres = pgLocal;
     writeState(config, state);
     databaseUrl = pgLocal.url;
@@ -91,7 +93,8 @@ export async function servicesUp(config: Config): Promise<ServiceUrls> {
   let redisUrl: string;
   if (config.redisUrl) redisUrl = await externalOrFail('REDIS_URL', config.redisUrl);
   else {
-    const redisLocal = (await liveLocalRedis(state)) ?? (await startLocalRedis(path.join(config.dataDir, 'redis')));
+    const redisLocal =
+      (await liveLocalRedis(state)) ?? (await startLocalRedis(path.join(config.dataDir, 'redis')));
     state.redis = redisLocal;
     writeState(config, state);
     redisUrl = redisLocal.url;
@@ -106,9 +109,13 @@ export async function serviceUrls(config: Config): Promise<ServiceUrls> {
   const databaseUrl = config.databaseUrl
     ? await externalOrFail('DATABASE_URL', config.databaseUrl)
     : (await liveLocalPostgres(state))?.url;
-  if (!databaseUrl) throw new UserError(`no PostgreSQL: DATABASE_URL is not set and no local server is running; ${hint}`);
-  const redisUrl = config.redisUrl ? await externalOrFail('REDIS_URL', config.redisUrl) : (await liveLocalRedis(state))?.url;
-  if (!redisUrl) throw new UserError(`no Redis: REDIS_URL is not set and no local server is running; ${hint}`);
+  if (!databaseUrl)
+    throw new UserError(`no PostgreSQL: DATABASE_URL is not set and no local server is running; ${hint}`);
+  const redisUrl = config.redisUrl
+    ? await externalOrFail('REDIS_URL', config.redisUrl)
+    : (await liveLocalRedis(state))?.url;
+  if (!redisUrl)
+    throw new UserError(`no Redis: REDIS_URL is not set and no local server is running; ${hint}`);
   return { databaseUrl, redisUrl };
 }
 
@@ -139,7 +146,11 @@ export async function servicesStatus(config: Config): Promise<ServiceStatus[]> {
   const out: ServiceStatus[] = [];
   if (config.databaseUrl) {
     const problem = await probePostgres(config.databaseUrl);
-    out.push({ name: 'postgres', state: problem ? 'unreachable' : 'external', detail: problem ?? redact(config.databaseUrl) });
+    out.push({
+      name: 'postgres',
+      state: problem ? 'unreachable' : 'external',
+      detail: problem ?? redact(config.databaseUrl),
+    });
   } else {
     const local = await liveLocalPostgres(state);
     out.push({
@@ -150,15 +161,31 @@ export async function servicesStatus(config: Config): Promise<ServiceStatus[]> {
   }
   if (config.redisUrl) {
     const problem = await probeRedis(config.redisUrl);
-    out.push({ name: 'redis', state: problem ? 'unreachable' : 'external', detail: problem ?? redact(config.redisUrl) });
+    out.push({
+      name: 'redis',
+      state: problem ? 'unreachable' : 'external',
+      detail: problem ?? redact(config.redisUrl),
+    });
   } else {
     const local = await liveLocalRedis(state);
-    out.push({ name: 'redis', state: local ? 'up' : 'down', detail: local ? `${local.url} pid ${local.pid}` : 'not running' });
+    out.push({
+      name: 'redis',
+      state: local ? 'up' : 'down',
+      detail: local ? `${local.url} pid ${local.pid}` : 'not running',
+    });
   }
   const chromium = findExecutable(config.chromiumPath);
-  out.push({ name: 'chromium', state: chromium ? 'installed' : 'missing', detail: chromium ?? `${config.chromiumPath} not found` });
+  out.push({
+    name: 'chromium',
+    state: chromium ? 'installed' : 'missing',
+    detail: chromium ?? `${config.chromiumPath} not found`,
+  });
   const tor = findExecutable('tor');
-  out.push({ name: 'tor', state: tor ? 'installed' : 'missing', detail: tor ?? 'tor not found (only needed for real Tor)' });
+  out.push({
+    name: 'tor',
+    state: tor ? 'installed' : 'missing',
+    detail: tor ?? 'tor not found (only needed for real Tor)',
+  });
   return out;
 }
 

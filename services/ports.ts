@@ -9,7 +9,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -25,7 +27,11 @@ export function isProcessAlive(pid: number): boolean {
 
 /** Signal a process (SIGINT by default: a fast shutdown for PostgreSQL) and wait for it to go;
  * SIGKILL when it outlives the timeout. */
-export function stopProcess(pid: number, signal: NodeJS.Signals = 'SIGINT', timeoutMs = 15_000): Promise<void> {
+export function stopProcess(
+  pid: number,
+  signal: NodeJS.Signals = 'SIGINT',
+  timeoutMs = 15_000,
+): Promise<void> {
   try {
     process.kill(pid, signal);
   } catch {

@@ -3,7 +3,18 @@
 // command that started it (`services up`), and is stopped by PID (`services down`).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  closeSync,
+  statSync,
+} from 'node:fs';
 import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -27,7 +38,9 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
     const mod = (await import(pkg)) as { initdb: string; postgres: string };
     return { initdb: mod.initdb, postgres: mod.postgres };
   } catch {
-    throw new UserError(`embedded PostgreSQL for ${platform()}-${arch()} is not installed (npm package ${pkg}); set DATABASE_URL instead`);
+    throw new UserError(
+      `embedded PostgreSQL for ${platform()}-${arch()} is not installed (npm package ${pkg}); set DATABASE_URL instead`,
+    );
   }
 }
 
@@ -73,11 +86,15 @@ function postgresIds(): { uid: number; gid: number } | undefined {
   const lookup = () => {
     const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    return uid.status === 0 && gid.status === 0 ? { uid: Number(uid.stdout), gid: Number(gid.stdout) } : undefined;
+    return uid.status === 0 && gid.status === 0
+      ? { uid: Number(uid.stdout), gid: Number(gid.stdout) }
+      : undefined;
   };
   let ids = lookup();
   if (!ids) {
-    spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+    spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], {
+      stdio: 'ignore',
+    });
     ids = lookup();
   }
   if (!ids) throw new UserError('running as root, and no "postgres" user could be created to run PostgreSQL');
@@ -114,15 +131,27 @@ export async function startLocalPostgres(clusterDir: string, secretsDir: string)
     try {
       const result = spawnSync(
         bins.initdb,
-        ['-D', clusterDir, '-U', DB_USER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'],
+        [
+          '-D',
+          clusterDir,
+          '-U',
+          DB_USER,
+          '--auth=scram-sha-256',
+          `--pwfile=${pwfile}`,
+          '-E',
+          'UTF8',
+          '--locale=C',
+        ],
         { ...(ids ?? {}), encoding: 'utf8' },
       );
-      if (result.status !== 0) throw new UserError(`initdb failed: ${(result.stderr || result.stdout).trim().split('\n').pop()}`);
+      if (result.status !== 0)
+        throw new UserError(`initdb failed: ${(result.stderr || result.stdout).trim().split('\n').pop()}`);
     } finally {
       rmSync(pwfile, { force: true });
     }
   }
-  if (!existsSync(passwordFile)) throw new UserError(`PostgreSQL cluster at ${clusterDir} has no password file ${passwordFile}`);
+  if (!existsSync(passwordFile))
+    throw new UserError(`PostgreSQL cluster at ${clusterDir} has no password file ${passwordFile}`);
   const password = readPassword(passwordFile);
 
   const port = await freePort();
@@ -131,7 +160,18 @@ export async function startLocalPostgres(clusterDir: string, secretsDir: string)
   if (ids) chownSync(logFile, ids.uid, ids.gid);
   const child = spawn(
     bins.postgres,
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
     { ...(ids ?? {}), detached: true, stdio: ['ignore', out, out] },
   );
   closeSync(out);
@@ -155,7 +195,12 @@ export async function startLocalPostgres(clusterDir: string, secretsDir: string)
     throw new UserError(`PostgreSQL did not start: ${errorMessage(err)}`);
   }
   await ensureDatabase(adminUrl, DB_NAME);
-  return { pid, port, url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`, dataDir: clusterDir };
+  return {
+    pid,
+    port,
+    url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`,
+    dataDir: clusterDir,
+  };
 }
 
 /** Create a database if it does not exist (names are checked, then quoted). */
@@ -166,7 +211,8 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
   await client.connect();
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`create database "${name}"${template ? ` template "${template}"` : ''}`);
+    if (exists.rowCount === 0)
+      await client.query(`create database "${name}"${template ? ` template "${template}"` : ''}`);
   } finally {
     await client.end();
   }

@@ -34,7 +34,8 @@ export function canUseApt(): boolean {
 function aptInstall(pkg: string): boolean {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', pkg], { env, stdio: 'ignore' }).status === 0;
+    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', pkg], { env, stdio: 'ignore' })
+      .status === 0;
   if (install()) return true;
   // A fresh machine often has no package lists yet.
   spawnSync('apt-get', ['update', '-q'], { env, stdio: 'ignore' });
@@ -55,7 +56,8 @@ export function ensureSystemProgram(binary: string, debianPackage: string): stri
     );
   }
   log.info({ pkg: debianPackage }, `installing ${debianPackage} with apt-get`);
-  if (!aptInstall(debianPackage)) throw new UserError(`apt-get install ${debianPackage} failed; install it by hand`);
+  if (!aptInstall(debianPackage))
+    throw new UserError(`apt-get install ${debianPackage} failed; install it by hand`);
   const installed = findExecutable(binary);
   if (!installed) throw new UserError(`${debianPackage} installed but ${binary} is still not on PATH`);
   return installed;

@@ -37,7 +37,12 @@ export interface HitResult {
 }
 
 /** Is (rule, subject) silenced by an unexpired suppression? */
-export async function isSuppressed(db: Queryable, ruleId: number, subjectType: SubjectType, subjectKey: string): Promise<boolean> {
+export async function isSuppressed(
+  db: Queryable,
+  ruleId: number,
+  subjectType: SubjectType,
+  subjectKey: string,
+): Promise<boolean> {
   const { rows } = await db.query(
     `select 1 from suppressions where rule_id = $1 and subject_type = $2 and subject_key = $3
        and (expires_at is null or expires_at > now()) limit 1`,
@@ -51,7 +56,12 @@ export async function isSuppressed(db: Queryable, ruleId: number, subjectType: S
  * a listing, by a suppression of (rule, its vendor) or (rule, an entity it mentions). Vendor keys
  * are normalised like store/records.ts normaliseVendorName; entity keys are `type:value`.
  */
-export async function isHitSuppressed(db: Queryable, ruleId: number, subjectType: SubjectType, subjectId: number): Promise<boolean> {
+export async function isHitSuppressed(
+  db: Queryable,
+  ruleId: number,
+  subjectType: SubjectType,
+  subjectId: number,
+): Promise<boolean> {
   const { rows } = await db.query(
     `select 1 from suppressions s
       where s.rule_id = $1 and (s.expires_at is null or s.expires_at > now())
@@ -84,14 +94,29 @@ export async function recordHit(tx: Queryable, hit: Hit): Promise<HitResult | nu
        snapshot_id = coalesce(excluded.snapshot_id, alerts.snapshot_id),
        title = excluded.title
      returning id, (xmax = 0) as created`,
-    [hit.workspaceId, hit.ruleId, hit.ruleVersionId, hit.subjectType, hit.subjectId, hit.severity, hit.title,
-      JSON.stringify(hit.matchedTerms), hit.snapshotId, hit.sourceId, hit.category],
+    [
+      hit.workspaceId,
+      hit.ruleId,
+      hit.ruleVersionId,
+      hit.subjectType,
+      hit.subjectId,
+      hit.severity,
+      hit.title,
+      JSON.stringify(hit.matchedTerms),
+      hit.snapshotId,
+      hit.sourceId,
+      hit.category,
+    ],
   );
   const { id, created } = rows[0]!;
   await tx.query('insert into alert_events (alert_id, kind, data, snapshot_id) values ($1, $2, $3, $4)', [
     id,
     created ? 'created' : 'sighting',
-    JSON.stringify({ ruleVersionId: hit.ruleVersionId, terms: hit.matchedTerms.map((t) => t.term), ...(hit.reason ?? {}) }),
+    JSON.stringify({
+      ruleVersionId: hit.ruleVersionId,
+      terms: hit.matchedTerms.map((t) => t.term),
+      ...(hit.reason ?? {}),
+    }),
     hit.snapshotId,
   ]);
   return { alertId: id, created, suppressed: false };
@@ -181,7 +206,11 @@ export function alertCursor(row: AlertRow, sort: AlertSort = 'newest'): AlertCur
 }
 
 /** The triage queue: newest first, filtered, keyset-paged (stable under inserts). */
-export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFilter = {}): Promise<AlertRow[]> {
+export async function listAlerts(
+  db: Queryable,
+  workspaceId: number,
+  f: AlertFilter = {},
+): Promise<AlertRow[]> {
   const where = ['a.workspace_id = $1'];
   const params: unknown[] = [workspaceId];
   const add = (sql: string, value: unknown) => {
@@ -190,14 +219,19 @@ export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFil
   };
   if (f.status?.length) add('a.status = any(?)', f.status);
   if (f.severity?.length) add('a.severity = any(?)', f.severity);
-  if (f.rule) add('a.rule_id = (select r2.id from rules r2 where r2.workspace_id = $1 and r2.name = ?)', f.rule);
+  if (f.rule)
+    add('a.rule_id = (select r2.id from rules r2 where r2.workspace_id = $1 and r2.name = ?)', f.rule);
   if (f.category) add('a.category = ?', f.category);
   if (f.sourceId !== undefined) add('a.source_id = ?', f.sourceId);
   if (f.assigneeId !== undefined) add('a.assignee_id = ?', f.assigneeId);
   if (f.since) add('a.last_seen_at >= ?', f.since);
   if (f.until) add('a.last_seen_at < ?', f.until);
   // Resolved to an id first (an init plan), so the planner can use alerts_source_time.
-  if (f.sourceName) add('a.source_id = (select s2.id from sources s2 where s2.workspace_id = $1 and s2.name = ?)', f.sourceName);
+  if (f.sourceName)
+    add(
+      'a.source_id = (select s2.id from sources s2 where s2.workspace_id = $1 and s2.name = ?)',
+      f.sourceName,
+    );
   if (f.unassigned) where.push('a.assignee_id is null');
   if (f.vendor) {
     // The listings whose vendor (the linked vendor's name, else the listing's own vendor name) is
@@ -240,8 +274,15 @@ export async function listAlerts(db: Queryable, workspaceId: number, f: AlertFil
   return rows;
 }
 
-export async function getAlert(db: Queryable, workspaceId: number, alertId: number): Promise<AlertRow | null> {
-  const { rows } = await db.query<AlertRow>(`${ALERT_SELECT} where a.workspace_id = $1 and a.id = $2`, [workspaceId, alertId]);
+export async function getAlert(
+  db: Queryable,
+  workspaceId: number,
+  alertId: number,
+): Promise<AlertRow | null> {
+  const { rows } = await db.query<AlertRow>(`${ALERT_SELECT} where a.workspace_id = $1 and a.id = $2`, [
+    workspaceId,
+    alertId,
+  ]);
   return rows[0] ?? null;
 }
 
@@ -249,7 +290,12 @@ export async function alertEvents(
   db: Queryable,
   alertId: number,
 ): Promise<Array<{ kind: string; actorId: number | null; data: Record<string, unknown>; createdAt: Date }>> {
-  const { rows } = await db.query<{ kind: string; actorId: number | null; data: Record<string, unknown>; createdAt: Date }>(
+  const { rows } = await db.query<{
+    kind: string;
+    actorId: number | null;
+    data: Record<string, unknown>;
+    createdAt: Date;
+  }>(
     `select kind, actor_id as "actorId", data, created_at as "createdAt" from alert_events where alert_id = $1 order by id`,
     [alertId],
   );
@@ -279,14 +325,20 @@ export async function setAlertStatus(
   actor: Actor,
   opts: { reason?: DismissReason; caseId?: number } = {},
 ): Promise<AlertRow> {
-  const { rows } = await tx.query<{ status: AlertStatus; dismiss_reason: string | null; case_id: number | null }>(
-    'select status, dismiss_reason, case_id from alerts where id = $1 and workspace_id = $2 for update',
-    [alertId, workspaceId],
-  );
+  const { rows } = await tx.query<{
+    status: AlertStatus;
+    dismiss_reason: string | null;
+    case_id: number | null;
+  }>('select status, dismiss_reason, case_id from alerts where id = $1 and workspace_id = $2 for update', [
+    alertId,
+    workspaceId,
+  ]);
   const before = rows[0];
   if (!before) throw new AlertTransitionError(`alert ${alertId} not found`);
-  if (!canTransition(before.status, status)) throw new AlertTransitionError(`cannot move an alert from ${before.status} to ${status}`);
-  if (status === 'dismissed' && !opts.reason) throw new AlertTransitionError('dismissing needs a reason: false_positive, duplicate or not_relevant');
+  if (!canTransition(before.status, status))
+    throw new AlertTransitionError(`cannot move an alert from ${before.status} to ${status}`);
+  if (status === 'dismissed' && !opts.reason)
+    throw new AlertTransitionError('dismissing needs a reason: false_positive, duplicate or not_relevant');
   await tx.query(
     `update alerts set status = $2, dismiss_reason = $3, case_id = coalesce($4, case_id), updated_at = now() where id = $1`,
     [alertId, status, status === 'dismissed' ? opts.reason : null, opts.caseId ?? null],
@@ -295,7 +347,12 @@ export async function setAlertStatus(
     alertId,
     status === 'escalated' ? 'escalated' : 'status',
     actor.id,
-    JSON.stringify({ from: before.status, to: status, reason: opts.reason ?? null, caseId: opts.caseId ?? null }),
+    JSON.stringify({
+      from: before.status,
+      to: status,
+      reason: opts.reason ?? null,
+      caseId: opts.caseId ?? null,
+    }),
   ]);
   await appendAudit(tx, {
     actor,
@@ -304,18 +361,31 @@ export async function setAlertStatus(
     entityType: 'alert',
     entityId: alertId,
     before: { status: before.status, dismissReason: before.dismiss_reason, caseId: before.case_id },
-    after: { status, dismissReason: status === 'dismissed' ? opts.reason : null, caseId: opts.caseId ?? before.case_id },
+    after: {
+      status,
+      dismissReason: status === 'dismissed' ? opts.reason : null,
+      caseId: opts.caseId ?? before.case_id,
+    },
   });
   return (await getAlert(tx, workspaceId, alertId))!;
 }
 
-export async function assignAlert(tx: Queryable, workspaceId: number, alertId: number, assigneeId: number | null, actor: Actor): Promise<void> {
+export async function assignAlert(
+  tx: Queryable,
+  workspaceId: number,
+  alertId: number,
+  assigneeId: number | null,
+  actor: Actor,
+): Promise<void> {
   const { rows } = await tx.query<{ assignee_id: number | null }>(
     'select assignee_id from alerts where id = $1 and workspace_id = $2 for update',
     [alertId, workspaceId],
   );
   if (!rows[0]) throw new AlertTransitionError(`alert ${alertId} not found`);
-  await tx.query('update alerts set assignee_id = $2, updated_at = now() where id = $1', [alertId, assigneeId]);
+  await tx.query('update alerts set assignee_id = $2, updated_at = now() where id = $1', [
+    alertId,
+    assigneeId,
+  ]);
   await tx.query('insert into alert_events (alert_id, kind, actor_id, data) values ($1, $2, $3, $4)', [
     alertId,
     'assigned',
@@ -333,8 +403,17 @@ export async function assignAlert(tx: Queryable, workspaceId: number, alertId: n
   });
 }
 
-export async function addAlertNote(tx: Queryable, workspaceId: number, alertId: number, body: string, actor: Actor): Promise<number> {
-  const owned = await tx.query('select 1 from alerts where id = $1 and workspace_id = $2', [alertId, workspaceId]);
+export async function addAlertNote(
+  tx: Queryable,
+  workspaceId: number,
+  alertId: number,
+  body: string,
+  actor: Actor,
+): Promise<number> {
+  const owned = await tx.query('select 1 from alerts where id = $1 and workspace_id = $2', [
+    alertId,
+    workspaceId,
+  ]);
   if (owned.rows.length === 0) throw new AlertTransitionError(`alert ${alertId} not found`);
   const { rows } = await tx.query<{ id: number }>(
     'insert into alert_notes (alert_id, author_id, body) values ($1, $2, $3) returning id',
@@ -346,7 +425,14 @@ export async function addAlertNote(tx: Queryable, workspaceId: number, alertId: 
     actor.id,
     JSON.stringify({ noteId: rows[0]!.id }),
   ]);
-  await appendAudit(tx, { actor, workspaceId, action: 'alert.note', entityType: 'alert', entityId: alertId, after: { body } });
+  await appendAudit(tx, {
+    actor,
+    workspaceId,
+    action: 'alert.note',
+    entityType: 'alert',
+    entityId: alertId,
+    after: { body },
+  });
   return rows[0]!.id;
 }
 

@@ -89,8 +89,19 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry): Promise<num
   const inserted = await tx.query<{ id: number }>(
     `insert into audit_log (at, actor_id, actor_name, workspace_id, action, entity_type, entity_id, before, after, prev_hash, hash)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
-    [row.at, row.actor_id, row.actor_name, row.workspace_id, row.action, row.entity_type, row.entity_id,
-      JSON.stringify(row.before), JSON.stringify(row.after), prevHash, hash],
+    [
+      row.at,
+      row.actor_id,
+      row.actor_name,
+      row.workspace_id,
+      row.action,
+      row.entity_type,
+      row.entity_id,
+      JSON.stringify(row.before),
+      JSON.stringify(row.after),
+      prevHash,
+      hash,
+    ],
   );
   return inserted.rows[0]!.id;
 }
@@ -116,9 +127,11 @@ export async function verifyAuditLog(db: Queryable, batch = 5000): Promise<Audit
     );
     if (rows.length === 0) return { ok: true, checked };
     for (const row of rows) {
-      if (row.prev_hash !== prevHash) return { ok: false, checked, brokenAt: row.id, reason: 'link to previous entry broken' };
+      if (row.prev_hash !== prevHash)
+        return { ok: false, checked, brokenAt: row.id, reason: 'link to previous entry broken' };
       const expected = rowHash(prevHash, { ...row, at: row.at_text });
-      if (expected !== row.hash) return { ok: false, checked, brokenAt: row.id, reason: 'entry content does not match its hash' };
+      if (expected !== row.hash)
+        return { ok: false, checked, brokenAt: row.id, reason: 'entry content does not match its hash' };
       prevHash = row.hash;
       lastId = row.id;
       checked++;

@@ -12,16 +12,17 @@ export function sha256Hex(bytes: Uint8Array): string {
 /** Store bytes once; returns their sha256. Storing the same bytes again is a no-op. */
 export async function putBlob(db: Queryable, bytes: Uint8Array): Promise<string> {
   const sha256 = sha256Hex(bytes);
-  await db.query('insert into blobs (sha256, size, content) values ($1, $2, $3) on conflict (sha256) do nothing', [
-    sha256,
-    bytes.byteLength,
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-  ]);
+  await db.query(
+    'insert into blobs (sha256, size, content) values ($1, $2, $3) on conflict (sha256) do nothing',
+    [sha256, bytes.byteLength, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
+  );
   return sha256;
 }
 
 export async function getBlob(db: Queryable, sha256: string): Promise<Buffer | null> {
-  const { rows } = await db.query<{ content: Buffer }>('select content from blobs where sha256 = $1', [sha256]);
+  const { rows } = await db.query<{ content: Buffer }>('select content from blobs where sha256 = $1', [
+    sha256,
+  ]);
   return rows[0]?.content ?? null;
 }
 
@@ -79,7 +80,10 @@ const SNAPSHOT_COLUMNS = `id, workspace_id as "workspaceId", source_id as "sourc
  * Record a capture (bytes, screenshot, metadata). Idempotent per (run, url): a retried job gets the
  * snapshot that the first attempt stored instead of a duplicate.
  */
-export async function recordSnapshot(db: Queryable, snap: NewSnapshot): Promise<{ snapshot: Snapshot; created: boolean }> {
+export async function recordSnapshot(
+  db: Queryable,
+  snap: NewSnapshot,
+): Promise<{ snapshot: Snapshot; created: boolean }> {
   const contentSha256 = await putBlob(db, snap.body);
   const screenshotSha256 = snap.screenshot ? await putBlob(db, snap.screenshot) : null;
   const documentSha256 = snap.document ? await putBlob(db, snap.document) : null;
@@ -90,29 +94,48 @@ export async function recordSnapshot(db: Queryable, snap: NewSnapshot): Promise<
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
      on conflict (crawl_run_id, url) do nothing
      returning ${SNAPSHOT_COLUMNS}`,
-    [snap.workspaceId, snap.sourceId, snap.crawlRunId, snap.url, snap.finalUrl, snap.statusCode,
-      JSON.stringify(snap.requestHeaders), JSON.stringify(snap.responseHeaders), contentSha256, snap.contentType,
-      snap.body.byteLength, screenshotSha256, snap.fetchMode, snap.proxyIdentity, snap.capturedAt,
-      JSON.stringify(snap.timings ?? {}), snap.tsaToken ? Buffer.from(snap.tsaToken) : null, documentSha256],
+    [
+      snap.workspaceId,
+      snap.sourceId,
+      snap.crawlRunId,
+      snap.url,
+      snap.finalUrl,
+      snap.statusCode,
+      JSON.stringify(snap.requestHeaders),
+      JSON.stringify(snap.responseHeaders),
+      contentSha256,
+      snap.contentType,
+      snap.body.byteLength,
+      screenshotSha256,
+      snap.fetchMode,
+      snap.proxyIdentity,
+      snap.capturedAt,
+      JSON.stringify(snap.timings ?? {}),
+      snap.tsaToken ? Buffer.from(snap.tsaToken) : null,
+      documentSha256,
+    ],
   );
   if (inserted.rows[0]) return { snapshot: inserted.rows[0], created: true };
-  const existing = await db.query<Snapshot>(`select ${SNAPSHOT_COLUMNS} from snapshots where crawl_run_id = $1 and url = $2`, [
-    snap.crawlRunId,
-    snap.url,
-  ]);
+  const existing = await db.query<Snapshot>(
+    `select ${SNAPSHOT_COLUMNS} from snapshots where crawl_run_id = $1 and url = $2`,
+    [snap.crawlRunId, snap.url],
+  );
   return { snapshot: existing.rows[0]!, created: false };
 }
 
 export async function getSnapshot(db: Queryable, id: number, workspaceId: number): Promise<Snapshot | null> {
-  const { rows } = await db.query<Snapshot>(`select ${SNAPSHOT_COLUMNS} from snapshots where id = $1 and workspace_id = $2`, [
-    id,
-    workspaceId,
-  ]);
+  const { rows } = await db.query<Snapshot>(
+    `select ${SNAPSHOT_COLUMNS} from snapshots where id = $1 and workspace_id = $2`,
+    [id, workspaceId],
+  );
   return rows[0] ?? null;
 }
 
 export async function listRunSnapshots(db: Queryable, runId: number): Promise<Snapshot[]> {
-  const { rows } = await db.query<Snapshot>(`select ${SNAPSHOT_COLUMNS} from snapshots where crawl_run_id = $1 order by id`, [runId]);
+  const { rows } = await db.query<Snapshot>(
+    `select ${SNAPSHOT_COLUMNS} from snapshots where crawl_run_id = $1 order by id`,
+    [runId],
+  );
   return rows;
 }
 
@@ -127,6 +150,9 @@ export async function getSnapshotById(db: Queryable, id: number): Promise<Snapsh
 }
 
 export async function getTsaToken(db: Queryable, snapshotId: number): Promise<Buffer | null> {
-  const { rows } = await db.query<{ tsa_token: Buffer | null }>('select tsa_token from snapshots where id = $1', [snapshotId]);
+  const { rows } = await db.query<{ tsa_token: Buffer | null }>(
+    'select tsa_token from snapshots where id = $1',
+    [snapshotId],
+  );
   return rows[0]?.tsa_token ?? null;
 }

@@ -9,7 +9,14 @@ export function normaliseVendorName(name: string): string {
 
 export async function upsertVendor(
   db: Queryable,
-  v: { workspaceId: number; sourceId: number; name: string; profileUrl?: string | null; pgpFingerprint?: string | null; seenAt: Date },
+  v: {
+    workspaceId: number;
+    sourceId: number;
+    name: string;
+    profileUrl?: string | null;
+    pgpFingerprint?: string | null;
+    seenAt: Date;
+  },
 ): Promise<{ id: number; isNew: boolean }> {
   const { rows } = await db.query<{ id: number; is_new: boolean }>(
     `insert into vendors (workspace_id, source_id, name, name_norm, profile_url, pgp_fingerprint, first_seen, last_seen)
@@ -19,7 +26,15 @@ export async function upsertVendor(
        profile_url = coalesce(excluded.profile_url, vendors.profile_url),
        pgp_fingerprint = coalesce(excluded.pgp_fingerprint, vendors.pgp_fingerprint)
      returning id, (xmax = 0) as is_new`,
-    [v.workspaceId, v.sourceId, v.name, normaliseVendorName(v.name), v.profileUrl ?? null, v.pgpFingerprint ?? null, v.seenAt],
+    [
+      v.workspaceId,
+      v.sourceId,
+      v.name,
+      normaliseVendorName(v.name),
+      v.profileUrl ?? null,
+      v.pgpFingerprint ?? null,
+      v.seenAt,
+    ],
   );
   return { id: rows[0]!.id, isNew: rows[0]!.is_new };
 }
@@ -78,14 +93,40 @@ export async function upsertListing(
        first_seen, last_seen, last_snapshot_id)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)
      on conflict (workspace_id, source_id, url) do nothing returning id`,
-    [l.workspaceId, l.sourceId, x.url, values.title, values.description, values.priceAmount, values.priceCurrency,
-      values.priceEur, l.rateDate ?? null, l.vendorId, x.vendor, x.category, x.classification?.label ?? null,
-      x.classification?.confidence ?? null, x.shipsFrom, x.shipsTo, l.language, l.seenAt, l.snapshotId],
+    [
+      l.workspaceId,
+      l.sourceId,
+      x.url,
+      values.title,
+      values.description,
+      values.priceAmount,
+      values.priceCurrency,
+      values.priceEur,
+      l.rateDate ?? null,
+      l.vendorId,
+      x.vendor,
+      x.category,
+      x.classification?.label ?? null,
+      x.classification?.confidence ?? null,
+      x.shipsFrom,
+      x.shipsTo,
+      l.language,
+      l.seenAt,
+      l.snapshotId,
+    ],
   );
   if (inserted.rows[0]) {
     const id = inserted.rows[0].id;
     await insertVersion(tx, id, 1, values, true, l.snapshotId, l.seenAt);
-    return { listingId: id, version: 1, isNew: true, relisted: false, changed: [], previousPriceEur: null, priceEur: values.priceEur };
+    return {
+      listingId: id,
+      version: 1,
+      isNew: true,
+      relisted: false,
+      changed: [],
+      previousPriceEur: null,
+      priceEur: values.priceEur,
+    };
   }
 
   const { rows } = await tx.query<StoredListing>(
@@ -97,7 +138,8 @@ export async function upsertListing(
   const changed: ListingChange['changed'] = [];
   if (stored.title !== values.title) changed.push('title');
   if ((stored.description ?? null) !== (values.description ?? null)) changed.push('description');
-  if (stored.price_amount !== values.priceAmount || stored.price_currency !== values.priceCurrency) changed.push('price');
+  if (stored.price_amount !== values.priceAmount || stored.price_currency !== values.priceCurrency)
+    changed.push('price');
   const relisted = stored.removed_at !== null;
   let version = stored.current_version;
   if (changed.length > 0 || relisted) {
@@ -112,9 +154,26 @@ export async function upsertListing(
        ships_to = coalesce($14, ships_to), language = coalesce($15, language),
        last_seen = greatest(last_seen, $16), removed_at = null, current_version = $17, last_snapshot_id = coalesce($18, last_snapshot_id)
      where id = $1`,
-    [stored.id, values.title, values.description, values.priceAmount, values.priceCurrency, values.priceEur, l.rateDate ?? null,
-      l.vendorId, x.vendor, x.category, x.classification?.label ?? null, x.classification?.confidence ?? null, x.shipsFrom,
-      x.shipsTo, l.language, l.seenAt, version, l.snapshotId],
+    [
+      stored.id,
+      values.title,
+      values.description,
+      values.priceAmount,
+      values.priceCurrency,
+      values.priceEur,
+      l.rateDate ?? null,
+      l.vendorId,
+      x.vendor,
+      x.category,
+      x.classification?.label ?? null,
+      x.classification?.confidence ?? null,
+      x.shipsFrom,
+      x.shipsTo,
+      l.language,
+      l.seenAt,
+      version,
+      l.snapshotId,
+    ],
   );
   return {
     listingId: stored.id,
@@ -131,7 +190,13 @@ async function insertVersion(
   tx: Queryable,
   listingId: number,
   version: number,
-  v: { title: string; description: string | null; priceAmount: number | null; priceCurrency: string | null; priceEur: number | null },
+  v: {
+    title: string;
+    description: string | null;
+    priceAmount: number | null;
+    priceCurrency: string | null;
+    priceEur: number | null;
+  },
   available: boolean,
   snapshotId: number | null,
   at: Date,
@@ -139,7 +204,18 @@ async function insertVersion(
   await tx.query(
     `insert into listing_versions (listing_id, version, title, description, price_amount, price_currency, price_eur, available, snapshot_id, observed_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (listing_id, version) do nothing`,
-    [listingId, version, v.title, v.description, v.priceAmount, v.priceCurrency, v.priceEur, available, snapshotId, at],
+    [
+      listingId,
+      version,
+      v.title,
+      v.description,
+      v.priceAmount,
+      v.priceCurrency,
+      v.priceEur,
+      available,
+      snapshotId,
+      at,
+    ],
   );
 }
 
@@ -147,8 +223,20 @@ async function insertVersion(
  * After a complete crawl of a source: listings not seen since the run began are marked removed
  * (with an "unavailable" version), so a later sighting counts as a relisting.
  */
-export async function markUnseenListingsRemoved(tx: Queryable, sourceId: number, runStartedAt: Date): Promise<number> {
-  const { rows } = await tx.query<{ id: number; current_version: number; title: string; description: string | null; price_amount: number | null; price_currency: string | null; price_eur: number | null }>(
+export async function markUnseenListingsRemoved(
+  tx: Queryable,
+  sourceId: number,
+  runStartedAt: Date,
+): Promise<number> {
+  const { rows } = await tx.query<{
+    id: number;
+    current_version: number;
+    title: string;
+    description: string | null;
+    price_amount: number | null;
+    price_currency: string | null;
+    price_eur: number | null;
+  }>(
     `update listings set removed_at = now(), current_version = current_version + 1
       where source_id = $1 and removed_at is null and last_seen < $2
       returning id, current_version, title, description, price_amount, price_currency, price_eur`,
@@ -159,7 +247,13 @@ export async function markUnseenListingsRemoved(tx: Queryable, sourceId: number,
       tx,
       r.id,
       r.current_version,
-      { title: r.title, description: r.description, priceAmount: r.price_amount, priceCurrency: r.price_currency, priceEur: r.price_eur },
+      {
+        title: r.title,
+        description: r.description,
+        priceAmount: r.price_amount,
+        priceCurrency: r.price_currency,
+        priceEur: r.price_eur,
+      },
       false,
       null,
       new Date(),
@@ -190,7 +284,15 @@ export async function listingHistory(db: Queryable, listingId: number): Promise<
 
 export async function upsertPost(
   db: Queryable,
-  p: { workspaceId: number; sourceId: number; threadUrl: string; post: ExtractedPost; position: number; snapshotId: number | null; seenAt: Date },
+  p: {
+    workspaceId: number;
+    sourceId: number;
+    threadUrl: string;
+    post: ExtractedPost;
+    position: number;
+    snapshotId: number | null;
+    seenAt: Date;
+  },
 ): Promise<{ id: number; isNew: boolean }> {
   const postedAt = p.post.postedAt && !Number.isNaN(Date.parse(p.post.postedAt)) ? p.post.postedAt : null;
   const { rows } = await db.query<{ id: number; is_new: boolean }>(
@@ -200,7 +302,18 @@ export async function upsertPost(
        last_seen = greatest(posts.last_seen, excluded.last_seen), body = excluded.body, author = excluded.author,
        thread_title = coalesce(excluded.thread_title, posts.thread_title)
      returning id, (xmax = 0) as is_new`,
-    [p.workspaceId, p.sourceId, p.threadUrl, p.post.threadTitle, p.post.author, postedAt, p.post.body, p.position, p.snapshotId, p.seenAt],
+    [
+      p.workspaceId,
+      p.sourceId,
+      p.threadUrl,
+      p.post.threadTitle,
+      p.post.author,
+      postedAt,
+      p.post.body,
+      p.position,
+      p.snapshotId,
+      p.seenAt,
+    ],
   );
   return { id: rows[0]!.id, isNew: rows[0]!.is_new };
 }
@@ -210,7 +323,14 @@ export type MentionTarget = { listingId: number } | { postId: number } | { vendo
 /** Record an entity and that `target` mentions it; returns the entity id. */
 export async function recordEntityMention(
   db: Queryable,
-  m: { workspaceId: number; sourceId: number; entity: ExtractedEntity; target: MentionTarget; snapshotId: number | null; seenAt: Date },
+  m: {
+    workspaceId: number;
+    sourceId: number;
+    entity: ExtractedEntity;
+    target: MentionTarget;
+    snapshotId: number | null;
+    seenAt: Date;
+  },
 ): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `insert into entities (workspace_id, type, value, first_seen, last_seen) values ($1, $2, $3, $4, $4)
@@ -225,8 +345,15 @@ export async function recordEntityMention(
      values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (entity_id, coalesce(listing_id, 0), coalesce(post_id, 0), coalesce(vendor_id, 0))
      do update set seen_at = greatest(entity_mentions.seen_at, excluded.seen_at), snapshot_id = excluded.snapshot_id`,
-    [entityId, m.sourceId, m.snapshotId, 'listingId' in t ? t.listingId : null, 'postId' in t ? t.postId : null,
-      'vendorId' in t ? t.vendorId : null, m.seenAt],
+    [
+      entityId,
+      m.sourceId,
+      m.snapshotId,
+      'listingId' in t ? t.listingId : null,
+      'postId' in t ? t.postId : null,
+      'vendorId' in t ? t.vendorId : null,
+      m.seenAt,
+    ],
   );
   return entityId;
 }
@@ -248,12 +375,16 @@ export interface EntityPivot {
 }
 
 /** Everything in a workspace that mentions one entity (the analyst's pivot). */
-export async function entityPivot(db: Queryable, workspaceId: number, type: EntityType, value: string): Promise<EntityPivot | null> {
-  const entity = await db.query<{ id: number }>('select id from entities where workspace_id = $1 and type = $2 and value = $3', [
-    workspaceId,
-    type,
-    value,
-  ]);
+export async function entityPivot(
+  db: Queryable,
+  workspaceId: number,
+  type: EntityType,
+  value: string,
+): Promise<EntityPivot | null> {
+  const entity = await db.query<{ id: number }>(
+    'select id from entities where workspace_id = $1 and type = $2 and value = $3',
+    [workspaceId, type, value],
+  );
   const entityId = entity.rows[0]?.id;
   if (entityId === undefined) return null;
   const { rows } = await db.query<EntityPivot['mentions'][number]>(
@@ -274,7 +405,12 @@ export async function entityPivot(db: Queryable, workspaceId: number, type: Enti
 }
 
 /** Sites (sources) on which one entity has been seen: the basis of cross-site correlation rules. */
-export async function entitySites(db: Queryable, workspaceId: number, type: EntityType, value: string): Promise<number[]> {
+export async function entitySites(
+  db: Queryable,
+  workspaceId: number,
+  type: EntityType,
+  value: string,
+): Promise<number[]> {
   const { rows } = await db.query<{ source_id: number }>(
     `select distinct m.source_id from entity_mentions m join entities e on e.id = m.entity_id
       where e.workspace_id = $1 and e.type = $2 and e.value = $3 order by 1`,

@@ -28,7 +28,12 @@ const RUN_COLUMNS = `id, workspace_id as "workspaceId", source_id as "sourceId",
   bytes_fetched as "bytesFetched", error, stats, created_at as "createdAt", started_at as "startedAt",
   finished_at as "finishedAt"`;
 
-export async function createRun(db: Queryable, workspaceId: number, sourceId: number, trigger: RunTrigger): Promise<CrawlRun> {
+export async function createRun(
+  db: Queryable,
+  workspaceId: number,
+  sourceId: number,
+  trigger: RunTrigger,
+): Promise<CrawlRun> {
   const { rows } = await db.query<CrawlRun>(
     `insert into crawl_runs (workspace_id, source_id, trigger) values ($1, $2, $3) returning ${RUN_COLUMNS}`,
     [workspaceId, sourceId, trigger],
@@ -50,10 +55,18 @@ export async function latestRuns(db: Queryable, sourceId: number, limit = 10): P
 }
 
 export async function markRunStarted(db: Queryable, runId: number): Promise<void> {
-  await db.query(`update crawl_runs set status = 'running', started_at = coalesce(started_at, now()) where id = $1 and status = 'queued'`, [runId]);
+  await db.query(
+    `update crawl_runs set status = 'running', started_at = coalesce(started_at, now()) where id = $1 and status = 'queued'`,
+    [runId],
+  );
 }
 
-export async function finishRun(db: Queryable, runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, error?: string): Promise<void> {
+export async function finishRun(
+  db: Queryable,
+  runId: number,
+  status: Exclude<RunStatus, 'queued' | 'running'>,
+  error?: string,
+): Promise<void> {
   await db.query(
     `update crawl_runs set status = $2, error = $3, finished_at = now(),
        pages_fetched = (select count(*) from crawl_urls where run_id = $1 and status = 'fetched'),
@@ -82,7 +95,11 @@ export async function enqueueUrls(
 }
 
 /** URLs a page discovered that are still waiting to be crawled (crash recovery re-queues them). */
-export async function queuedChildren(db: Queryable, runId: number, parentUrl: string): Promise<Array<{ url: string; depth: number }>> {
+export async function queuedChildren(
+  db: Queryable,
+  runId: number,
+  parentUrl: string,
+): Promise<Array<{ url: string; depth: number }>> {
   const { rows } = await db.query<{ url: string; depth: number }>(
     `select url, depth from crawl_urls where run_id = $1 and discovered_from = $2 and status = 'queued'`,
     [runId, parentUrl],
@@ -105,7 +122,11 @@ export async function setUrlStatus(
   );
 }
 
-export async function getUrlState(db: Queryable, runId: number, url: string): Promise<{ status: UrlStatus; attempts: number; depth: number } | null> {
+export async function getUrlState(
+  db: Queryable,
+  runId: number,
+  url: string,
+): Promise<{ status: UrlStatus; attempts: number; depth: number } | null> {
   const { rows } = await db.query<{ status: UrlStatus; attempts: number; depth: number }>(
     'select status, attempts, depth from crawl_urls where run_id = $1 and url = $2',
     [runId, url],
@@ -137,7 +158,10 @@ export async function runProgress(db: Queryable, runId: number): Promise<RunProg
 }
 
 /** Pages that kept failing: the dead-letter view of a run. */
-export async function deadLetters(db: Queryable, runId: number): Promise<Array<{ url: string; attempts: number; lastError: string | null }>> {
+export async function deadLetters(
+  db: Queryable,
+  runId: number,
+): Promise<Array<{ url: string; attempts: number; lastError: string | null }>> {
   const { rows } = await db.query<{ url: string; attempts: number; lastError: string | null }>(
     `select url, attempts, last_error as "lastError" from crawl_urls where run_id = $1 and status = 'failed' order by url`,
     [runId],
@@ -158,7 +182,11 @@ export interface QuietRun {
  * Runs still `queued`/`running` whose frontier has not changed for `quietMs` (optionally of one
  * source). Whether they are really dead is for the caller to decide (are their jobs still alive?).
  */
-export async function quietRuns(db: Queryable, quietMs: number, sourceId: number | null = null): Promise<QuietRun[]> {
+export async function quietRuns(
+  db: Queryable,
+  quietMs: number,
+  sourceId: number | null = null,
+): Promise<QuietRun[]> {
   const { rows } = await db.query<QuietRun>(
     `select r.id, r.source_id as "sourceId",
             greatest(r.created_at, r.started_at, (select max(u.updated_at) from crawl_urls u where u.run_id = r.id)) as "lastActivity",

@@ -1,8 +1,20 @@
 // Sources (sites to crawl), their mirrors, and their crawl health.
 import { UserError } from '../core/errors.js';
 import { z } from 'zod';
-import { crawlPolicySchema, formatIssues, sourceInputSchema, withDefaultPolicy, type SourceInput } from '../core/schemas.js';
-import { FETCH_MODES, SOURCE_KINDS, type CrawlPolicy, type Source, type SourceSession } from '../core/types.js';
+import {
+  crawlPolicySchema,
+  formatIssues,
+  sourceInputSchema,
+  withDefaultPolicy,
+  type SourceInput,
+} from '../core/schemas.js';
+import {
+  FETCH_MODES,
+  SOURCE_KINDS,
+  type CrawlPolicy,
+  type Source,
+  type SourceSession,
+} from '../core/types.js';
 import { loginRecipeSchema } from '../crawler/login.js';
 import type { Queryable } from './db.js';
 
@@ -32,21 +44,38 @@ function toRecord(row: SourceRow): SourceRecord {
   };
 }
 
-export async function addSource(db: Queryable, workspaceId: number, input: SourceInput): Promise<SourceRecord> {
+export async function addSource(
+  db: Queryable,
+  workspaceId: number,
+  input: SourceInput,
+): Promise<SourceRecord> {
   const parsed = sourceInputSchema.safeParse(input);
   if (!parsed.success) throw new UserError(`invalid source: ${formatIssues(parsed.error)}`);
   const s = parsed.data;
   if (s.session?.login) {
     const login = loginRecipeSchema.safeParse(s.session.login);
-    if (!login.success) throw new UserError(`invalid source: ${formatIssues(login.error).replace(/^/, 'session.login.').replace(/; /g, '; session.login.')}`);
+    if (!login.success)
+      throw new UserError(
+        `invalid source: ${formatIssues(login.error).replace(/^/, 'session.login.').replace(/; /g, '; session.login.')}`,
+      );
   }
   const policy = withDefaultPolicy(s.policy);
   const inserted = await db.query<{ id: number }>(
     `insert into sources (workspace_id, name, kind, fetch_mode, policy, session, extractor_profile, language_hints, pgp_key, enabled)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      on conflict (workspace_id, name) do nothing returning id`,
-    [workspaceId, s.name, s.kind, s.fetchMode, JSON.stringify(policy), s.session ? JSON.stringify(s.session) : null,
-      s.extractorProfile, s.languageHints, s.pgpKey, s.enabled],
+    [
+      workspaceId,
+      s.name,
+      s.kind,
+      s.fetchMode,
+      JSON.stringify(policy),
+      s.session ? JSON.stringify(s.session) : null,
+      s.extractorProfile,
+      s.languageHints,
+      s.pgpKey,
+      s.enabled,
+    ],
   );
   const id = inserted.rows[0]?.id;
   if (id === undefined) throw new UserError(`a source named "${s.name}" already exists`);
@@ -70,7 +99,13 @@ export async function addMirror(
   return (r.rowCount ?? 0) > 0;
 }
 
-export async function setMirrorStatus(db: Queryable, sourceId: number, url: string, status: 'up' | 'down' | 'phishing', error?: string): Promise<void> {
+export async function setMirrorStatus(
+  db: Queryable,
+  sourceId: number,
+  url: string,
+  status: 'up' | 'down' | 'phishing',
+  error?: string,
+): Promise<void> {
   await db.query(
     `update source_mirrors set status = $3, last_error = $4, last_ok_at = case when $3 = 'up' then now() else last_ok_at end
      where source_id = $1 and url = $2`,
@@ -78,44 +113,60 @@ export async function setMirrorStatus(db: Queryable, sourceId: number, url: stri
   );
 }
 
-export async function getSourceById(db: Queryable, workspaceId: number, id: number): Promise<SourceRecord | null> {
-  const { rows } = await db.query<SourceRow>(`select ${SOURCE_COLUMNS} from sources s where s.workspace_id = $1 and s.id = $2`, [
-    workspaceId,
-    id,
-  ]);
+export async function getSourceById(
+  db: Queryable,
+  workspaceId: number,
+  id: number,
+): Promise<SourceRecord | null> {
+  const { rows } = await db.query<SourceRow>(
+    `select ${SOURCE_COLUMNS} from sources s where s.workspace_id = $1 and s.id = $2`,
+    [workspaceId, id],
+  );
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
-export async function getSource(db: Queryable, workspaceId: number, name: string): Promise<SourceRecord | null> {
-  const { rows } = await db.query<SourceRow>(`select ${SOURCE_COLUMNS} from sources s where s.workspace_id = $1 and s.name = $2`, [
-    workspaceId,
-    name,
-  ]);
+export async function getSource(
+  db: Queryable,
+  workspaceId: number,
+  name: string,
+): Promise<SourceRecord | null> {
+  const { rows } = await db.query<SourceRow>(
+    `select ${SOURCE_COLUMNS} from sources s where s.workspace_id = $1 and s.name = $2`,
+    [workspaceId, name],
+  );
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
 export async function listSources(db: Queryable, workspaceId: number): Promise<SourceRecord[]> {
-  const { rows } = await db.query<SourceRow>(`select ${SOURCE_COLUMNS} from sources s where s.workspace_id = $1 order by s.name`, [
-    workspaceId,
-  ]);
+  const { rows } = await db.query<SourceRow>(
+    `select ${SOURCE_COLUMNS} from sources s where s.workspace_id = $1 order by s.name`,
+    [workspaceId],
+  );
   return rows.map(toRecord);
 }
 
 export async function removeSource(db: Queryable, workspaceId: number, name: string): Promise<boolean> {
   // Sources with captured evidence are disabled, not deleted: evidence must keep its provenance.
-  const evidence = await db.query('select 1 from snapshots sn join sources s on s.id = sn.source_id where s.workspace_id = $1 and s.name = $2 limit 1', [
-    workspaceId,
-    name,
-  ]);
+  const evidence = await db.query(
+    'select 1 from snapshots sn join sources s on s.id = sn.source_id where s.workspace_id = $1 and s.name = $2 limit 1',
+    [workspaceId, name],
+  );
   if ((evidence.rowCount ?? 0) > 0) {
-    const r = await db.query('update sources set enabled = false, updated_at = now() where workspace_id = $1 and name = $2', [workspaceId, name]);
+    const r = await db.query(
+      'update sources set enabled = false, updated_at = now() where workspace_id = $1 and name = $2',
+      [workspaceId, name],
+    );
     return (r.rowCount ?? 0) > 0;
   }
   const r = await db.query('delete from sources where workspace_id = $1 and name = $2', [workspaceId, name]);
   return (r.rowCount ?? 0) > 0;
 }
 
-export async function setSourceSession(db: Queryable, sourceId: number, session: SourceSession | null): Promise<void> {
+export async function setSourceSession(
+  db: Queryable,
+  sourceId: number,
+  session: SourceSession | null,
+): Promise<void> {
   await db.query(
     'update sources set session = $2, needs_human = null, needs_human_since = null, updated_at = now() where id = $1',
     [sourceId, session ? JSON.stringify(session) : null],
@@ -126,7 +177,11 @@ export async function setSourceSession(db: Queryable, sourceId: number, session:
  * Cookies a scripted login obtained: they replace the session's cookies (the recipe stays), and the
  * source no longer needs a person. Every worker reads them from here.
  */
-export async function setSessionCookies(db: Queryable, sourceId: number, cookies: SourceSession['cookies']): Promise<void> {
+export async function setSessionCookies(
+  db: Queryable,
+  sourceId: number,
+  cookies: SourceSession['cookies'],
+): Promise<void> {
   await db.query(
     `update sources set session = jsonb_set(coalesce(session, '{"cookies": []}'::jsonb), '{cookies}', $2::jsonb),
        needs_human = null, needs_human_since = null, updated_at = now() where id = $1`,
@@ -141,9 +196,18 @@ export async function markNeedsHuman(db: Queryable, sourceId: number, reason: st
   );
 }
 
-export async function recordSourceHealth(db: Queryable, sourceId: number, ok: boolean, error?: string): Promise<void> {
+export async function recordSourceHealth(
+  db: Queryable,
+  sourceId: number,
+  ok: boolean,
+  error?: string,
+): Promise<void> {
   if (ok) await db.query('update sources set last_success_at = now() where id = $1', [sourceId]);
-  else await db.query('update sources set last_error_at = now(), last_error = $2 where id = $1', [sourceId, error ?? null]);
+  else
+    await db.query('update sources set last_error_at = now(), last_error = $2 where id = $1', [
+      sourceId,
+      error ?? null,
+    ]);
 }
 
 /**

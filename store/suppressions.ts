@@ -32,7 +32,10 @@ export function parseEntitySubject(text: string): SuppressionSubject {
   const i = text.indexOf(':');
   const type = i > 0 ? text.slice(0, i).trim().toLowerCase() : '';
   const value = i > 0 ? text.slice(i + 1).trim() : '';
-  if (!(ENTITY_TYPES as readonly string[]).includes(type)) throw new SuppressionError(`entity must look like TYPE:VALUE with TYPE one of ${ENTITY_TYPES.join(', ')}`);
+  if (!(ENTITY_TYPES as readonly string[]).includes(type))
+    throw new SuppressionError(
+      `entity must look like TYPE:VALUE with TYPE one of ${ENTITY_TYPES.join(', ')}`,
+    );
   if (!value) throw new SuppressionError('entity value is empty');
   return { type: 'entity', entityType: type as EntityType, value };
 }
@@ -41,7 +44,8 @@ function checkText(label: string, value: string, max: number): string {
   const v = value.trim();
   if (!v) throw new SuppressionError(`${label} is empty`);
   if (v.length > max) throw new SuppressionError(`${label} is longer than ${max} characters`);
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(v)) throw new SuppressionError(`${label} contains control characters`);
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(v))
+    throw new SuppressionError(`${label} contains control characters`);
   return v;
 }
 
@@ -65,12 +69,19 @@ export async function addSuppression(
   now = new Date(),
 ): Promise<SuppressionRow> {
   const reason = checkText('reason', input.reason, 2000);
-  if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw new SuppressionError('expiry must be in the future');
-  const rule = await tx.query<{ id: number }>('select id from rules where workspace_id = $1 and name = $2', [workspaceId, input.rule]);
+  if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime()))
+    throw new SuppressionError('expiry must be in the future');
+  const rule = await tx.query<{ id: number }>('select id from rules where workspace_id = $1 and name = $2', [
+    workspaceId,
+    input.rule,
+  ]);
   if (!rule.rows[0]) throw new SuppressionError(`no rule named "${input.rule}"`);
   const s = input.subject;
   if (s.type === 'listing') {
-    const found = await tx.query('select 1 from listings where id = $1 and workspace_id = $2', [s.listingId, workspaceId]);
+    const found = await tx.query('select 1 from listings where id = $1 and workspace_id = $2', [
+      s.listingId,
+      workspaceId,
+    ]);
     if (found.rows.length === 0) throw new SuppressionError(`listing ${s.listingId} not found`);
   } else if (s.type === 'vendor') checkText('vendor', s.name, 200);
   else checkText('entity value', s.value, 10_000);
@@ -87,7 +98,13 @@ export async function addSuppression(
     action: 'suppression.add',
     entityType: 'suppression',
     entityId: id,
-    after: { rule: input.rule, subjectType: s.type, subjectKey: key, reason, expiresAt: input.expiresAt?.toISOString() ?? null },
+    after: {
+      rule: input.rule,
+      subjectType: s.type,
+      subjectKey: key,
+      reason,
+      expiresAt: input.expiresAt?.toISOString() ?? null,
+    },
   });
   return (await listSuppressions(tx, workspaceId, { includeExpired: true, id }))[0]!;
 }
@@ -111,7 +128,12 @@ export async function listSuppressions(
   return rows;
 }
 
-export async function removeSuppression(tx: Queryable, workspaceId: number, id: number, actor: Actor): Promise<boolean> {
+export async function removeSuppression(
+  tx: Queryable,
+  workspaceId: number,
+  id: number,
+  actor: Actor,
+): Promise<boolean> {
   const before = (await listSuppressions(tx, workspaceId, { includeExpired: true, id }))[0];
   if (!before) return false;
   await tx.query('delete from suppressions where id = $1 and workspace_id = $2', [id, workspaceId]);
@@ -121,7 +143,12 @@ export async function removeSuppression(tx: Queryable, workspaceId: number, id: 
     action: 'suppression.remove',
     entityType: 'suppression',
     entityId: id,
-    before: { rule: before.rule, subjectType: before.subjectType, subjectKey: before.subjectKey, reason: before.reason },
+    before: {
+      rule: before.rule,
+      subjectType: before.subjectType,
+      subjectKey: before.subjectKey,
+      reason: before.reason,
+    },
   });
   return true;
 }

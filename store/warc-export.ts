@@ -28,18 +28,26 @@ export function captureOf(
     proxyIdentity: s.proxyIdentity,
     source: sourceName,
     runId: s.crawlRunId === null ? null : String(s.crawlRunId),
-    screenshot: attachments.screenshot && s.screenshotSha256 ? { bytes: attachments.screenshot, sha256: s.screenshotSha256 } : null,
+    screenshot:
+      attachments.screenshot && s.screenshotSha256
+        ? { bytes: attachments.screenshot, sha256: s.screenshotSha256 }
+        : null,
     timestampToken: attachments.timestampToken ?? null,
   };
 }
 
-async function* runCaptures(db: Queryable, snapshots: Snapshot[], sourceName: string | null): AsyncGenerator<CaptureForWarc> {
+async function* runCaptures(
+  db: Queryable,
+  snapshots: Snapshot[],
+  sourceName: string | null,
+): AsyncGenerator<CaptureForWarc> {
   // One blob in memory at a time: runs can hold many thousands of pages.
   for (const s of snapshots) {
     const bytes = await getBlob(db, s.contentSha256);
     if (!bytes) throw new Error(`snapshot ${s.id}: blob ${s.contentSha256} is missing from the store`);
     const screenshot = s.screenshotSha256 ? await getBlob(db, s.screenshotSha256) : null;
-    if (s.screenshotSha256 && !screenshot) throw new Error(`snapshot ${s.id}: screenshot ${s.screenshotSha256} is missing from the store`);
+    if (s.screenshotSha256 && !screenshot)
+      throw new Error(`snapshot ${s.id}: screenshot ${s.screenshotSha256} is missing from the store`);
     const timestampToken = s.hasTsaToken ? await getTsaToken(db, s.id) : null;
     yield captureOf(s, bytes, sourceName, { screenshot, timestampToken });
   }
@@ -71,8 +79,10 @@ export async function exportRunWarc(
     });
     return { runId, ...r };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`${file} already exists; exports never overwrite`);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`cannot create ${file}: no such directory`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UserError(`${file} already exists; exports never overwrite`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UserError(`cannot create ${file}: no such directory`);
     throw err;
   }
 }
@@ -105,11 +115,22 @@ export interface StoreVerification extends WarcVerification {
  * capture, every capture of every run the file names must be present, and a stored RFC 3161 token
  * must cover its capture's sha256 (its signature is checked with `openssl ts -verify`, see docs).
  */
-export async function verifyWarcAgainstStore(db: Queryable, workspaceId: number, file: string): Promise<StoreVerification> {
+export async function verifyWarcAgainstStore(
+  db: Queryable,
+  workspaceId: number,
+  file: string,
+): Promise<StoreVerification> {
   const claimed = await claimedIds(file);
   const runIds = [...claimed.runIds].filter((r) => /^\d{1,15}$/.test(r)).map(Number);
   const captureIds = [...claimed.captureIds].filter((c) => /^\d{1,15}$/.test(c)).map(Number);
-  const { rows } = await db.query<{ id: number; sha: string; token: Buffer | null; url: string; shot: string | null; tokenSha: string | null }>(
+  const { rows } = await db.query<{
+    id: number;
+    sha: string;
+    token: Buffer | null;
+    url: string;
+    shot: string | null;
+    tokenSha: string | null;
+  }>(
     `select id, content_sha256 as sha, tsa_token as token, final_url as url, screenshot_sha256 as shot,
             encode(sha256(tsa_token), 'hex') as "tokenSha" from snapshots
       where workspace_id = $1 and (crawl_run_id = any($2::bigint[]) or id = any($3::bigint[]))`,
@@ -119,7 +140,10 @@ export async function verifyWarcAgainstStore(db: Queryable, workspaceId: number,
   const attachments = new Map(
     rows.map((r) => [
       String(r.id),
-      { ...(r.shot ? { screenshot: r.shot } : {}), ...(r.tokenSha ? { 'rfc3161-timestamp-token': r.tokenSha } : {}) },
+      {
+        ...(r.shot ? { screenshot: r.shot } : {}),
+        ...(r.tokenSha ? { 'rfc3161-timestamp-token': r.tokenSha } : {}),
+      },
     ]),
   );
   const v = await verifyWarc(file, expected, attachments);
@@ -133,7 +157,13 @@ export async function verifyWarcAgainstStore(db: Queryable, workspaceId: number,
       /* unreadable token: reported below */
     }
     if (covered) timestamped++;
-    else v.problems.push({ recordId: null, captureId: String(r.id), targetUri: r.url, problem: 'stored RFC 3161 token does not cover the stored sha256' });
+    else
+      v.problems.push({
+        recordId: null,
+        captureId: String(r.id),
+        targetUri: r.url,
+        problem: 'stored RFC 3161 token does not cover the stored sha256',
+      });
   }
   return { ...v, ok: v.ok && v.problems.length === 0, timestamped };
 }

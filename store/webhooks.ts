@@ -21,17 +21,21 @@ const MAX_URL_LENGTH = 2048;
 /** Only absolute http(s) URLs without credentials: anything else is refused before it is stored. */
 export function validateWebhookUrl(text: string): URL {
   if (typeof text !== 'string' || text.length === 0) throw new WebhookUrlError('webhook URL is empty');
-  if (text.length > MAX_URL_LENGTH) throw new WebhookUrlError(`webhook URL is longer than ${MAX_URL_LENGTH} characters`);
+  if (text.length > MAX_URL_LENGTH)
+    throw new WebhookUrlError(`webhook URL is longer than ${MAX_URL_LENGTH} characters`);
   // Control characters and whitespace have no business in a URL the WHATWG parser would "repair".
-  if (/[\s\x00-\x1f\x7f]/.test(text)) throw new WebhookUrlError('webhook URL contains whitespace or control characters');
+  if (/[\s\x00-\x1f\x7f]/.test(text))
+    throw new WebhookUrlError('webhook URL contains whitespace or control characters');
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new WebhookUrlError(`"${text.slice(0, 100)}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WebhookUrlError(`webhook URL must be http or https, not ${url.protocol.replace(':', '')}`);
-  if (url.username || url.password) throw new WebhookUrlError('webhook URL must not carry credentials (the signature authenticates us)');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new WebhookUrlError(`webhook URL must be http or https, not ${url.protocol.replace(':', '')}`);
+  if (url.username || url.password)
+    throw new WebhookUrlError('webhook URL must not carry credentials (the signature authenticates us)');
   if (!url.hostname) throw new WebhookUrlError('webhook URL has no host');
   return url;
 }
@@ -51,7 +55,8 @@ export async function addWebhook(
 ): Promise<{ webhook: WebhookRow; secret: string }> {
   const url = validateWebhookUrl(input.url).toString();
   const minSeverity = input.minSeverity ?? 'low';
-  if (!isSeverity(minSeverity)) throw new WebhookUrlError(`min severity must be one of ${SEVERITIES.join(', ')}`);
+  if (!isSeverity(minSeverity))
+    throw new WebhookUrlError(`min severity must be one of ${SEVERITIES.join(', ')}`);
   const secret = randomBytes(32).toString('hex');
   const { rows } = await tx.query<WebhookRow>(
     `insert into webhooks (workspace_id, url, secret, min_severity) values ($1, $2, $3, $4)
@@ -60,7 +65,14 @@ export async function addWebhook(
   );
   const webhook = rows[0]!;
   // The secret is never audited: the audit log is readable by more people than the receiver.
-  await appendAudit(tx, { actor, workspaceId, action: 'webhook.add', entityType: 'webhook', entityId: webhook.id, after: { url, minSeverity } });
+  await appendAudit(tx, {
+    actor,
+    workspaceId,
+    action: 'webhook.add',
+    entityType: 'webhook',
+    entityId: webhook.id,
+    after: { url, minSeverity },
+  });
   return { webhook, secret };
 }
 
@@ -69,7 +81,12 @@ export async function listWebhooks(db: Queryable, workspaceId: number): Promise<
   return rows;
 }
 
-export async function removeWebhook(tx: Queryable, workspaceId: number, id: number, actor: Actor): Promise<boolean> {
+export async function removeWebhook(
+  tx: Queryable,
+  workspaceId: number,
+  id: number,
+  actor: Actor,
+): Promise<boolean> {
   const { rows } = await tx.query<{ url: string; min_severity: string }>(
     'delete from webhooks where id = $1 and workspace_id = $2 returning url, min_severity',
     [id, workspaceId],
@@ -90,7 +107,13 @@ export async function removeWebhook(tx: Queryable, workspaceId: number, id: numb
  * Create one pending delivery per enabled webhook of the workspace whose minimum severity the
  * alert reaches. Returns the delivery ids to enqueue.
  */
-export async function createDeliveries(tx: Queryable, workspaceId: number, alertId: number, severity: Severity, event = 'alert.created'): Promise<number[]> {
+export async function createDeliveries(
+  tx: Queryable,
+  workspaceId: number,
+  alertId: number,
+  severity: Severity,
+  event = 'alert.created',
+): Promise<number[]> {
   const { rows } = await tx.query<{ id: number }>(
     `insert into webhook_deliveries (webhook_id, alert_id, event)
      select w.id, $2, $4 from webhooks w
@@ -129,7 +152,10 @@ export interface DeliveryContext {
 }
 
 /** Everything a notify job needs, read fresh (the webhook may have been removed or disabled since). */
-export async function deliveryContext(db: Queryable, deliveryId: number): Promise<(DeliveryContext & { enabled: boolean }) | null> {
+export async function deliveryContext(
+  db: Queryable,
+  deliveryId: number,
+): Promise<(DeliveryContext & { enabled: boolean }) | null> {
   const { rows } = await db.query<Record<string, unknown>>(
     `select d.id, d.status, d.event, w.url as hook_url, w.secret, w.enabled,
             a.id as alert_id, r.name as rule, v.version as rule_version, a.severity, a.status as alert_status, a.title,
@@ -183,7 +209,12 @@ export async function recordAttempt(
     `update webhook_deliveries set status = $2, attempts = greatest(attempts, $3), last_error = $4,
             delivered_at = case when $2 = 'delivered' then now() else delivered_at end
       where id = $1`,
-    [deliveryId, outcome.status, outcome.attempts, outcome.error === null ? null : outcome.error.slice(0, 1000)],
+    [
+      deliveryId,
+      outcome.status,
+      outcome.attempts,
+      outcome.error === null ? null : outcome.error.slice(0, 1000),
+    ],
   );
 }
 
@@ -198,7 +229,10 @@ export interface DeliveryRow {
   deliveredAt: Date | null;
 }
 
-export async function listDeliveries(db: Queryable, filter: { alertId?: number; webhookId?: number } = {}): Promise<DeliveryRow[]> {
+export async function listDeliveries(
+  db: Queryable,
+  filter: { alertId?: number; webhookId?: number } = {},
+): Promise<DeliveryRow[]> {
   const { rows } = await db.query<DeliveryRow>(
     `select id, webhook_id as "webhookId", alert_id as "alertId", event, status, attempts, last_error as "lastError",
             delivered_at as "deliveredAt"

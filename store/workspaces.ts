@@ -9,13 +9,18 @@ export interface Workspace {
 }
 
 export async function operationalWorkspace(db: Queryable): Promise<Workspace> {
-  const { rows } = await db.query<Workspace>(`select id, name, kind from workspaces where kind = 'operational' order by id limit 1`);
+  const { rows } = await db.query<Workspace>(
+    `select id, name, kind from workspaces where kind = 'operational' order by id limit 1`,
+  );
   if (!rows[0]) throw new Error('no operational workspace: run `darkwatch migrate`');
   return rows[0];
 }
 
 export async function createTrainingWorkspace(db: Queryable, name: string): Promise<Workspace> {
-  const { rows } = await db.query<Workspace>(`insert into workspaces (name, kind) values ($1, 'training') returning id, name, kind`, [name]);
+  const { rows } = await db.query<Workspace>(
+    `insert into workspaces (name, kind) values ($1, 'training') returning id, name, kind`,
+    [name],
+  );
   return rows[0]!;
 }
 

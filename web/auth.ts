@@ -18,15 +18,7 @@ export const WORKSPACE_HEADER = 'x-darkwatch-workspace';
  * looks across every exercise rather than into one workspace, so it is not pinned to a workspace.
  */
 export type Permission =
-  | 'public'
-  | 'read'
-  | 'triage'
-  | 'rules'
-  | 'sources'
-  | 'suppress'
-  | 'webhooks'
-  | 'admin'
-  | 'exercises';
+  'public' | 'read' | 'triage' | 'rules' | 'sources' | 'suppress' | 'webhooks' | 'admin' | 'exercises';
 
 const GRANTS: Record<Role, Permission[]> = {
   // Webhooks send alert data out of the building: only admins add, switch or remove them.

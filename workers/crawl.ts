@@ -30,7 +30,14 @@ import {
   type CrawlRun,
   type RunTrigger,
 } from '../store/runs.js';
-import { addMirror, getSourceById, markNeedsHuman, recordSourceHealth, setSessionCookies, type SourceRecord } from '../store/sources.js';
+import {
+  addMirror,
+  getSourceById,
+  markNeedsHuman,
+  recordSourceHealth,
+  setSessionCookies,
+  type SourceRecord,
+} from '../store/sources.js';
 import { finalizeRunIfDone } from './finalize.js';
 import { addCrawlJobs, addExtractJob, type CrawlJob, type PipelineQueues } from './queues.js';
 
@@ -67,7 +74,11 @@ const PERMANENT: ReadonlySet<FetchErrorCode> = new Set([
 export class RetryableCrawlError extends Error {}
 
 /** Create a run, admit the seeds, queue their jobs. */
-export async function startCrawlRun(deps: Pick<CrawlDeps, 'db' | 'frontier' | 'queues'>, source: SourceRecord, trigger: RunTrigger): Promise<CrawlRun> {
+export async function startCrawlRun(
+  deps: Pick<CrawlDeps, 'db' | 'frontier' | 'queues'>,
+  source: SourceRecord,
+  trigger: RunTrigger,
+): Promise<CrawlRun> {
   const run = await createRun(deps.db, source.workspaceId, source.id, trigger);
   const scope = scopeForSource(source);
   const plan = planSeeds(scope, source.policy.seeds);
@@ -76,8 +87,16 @@ export async function startCrawlRun(deps: Pick<CrawlDeps, 'db' | 'frontier' | 'q
     await finishRun(deps.db, run.id, 'failed', 'no seed URL is in scope');
     return (await getRun(deps.db, run.id))!;
   }
-  await enqueueUrls(deps.db, run.id, admitted.map((e) => ({ url: e.url, depth: e.depth })), null);
-  await addCrawlJobs(deps.queues, admitted.map((e) => ({ runId: run.id, url: e.url, depth: e.depth })));
+  await enqueueUrls(
+    deps.db,
+    run.id,
+    admitted.map((e) => ({ url: e.url, depth: e.depth })),
+    null,
+  );
+  await addCrawlJobs(
+    deps.queues,
+    admitted.map((e) => ({ runId: run.id, url: e.url, depth: e.depth })),
+  );
   return run;
 }
 
@@ -102,7 +121,12 @@ function fetchOnce(deps: CrawlDeps, source: SourceRecord, url: string, scope: Sc
  * Fetch a canonical URL on the first mirror that answers. Mirror health is kept per process: a
  * mirror that is down is skipped for a cool-down, then tried again.
  */
-async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, scope: Scope): Promise<CapturedPage> {
+async function fetchPage(
+  deps: CrawlDeps,
+  source: SourceRecord,
+  url: string,
+  scope: Scope,
+): Promise<CapturedPage> {
   const origins = source.baseUrls.map((b) => new URL(b).origin);
   let set = deps.mirrors.get(source.id);
   if (!set) {
@@ -110,7 +134,9 @@ async function fetchPage(deps: CrawlDeps, source: SourceRecord, url: string, sco
     deps.mirrors.set(source.id, set);
   }
   for (const origin of origins) set.add(origin);
-  const { result } = await withFailover(set, (origin) => fetchOnce(deps, source, scope.onMirror(url, origin), scope));
+  const { result } = await withFailover(set, (origin) =>
+    fetchOnce(deps, source, scope.onMirror(url, origin), scope),
+  );
   return result;
 }
 
@@ -136,7 +162,12 @@ async function refreshMirrors(deps: CrawlDeps, source: SourceRecord): Promise<vo
       const r = await deps.politeness.run(
         politenessKey(source),
         politenessLimits(source),
-        () => deps.http.fetch(u, { proxyUrl: deps.proxyUrl, identity: sourceIdentity(source.id), session: source.session }),
+        () =>
+          deps.http.fetch(u, {
+            proxyUrl: deps.proxyUrl,
+            identity: sourceIdentity(source.id),
+            session: source.session,
+          }),
         { statusOf: (res) => ({ status: res.status, headers: res.headers }) },
       );
       return { status: r.status, body: r.body };
@@ -159,7 +190,12 @@ export type CrawlOutcome = 'fetched' | 'failed' | 'blocked' | 'skipped';
  * Process one page job. Throws RetryableCrawlError (BullMQ retries with backoff) while attempts
  * remain; on the last attempt the URL is recorded as failed instead.
  */
-export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: number, maxAttempts: number): Promise<CrawlOutcome> {
+export async function processCrawlJob(
+  deps: CrawlDeps,
+  job: CrawlJob,
+  attempt: number,
+  maxAttempts: number,
+): Promise<CrawlOutcome> {
   const run = await getRun(deps.db, job.runId);
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
   const state = await getUrlState(deps.db, job.runId, job.url);
@@ -176,7 +212,10 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   await markRunStarted(deps.db, run.id);
   await setUrlStatus(deps.db, run.id, job.url, 'fetching', { countAttempt: true });
 
-  if (job.depth === 0) await refreshMirrors(deps, source).catch((err) => deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'));
+  if (job.depth === 0)
+    await refreshMirrors(deps, source).catch((err) =>
+      deps.log.warn({ err: errorMessage(err) }, 'mirror list check failed'),
+    );
   const scope = scopeForSource(source);
   const fetchPolitely = (s: SourceRecord) =>
     deps.politeness.run(politenessKey(s), politenessLimits(s), () => fetchPage(deps, s, job.url, scope), {
@@ -200,7 +239,8 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
       else {
         source = r.source;
         page = await fetchPolitely(source);
-        if (page.obstacle?.kind === 'login_wall') loginFailure = `${LOGIN_FAILED}: the login wall is still there after logging in`;
+        if (page.obstacle?.kind === 'login_wall')
+          loginFailure = `${LOGIN_FAILED}: the login wall is still there after logging in`;
       }
     }
   } catch (err) {
@@ -226,7 +266,8 @@ export async function processCrawlJob(deps: CrawlDeps, job: CrawlJob, attempt: n
   if (deps.tsa) capture.tsaToken = await deps.tsa.stampOrNull(sha256Hex(capture.body));
   const { snapshot } = await recordSnapshot(deps.db, capture);
   const obstacle = page.obstacle;
-  if (obstacle?.needsPerson) return blockRun(deps, run, source, job, loginFailure ?? obstacle.reason, snapshot.id);
+  if (obstacle?.needsPerson)
+    return blockRun(deps, run, source, job, loginFailure ?? obstacle.reason, snapshot.id);
 
   if (status < 400) {
     // Children are in the frontier before this page is closed, so the run can never look finished
@@ -266,7 +307,9 @@ const MAX_LOGINS_PER_RUN = 3;
 const LOGIN_LOCK = 0x64776c67;
 
 function sessionKey(session: SourceRecord['session']): string {
-  return JSON.stringify((session?.cookies ?? []).map((c) => [c.name, c.value, c.domain ?? '', c.path ?? '']).sort());
+  return JSON.stringify(
+    (session?.cookies ?? []).map((c) => [c.name, c.value, c.domain ?? '', c.path ?? '']).sort(),
+  );
 }
 
 /**
@@ -295,9 +338,13 @@ async function loginForSource(
     for (;;) {
       const early = await changed();
       if (early) return early;
-      const { rows } = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [LOGIN_LOCK, source.id]);
+      const { rows } = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
+        LOGIN_LOCK,
+        source.id,
+      ]);
       if (rows[0]!.ok) break;
-      if (Date.now() > deadline) throw new RetryableCrawlError('still waiting for another worker to log the source in');
+      if (Date.now() > deadline)
+        throw new RetryableCrawlError('still waiting for another worker to log the source in');
       await new Promise((r) => setTimeout(r, 250));
     }
     try {
@@ -308,7 +355,10 @@ async function loginForSource(
           where id = $1 and coalesce((stats->>'logins')::int, 0) < $2`,
         [run.id, MAX_LOGINS_PER_RUN],
       );
-      if (!claimed.rowCount) return { failed: `${LOGIN_FAILED}: the login wall came back after ${MAX_LOGINS_PER_RUN} logins in one run` };
+      if (!claimed.rowCount)
+        return {
+          failed: `${LOGIN_FAILED}: the login wall came back after ${MAX_LOGINS_PER_RUN} logins in one run`,
+        };
       const recipe = source.session!.login!;
       try {
         const result = await performLogin(recipe, {
@@ -317,7 +367,10 @@ async function loginForSource(
           proxyUrl: deps.proxyUrl,
           http: deps.http,
           browser: deps.browser,
-          mode: source.fetchMode === 'browser' || (source.fetchMode === 'auto' && recipe.submitSelector) ? 'browser' : 'http',
+          mode:
+            source.fetchMode === 'browser' || (source.fetchMode === 'auto' && recipe.submitSelector)
+              ? 'browser'
+              : 'http',
           cookies: source.session?.cookies ?? [],
           inScope: (u) => scope.decide(u, 0).ok,
           origins: [...scope.siteOrigins],
@@ -351,7 +404,9 @@ async function admitLinks(
   const plan = planLinks(scope, parent, links);
   const { admitted, dropped } = await deps.frontier.admit(String(run.id), source.policy.pageBudget, plan);
   if (dropped.some((d) => d.why.kind === 'budget')) {
-    await deps.db.query(`update crawl_runs set stats = stats || '{"budgetExhausted": true}' where id = $1`, [run.id]);
+    await deps.db.query(`update crawl_runs set stats = stats || '{"budgetExhausted": true}' where id = $1`, [
+      run.id,
+    ]);
   }
   // Redis admission and the frontier table are not one transaction: a worker that died between
   // them left URLs that Redis calls duplicates but the table never got. Offering those to the
@@ -370,7 +425,10 @@ async function admitLinks(
   if (recovering) {
     for (const c of await queuedChildren(deps.db, run.id, job.url)) if (!freshSet.has(c.url)) jobs.push(c);
   }
-  await addCrawlJobs(deps.queues, jobs.map((e) => ({ runId: run.id, url: e.url, depth: e.depth })));
+  await addCrawlJobs(
+    deps.queues,
+    jobs.map((e) => ({ runId: run.id, url: e.url, depth: e.depth })),
+  );
 }
 
 async function failOrRetry(
@@ -397,7 +455,10 @@ async function failOrRetry(
 }
 
 /** When the run's frontier has nothing left queued or in flight, the run is complete. */
-export async function finishIfDone(deps: Pick<CrawlDeps, 'db' | 'extractorVersion'>, runId: number): Promise<boolean> {
+export async function finishIfDone(
+  deps: Pick<CrawlDeps, 'db' | 'extractorVersion'>,
+  runId: number,
+): Promise<boolean> {
   const { rows } = await deps.db.query<{ open: number }>(
     `select count(*)::int as open from crawl_urls where run_id = $1 and status in ('queued', 'fetching')`,
     [runId],

@@ -29,7 +29,12 @@ export interface ExtractDeps {
 }
 
 /** Which records an entity belongs to: a listing page's listing, or the posts that contain it. */
-function entityTargets(result: ExtractResult, listingIds: number[], posts: Array<{ id: number; body: string }>, entity: ExtractedEntity) {
+function entityTargets(
+  result: ExtractResult,
+  listingIds: number[],
+  posts: Array<{ id: number; body: string }>,
+  entity: ExtractedEntity,
+) {
   if (listingIds.length === 1) return listingIds.map((listingId) => ({ listingId }));
   const inPosts = posts.filter((p) => p.body.toLowerCase().includes(entity.value.toLowerCase().slice(0, 24)));
   if (inPosts.length) return inPosts.map((p) => ({ postId: p.id }));
@@ -76,69 +81,103 @@ export async function processExtractJob(deps: ExtractDeps, job: ExtractJob): Pro
     .sort((a, b) => (a.url ?? '').localeCompare(b.url ?? ''));
   // Same order of row locks in every job: concurrent jobs touching the same vendors and listings
   // then wait for each other instead of deadlocking.
-  const entities = [...result.entities].sort((a, b) => `${a.type}:${a.value}`.localeCompare(`${b.type}:${b.value}`));
+  const entities = [...result.entities].sort((a, b) =>
+    `${a.type}:${a.value}`.localeCompare(`${b.type}:${b.value}`),
+  );
 
-  const match = await withRetryOnConflict(() => withTransaction(deps.db, async (tx) => {
-    await tx.query(
-      `insert into extractions (snapshot_id, extractor_version, page_type, language, result) values ($1, $2, $3, $4, $5)
+  const match = await withRetryOnConflict(() =>
+    withTransaction(deps.db, async (tx) => {
+      await tx.query(
+        `insert into extractions (snapshot_id, extractor_version, page_type, language, result) values ($1, $2, $3, $4, $5)
        on conflict (snapshot_id, extractor_version) do nothing`,
-      [snapshot.id, deps.extractorVersion, result.pageType, result.language, JSON.stringify(result)],
-    );
-    const vendorIds = new Map<string, number>();
-    const vendorId = async (name: string | null, pgp?: string | null, profileUrl?: string | null) => {
-      if (!name) return null;
-      const key = name.trim().toLowerCase();
-      if (!vendorIds.has(key)) {
-        const v = await upsertVendor(tx, { workspaceId: ws, sourceId: source.id, name, pgpFingerprint: pgp ?? null, profileUrl: profileUrl ?? null, seenAt });
-        vendorIds.set(key, v.id);
-      }
-      return vendorIds.get(key)!;
-    };
-    const vendorNames = [...(result.vendors ?? []).map((v) => v.name), ...listingsToStore.map((l) => l.vendor)]
-      .filter((n): n is string => Boolean(n))
-      .sort();
-    for (const v of [...(result.vendors ?? [])].sort((a, b) => a.name.localeCompare(b.name))) await vendorId(v.name, v.pgpFingerprint, v.profileUrl);
-    for (const name of vendorNames) await vendorId(name);
+        [snapshot.id, deps.extractorVersion, result.pageType, result.language, JSON.stringify(result)],
+      );
+      const vendorIds = new Map<string, number>();
+      const vendorId = async (name: string | null, pgp?: string | null, profileUrl?: string | null) => {
+        if (!name) return null;
+        const key = name.trim().toLowerCase();
+        if (!vendorIds.has(key)) {
+          const v = await upsertVendor(tx, {
+            workspaceId: ws,
+            sourceId: source.id,
+            name,
+            pgpFingerprint: pgp ?? null,
+            profileUrl: profileUrl ?? null,
+            seenAt,
+          });
+          vendorIds.set(key, v.id);
+        }
+        return vendorIds.get(key)!;
+      };
+      const vendorNames = [
+        ...(result.vendors ?? []).map((v) => v.name),
+        ...listingsToStore.map((l) => l.vendor),
+      ]
+        .filter((n): n is string => Boolean(n))
+        .sort();
+      for (const v of [...(result.vendors ?? [])].sort((a, b) => a.name.localeCompare(b.name)))
+        await vendorId(v.name, v.pgpFingerprint, v.profileUrl);
+      for (const name of vendorNames) await vendorId(name);
 
-    const listings: MatchJob['listings'] = [];
-    for (const l of listingsToStore) {
-      const url = l.url ?? snapshot.finalUrl;
-      const change = await upsertListing(tx, {
-        workspaceId: ws,
-        sourceId: source.id,
-        listing: { ...l, url },
-        vendorId: await vendorId(l.vendor),
-        language: result.language,
-        snapshotId: snapshot.id,
-        seenAt,
-      });
-      listings.push({ id: change.listingId, isNew: change.isNew, relisted: change.relisted, changed: change.changed });
-    }
-    const posts: Array<{ id: number; body: string }> = [];
-    for (const [i, p] of result.posts.entries()) {
-      const stored = await upsertPost(tx, {
-        workspaceId: ws,
-        sourceId: source.id,
-        threadUrl: snapshot.finalUrl,
-        post: p,
-        position: p.position ?? i,
-        snapshotId: snapshot.id,
-        seenAt,
-      });
-      posts.push({ id: stored.id, body: p.body });
-    }
-    const listingIds = listings.map((l) => l.id);
-    for (const entity of entities) {
-      let targets: Array<{ listingId: number } | { postId: number } | { vendorId: number }> = entityTargets(result, listingIds, posts, entity);
-      if (targets.length === 0 && result.pageType === 'vendor_profile' && vendorIds.size === 1) targets = [{ vendorId: [...vendorIds.values()][0]! }];
-      for (const target of targets) {
-        await recordEntityMention(tx, { workspaceId: ws, sourceId: source.id, entity, target, snapshotId: snapshot.id, seenAt });
+      const listings: MatchJob['listings'] = [];
+      for (const l of listingsToStore) {
+        const url = l.url ?? snapshot.finalUrl;
+        const change = await upsertListing(tx, {
+          workspaceId: ws,
+          sourceId: source.id,
+          listing: { ...l, url },
+          vendorId: await vendorId(l.vendor),
+          language: result.language,
+          snapshotId: snapshot.id,
+          seenAt,
+        });
+        listings.push({
+          id: change.listingId,
+          isNew: change.isNew,
+          relisted: change.relisted,
+          changed: change.changed,
+        });
       }
-    }
-    return { snapshotId: snapshot.id, workspaceId: ws, listings } satisfies MatchJob;
-  }));
+      const posts: Array<{ id: number; body: string }> = [];
+      for (const [i, p] of result.posts.entries()) {
+        const stored = await upsertPost(tx, {
+          workspaceId: ws,
+          sourceId: source.id,
+          threadUrl: snapshot.finalUrl,
+          post: p,
+          position: p.position ?? i,
+          snapshotId: snapshot.id,
+          seenAt,
+        });
+        posts.push({ id: stored.id, body: p.body });
+      }
+      const listingIds = listings.map((l) => l.id);
+      for (const entity of entities) {
+        let targets: Array<{ listingId: number } | { postId: number } | { vendorId: number }> = entityTargets(
+          result,
+          listingIds,
+          posts,
+          entity,
+        );
+        if (targets.length === 0 && result.pageType === 'vendor_profile' && vendorIds.size === 1)
+          targets = [{ vendorId: [...vendorIds.values()][0]! }];
+        for (const target of targets) {
+          await recordEntityMention(tx, {
+            workspaceId: ws,
+            sourceId: source.id,
+            entity,
+            target,
+            snapshotId: snapshot.id,
+            seenAt,
+          });
+        }
+      }
+      return { snapshotId: snapshot.id, workspaceId: ws, listings } satisfies MatchJob;
+    }),
+  );
 
   if (match.listings.length) await addMatchJob(deps.queues, match);
-  if (snapshot.crawlRunId !== null) await finalizeRunIfDone(deps.db, snapshot.crawlRunId, deps.extractorVersion);
+  if (snapshot.crawlRunId !== null)
+    await finalizeRunIfDone(deps.db, snapshot.crawlRunId, deps.extractorVersion);
   return match;
 }

@@ -17,7 +17,13 @@ export async function finalizeRunIfDone(db: Db, runId: number, extractorVersion:
   if (!rows[0]?.ready) return false;
   return withTransaction(db, async (tx) => {
     // Exactly one caller wins the flag, however many workers get here at once.
-    const won = await tx.query<{ source_id: number; started_at: Date; status: string; failed: number; exhausted: boolean }>(
+    const won = await tx.query<{
+      source_id: number;
+      started_at: Date;
+      status: string;
+      failed: number;
+      exhausted: boolean;
+    }>(
       `update crawl_runs set stats = stats || '{"finalized": true}'
         where id = $1 and not coalesce((stats->>'finalized')::boolean, false)
         returning source_id, started_at, status, pages_failed as failed, coalesce((stats->>'budgetExhausted')::boolean, false) as exhausted`,
@@ -27,7 +33,10 @@ export async function finalizeRunIfDone(db: Db, runId: number, extractorVersion:
     if (!run) return false;
     if (run.status === 'completed' && run.failed === 0 && !run.exhausted && run.started_at) {
       const removed = await markUnseenListingsRemoved(tx, run.source_id, run.started_at);
-      await tx.query(`update crawl_runs set stats = stats || jsonb_build_object('removedListings', $2::int) where id = $1`, [runId, removed]);
+      await tx.query(
+        `update crawl_runs set stats = stats || jsonb_build_object('removedListings', $2::int) where id = $1`,
+        [runId, removed],
+      );
     }
     return true;
   });

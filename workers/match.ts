@@ -7,7 +7,13 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Category, EntityType, MatchableListing } from '../core/types.js';
 import { listingRecord, type ListingRow as StoredListingRow } from '../store/backtest.js';
-import { compileRules, type CompiledRuleSet, type ListingHistory, type RuleDefinition, type RuleMatch } from '../rules/index.js';
+import {
+  compileRules,
+  type CompiledRuleSet,
+  type ListingHistory,
+  type RuleDefinition,
+  type RuleMatch,
+} from '../rules/index.js';
 import { recordHit } from '../store/alerts.js';
 import { withTransaction, type Db, type Queryable } from '../store/db.js';
 import { createDeliveries } from '../store/webhooks.js';
@@ -51,9 +57,16 @@ export class RuleSetCache {
         where r.workspace_id = $1 and r.enabled order by r.id`,
       [workspaceId],
     );
-    const byId = new Map<string, { ruleId: number; ruleVersionId: number; severity: RuleDefinition['severity'] }>();
+    const byId = new Map<
+      string,
+      { ruleId: number; ruleVersionId: number; severity: RuleDefinition['severity'] }
+    >();
     const definitions = defs.rows.map((row) => {
-      byId.set(row.definition.id, { ruleId: row.rule_id, ruleVersionId: row.rule_version_id, severity: row.definition.severity });
+      byId.set(row.definition.id, {
+        ruleId: row.rule_id,
+        ruleVersionId: row.rule_version_id,
+        severity: row.definition.severity,
+      });
       return { ...row.definition, enabled: true };
     });
     // Compile fully before swapping in: a job never sees a half-built set.
@@ -65,7 +78,10 @@ export class RuleSetCache {
 
 type ListingRow = StoredListingRow & { source_id: number };
 
-async function loadListing(db: Queryable, id: number): Promise<{ listing: MatchableListing; row: ListingRow } | null> {
+async function loadListing(
+  db: Queryable,
+  id: number,
+): Promise<{ listing: MatchableListing; row: ListingRow } | null> {
   const { rows } = await db.query<ListingRow>(
     `select l.id, l.title, l.description, l.price_amount, l.price_currency, l.price_eur, l.vendor_name, l.category_path,
             l.category, l.category_confidence, l.ships_from, l.ships_to, l.url, l.language, l.source_id, s.name as site
@@ -82,8 +98,18 @@ async function loadListing(db: Queryable, id: number): Promise<{ listing: Matcha
 }
 
 /** What was known before this snapshot: earlier versions, the vendor elsewhere, entity sites. */
-async function loadHistory(db: Queryable, row: ListingRow, listing: MatchableListing, snapshotId: number): Promise<ListingHistory> {
-  const versions = await db.query<{ observed_at: Date; price_eur: number | null; title: string; available: boolean }>(
+async function loadHistory(
+  db: Queryable,
+  row: ListingRow,
+  listing: MatchableListing,
+  snapshotId: number,
+): Promise<ListingHistory> {
+  const versions = await db.query<{
+    observed_at: Date;
+    price_eur: number | null;
+    title: string;
+    available: boolean;
+  }>(
     `select observed_at, price_eur, title, available from listing_versions
       where listing_id = $1 and snapshot_id is distinct from $2 order by version`,
     [row.id, snapshotId],
@@ -106,7 +132,12 @@ async function loadHistory(db: Queryable, row: ListingRow, listing: MatchableLis
     entitySites[`${e.type}:${e.value}`] = sites.rows.map((r) => r.site);
   }
   return {
-    versions: versions.rows.map((v) => ({ seenAt: v.observed_at.toISOString(), priceEur: v.price_eur, title: v.title, removed: !v.available })),
+    versions: versions.rows.map((v) => ({
+      seenAt: v.observed_at.toISOString(),
+      priceEur: v.price_eur,
+      title: v.title,
+      removed: !v.available,
+    })),
     vendorSightings: vendorSightings.rows,
     entitySites,
   };
@@ -144,14 +175,21 @@ export async function processMatchJob(deps: MatchDeps, job: MatchJob): Promise<M
           reason: { changed: item.changed, relisted: item.relisted, isNew: item.isNew },
         });
         // Deliveries commit with the alert, so none is lost if the enqueue below fails (see requeuePendingDeliveries).
-        const deliveries = hit?.created && deps.notify ? await createDeliveries(tx, job.workspaceId, hit.alertId, rule.severity) : [];
+        const deliveries =
+          hit?.created && deps.notify
+            ? await createDeliveries(tx, job.workspaceId, hit.alertId, rule.severity)
+            : [];
         return hit && { ...hit, deliveries };
       });
       if (!result) continue;
       outcome.hits++;
       if (result.created) {
         outcome.newAlerts.push(result.alertId);
-        await publishAlert(deps.redis, deps.keyPrefix, { workspaceId: job.workspaceId, alertId: result.alertId, created: true });
+        await publishAlert(deps.redis, deps.keyPrefix, {
+          workspaceId: job.workspaceId,
+          alertId: result.alertId,
+          created: true,
+        });
         if (deps.notify) await enqueueDeliveries(deps.notify, result.deliveries);
       }
     }

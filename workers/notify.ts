@@ -7,7 +7,13 @@ import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Severity } from '../core/types.js';
 import type { Queryable } from '../store/db.js';
-import { createDeliveries, deliveryContext, recordAttempt, validateWebhookUrl, type DeliveryContext } from '../store/webhooks.js';
+import {
+  createDeliveries,
+  deliveryContext,
+  recordAttempt,
+  validateWebhookUrl,
+  type DeliveryContext,
+} from '../store/webhooks.js';
 import { jobId, type NotifyJob, type PipelineQueues } from './queues.js';
 
 export const SIGNATURE_HEADER = 'X-Darkwatch-Signature';
@@ -20,8 +26,16 @@ export function signBody(secret: string, body: string | Buffer): string {
 }
 
 /** The JSON body for an alert event (pure; what is signed is exactly this string). */
-export function webhookBody(ctx: Pick<DeliveryContext, 'deliveryId' | 'event' | 'alert'>, sentAt: Date): string {
-  return JSON.stringify({ event: ctx.event, deliveryId: ctx.deliveryId, sentAt: sentAt.toISOString(), alert: ctx.alert });
+export function webhookBody(
+  ctx: Pick<DeliveryContext, 'deliveryId' | 'event' | 'alert'>,
+  sentAt: Date,
+): string {
+  return JSON.stringify({
+    event: ctx.event,
+    deliveryId: ctx.deliveryId,
+    sentAt: sentAt.toISOString(),
+    alert: ctx.alert,
+  });
 }
 
 export interface NotifyDeps {
@@ -33,7 +47,13 @@ export interface NotifyDeps {
 export class WebhookDeliveryError extends Error {}
 
 /** POST once; resolves on 2xx, throws otherwise. Redirects are never followed. */
-export async function postWebhook(url: string, secret: string, body: string, timeoutMs: number, now = new Date()): Promise<number> {
+export async function postWebhook(
+  url: string,
+  secret: string,
+  body: string,
+  timeoutMs: number,
+  now = new Date(),
+): Promise<number> {
   validateWebhookUrl(url);
   let res: Response;
   try {
@@ -51,13 +71,17 @@ export async function postWebhook(url: string, secret: string, body: string, tim
     });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    const detail = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+    const detail =
+      e.name === 'TimeoutError'
+        ? `timed out after ${timeoutMs} ms`
+        : (e.cause?.code ?? e.cause?.message ?? e.message);
     throw new WebhookDeliveryError(`request failed: ${detail}`);
   }
   // The receiver's body is of no interest, and may be huge: do not read it.
   await res.body?.cancel().catch(() => undefined);
   if (res.status >= 200 && res.status < 300) return res.status;
-  if (res.status >= 300 && res.status < 400) throw new WebhookDeliveryError(`HTTP ${res.status}: redirects are not followed`);
+  if (res.status >= 300 && res.status < 400)
+    throw new WebhookDeliveryError(`HTTP ${res.status}: redirects are not followed`);
   throw new WebhookDeliveryError(`HTTP ${res.status}`);
 }
 
@@ -66,25 +90,43 @@ function permanent(message: string): boolean {
   const m = /^HTTP (\d{3})/.exec(message);
   if (!m) return false;
   const status = Number(m[1]);
-  return (status >= 300 && status < 500 && status !== 408 && status !== 429);
+  return status >= 300 && status < 500 && status !== 408 && status !== 429;
 }
 
 export type NotifyOutcome = 'delivered' | 'skipped';
 
-export async function processNotifyJob(deps: NotifyDeps, job: NotifyJob, attemptsMade: number, maxAttempts: number): Promise<NotifyOutcome> {
+export async function processNotifyJob(
+  deps: NotifyDeps,
+  job: NotifyJob,
+  attemptsMade: number,
+  maxAttempts: number,
+): Promise<NotifyOutcome> {
   const ctx = await deliveryContext(deps.db, job.deliveryId);
   if (!ctx || ctx.status !== 'pending') return 'skipped';
   const attempt = attemptsMade + 1;
   if (!ctx.enabled) {
-    await recordAttempt(deps.db, ctx.deliveryId, { status: 'failed', attempts: attemptsMade, error: 'webhook disabled' });
+    await recordAttempt(deps.db, ctx.deliveryId, {
+      status: 'failed',
+      attempts: attemptsMade,
+      error: 'webhook disabled',
+    });
     return 'skipped';
   }
   try {
-    await postWebhook(ctx.url, ctx.secret, webhookBody(ctx, new Date()), deps.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS);
+    await postWebhook(
+      ctx.url,
+      ctx.secret,
+      webhookBody(ctx, new Date()),
+      deps.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+    );
   } catch (err) {
     const message = (err as Error).message;
     const final = attempt >= maxAttempts || permanent(message) || !(err instanceof WebhookDeliveryError);
-    await recordAttempt(deps.db, ctx.deliveryId, { status: final ? 'failed' : 'pending', attempts: attempt, error: message });
+    await recordAttempt(deps.db, ctx.deliveryId, {
+      status: final ? 'failed' : 'pending',
+      attempts: attempt,
+      error: message,
+    });
     deps.log.warn({ delivery: ctx.deliveryId, attempt, err: message }, 'webhook delivery failed');
     if (final) throw new UnrecoverableError(message);
     throw err;
@@ -94,9 +136,18 @@ export async function processNotifyJob(deps: NotifyDeps, job: NotifyJob, attempt
 }
 
 /** Queue delivery jobs (idempotent: the job id is the delivery id). */
-export async function enqueueDeliveries(queues: Pick<PipelineQueues, 'notify'>, deliveryIds: number[]): Promise<void> {
+export async function enqueueDeliveries(
+  queues: Pick<PipelineQueues, 'notify'>,
+  deliveryIds: number[],
+): Promise<void> {
   if (deliveryIds.length === 0) return;
-  await queues.notify.addBulk(deliveryIds.map((deliveryId) => ({ name: 'webhook', data: { deliveryId }, opts: { jobId: jobId.notify({ deliveryId }) } })));
+  await queues.notify.addBulk(
+    deliveryIds.map((deliveryId) => ({
+      name: 'webhook',
+      data: { deliveryId },
+      opts: { jobId: jobId.notify({ deliveryId }) },
+    })),
+  );
 }
 
 /** Create and queue the webhook deliveries a new alert calls for. */
@@ -117,7 +168,11 @@ export async function enqueueAlertWebhooks(
  * and the enqueue, or Redis data loss). Safe to run any time: a queued job is not queued twice, and
  * a job for a delivery that is no longer pending does nothing.
  */
-export async function requeuePendingDeliveries(db: Queryable, queues: Pick<PipelineQueues, 'notify'>, batch = 1000): Promise<number> {
+export async function requeuePendingDeliveries(
+  db: Queryable,
+  queues: Pick<PipelineQueues, 'notify'>,
+  batch = 1000,
+): Promise<number> {
   let lastId = 0;
   let total = 0;
   for (;;) {
@@ -126,7 +181,10 @@ export async function requeuePendingDeliveries(db: Queryable, queues: Pick<Pipel
       [lastId, batch],
     );
     if (rows.length === 0) return total;
-    await enqueueDeliveries(queues, rows.map((r) => Number(r.id)));
+    await enqueueDeliveries(
+      queues,
+      rows.map((r) => Number(r.id)),
+    );
     total += rows.length;
     lastId = Number(rows[rows.length - 1]!.id);
   }

@@ -32,7 +32,9 @@ export async function runSummary(db: Queryable, runId: number): Promise<RunSumma
 /** Jobs not yet done in the extract and match stages (all runs). */
 export async function pendingDownstream(queues: PipelineQueues): Promise<number> {
   const counts = await Promise.all(
-    [queues.extract, queues.match].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')),
+    [queues.extract, queues.match].map((q) =>
+      q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
+    ),
   );
   return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
 }

@@ -74,7 +74,11 @@ export interface PipelineQueues {
 
 export function openQueues(connection: Redis, prefix: string): PipelineQueues {
   const make = <T>(name: QueueName) => {
-    const queue = new Queue<T>(name, { connection, prefix: `${prefix}:q`, defaultJobOptions: defaultJobOptions(name) });
+    const queue = new Queue<T>(name, {
+      connection,
+      prefix: `${prefix}:q`,
+      defaultJobOptions: defaultJobOptions(name),
+    });
     // Connection errors while Redis restarts are retried by ioredis; without a listener they would
     // be printed as unhandled.
     queue.on('error', () => undefined);
@@ -97,7 +101,9 @@ export function openQueues(connection: Redis, prefix: string): PipelineQueues {
 
 export async function addCrawlJobs(queues: PipelineQueues, jobs: CrawlJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  await queues.crawl.addBulk(jobs.map((data) => ({ name: 'page', data, opts: { jobId: jobId.crawl(data) } })));
+  await queues.crawl.addBulk(
+    jobs.map((data) => ({ name: 'page', data, opts: { jobId: jobId.crawl(data) } })),
+  );
 }
 
 export async function addExtractJob(queues: PipelineQueues, data: ExtractJob): Promise<void> {
@@ -137,7 +143,11 @@ export interface PipelineClient {
   close(): Promise<void>;
 }
 
-export async function openPipelineClient(db: Queryable, redisUrl: string, basePrefix: string): Promise<PipelineClient> {
+export async function openPipelineClient(
+  db: Queryable,
+  redisUrl: string,
+  basePrefix: string,
+): Promise<PipelineClient> {
   const prefix = await pipelinePrefix(db, basePrefix);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);

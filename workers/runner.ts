@@ -19,7 +19,17 @@ import { processMatchJob, RuleSetCache } from './match.js';
 import { processNotifyJob, requeuePendingDeliveries } from './notify.js';
 import { startScheduleWorker, syncRecrawlSchedules } from './schedule.js';
 import { expireStaleRuns } from './stale-runs.js';
-import { openQueues, pipelinePrefix, QUEUE_NAMES, type CrawlJob, type ExtractJob, type MatchJob, type NotifyJob, type PipelineQueues, type QueueName } from './queues.js';
+import {
+  openQueues,
+  pipelinePrefix,
+  QUEUE_NAMES,
+  type CrawlJob,
+  type ExtractJob,
+  type MatchJob,
+  type NotifyJob,
+  type PipelineQueues,
+  type QueueName,
+} from './queues.js';
 
 export interface PipelineOptions {
   databaseUrl: string;
@@ -64,9 +74,18 @@ export interface RunningPipeline {
   close(): Promise<void>;
 }
 
-export function metricsRegistry(): { registry: Registry; jobs: Counter<'queue' | 'outcome'>; duration: Histogram<'queue'> } {
+export function metricsRegistry(): {
+  registry: Registry;
+  jobs: Counter<'queue' | 'outcome'>;
+  duration: Histogram<'queue'>;
+} {
   const registry = new Registry();
-  const jobs = new Counter({ name: 'darkwatch_jobs_total', help: 'jobs processed', labelNames: ['queue', 'outcome'], registers: [registry] });
+  const jobs = new Counter({
+    name: 'darkwatch_jobs_total',
+    help: 'jobs processed',
+    labelNames: ['queue', 'outcome'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'darkwatch_job_seconds',
     help: 'job processing time',
@@ -100,34 +119,61 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
     politeness: new Politeness(redis, `${keyPrefix}:polite`, opts.lockDurationMs ?? 30_000),
     frontier: new RedisFrontier(redis, `${keyPrefix}:run`),
     http,
-    browser: () => (browser ??= new BrowserFetcher({ proxyUrl: opts.proxyUrl, executablePath: opts.chromiumPath, http, maxContexts: opts.browserContexts ?? 2 })),
+    browser: () =>
+      (browser ??= new BrowserFetcher({
+        proxyUrl: opts.proxyUrl,
+        executablePath: opts.chromiumPath,
+        http,
+        maxContexts: opts.browserContexts ?? 2,
+      })),
     proxyUrl: opts.proxyUrl,
     extractorVersion: opts.extractorVersion,
     mirrors: new Map(),
     log: opts.log.child({ stage: 'crawl' }),
     tsa: opts.tsaUrl
       ? new TsaClient(opts.tsaUrl, {
-          onFailure: (err, sha256) => opts.log.warn({ sha256, err: err.message }, 'capture stored without RFC 3161 timestamp'),
+          onFailure: (err, sha256) =>
+            opts.log.warn({ sha256, err: err.message }, 'capture stored without RFC 3161 timestamp'),
         })
       : null,
   };
   const ruleCache = new RuleSetCache();
 
   const processors: Record<QueueName, (job: Job) => Promise<unknown>> = {
-    crawl: (job: Job<CrawlJob>) => processCrawlJob(crawlDeps, job.data, job.attemptsMade, job.opts.attempts ?? 1),
+    crawl: (job: Job<CrawlJob>) =>
+      processCrawlJob(crawlDeps, job.data, job.attemptsMade, job.opts.attempts ?? 1),
     extract: (job: Job<ExtractJob>) =>
-      processExtractJob({ db, queues, extract: opts.extract, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'extract' }) }, job.data),
+      processExtractJob(
+        {
+          db,
+          queues,
+          extract: opts.extract,
+          extractorVersion: opts.extractorVersion,
+          log: opts.log.child({ stage: 'extract' }),
+        },
+        job.data,
+      ),
     match: (job: Job<MatchJob>) =>
-      processMatchJob({ db, redis, keyPrefix, rules: ruleCache, notify: queues, log: opts.log.child({ stage: 'match' }) }, job.data),
+      processMatchJob(
+        { db, redis, keyPrefix, rules: ruleCache, notify: queues, log: opts.log.child({ stage: 'match' }) },
+        job.data,
+      ),
     notify: (job: Job<NotifyJob>) =>
-      processNotifyJob({ db, log: opts.log.child({ stage: 'notify' }), timeoutMs: opts.notify?.timeoutMs }, job.data, job.attemptsMade, job.opts.attempts ?? 1),
+      processNotifyJob(
+        { db, log: opts.log.child({ stage: 'notify' }), timeoutMs: opts.notify?.timeoutMs },
+        job.data,
+        job.attemptsMade,
+        job.opts.attempts ?? 1,
+      ),
   };
   const notifyBase = opts.notify?.backoffBaseMs ?? 1000;
 
   const workerConnections: Redis[] = [];
   const workers: Worker[] = names.map((name) => {
     const connection = redis.duplicate();
-    connection.on('error', (err) => opts.log.debug({ queue: name, err: err.message }, 'redis connection error'));
+    connection.on('error', (err) =>
+      opts.log.debug({ queue: name, err: err.message }, 'redis connection error'),
+    );
     workerConnections.push(connection);
     const worker = new Worker(
       name,
@@ -162,7 +208,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
         maxStalledCount: 2,
       },
     );
-    worker.on('failed', (job, err) => opts.log.warn({ queue: name, job: job?.id, err: err.message }, 'job failed'));
+    worker.on('failed', (job, err) =>
+      opts.log.warn({ queue: name, job: job?.id, err: err.message }, 'job failed'),
+    );
     worker.on('error', (err) => opts.log.error({ queue: name, err: err.message }, 'worker error'));
     return worker;
   });
@@ -172,22 +220,30 @@ export async function startPipeline(opts: PipelineOptions): Promise<RunningPipel
   // Crawl workers also run the recrawl scheduler's queue, synced from the sources table first.
   if (names.includes('crawl')) {
     // A failed sync must not take the crawl workers down; the next start (or source change) retries.
-    await syncRecrawlSchedules(db, { prefix: keyPrefix, redis }, { everyMs: opts.recrawlEveryMs }).catch((err: Error) =>
-      opts.log.error({ err: err.message }, 'recrawl schedules not synced'),
+    await syncRecrawlSchedules(db, { prefix: keyPrefix, redis }, { everyMs: opts.recrawlEveryMs }).catch(
+      (err: Error) => opts.log.error({ err: err.message }, 'recrawl schedules not synced'),
     );
     const connection = redis.duplicate();
     workerConnections.push(connection);
     workers.push(
       startScheduleWorker(
-        { db, frontier: crawlDeps.frontier, queues, extractorVersion: opts.extractorVersion, staleRunMs: opts.staleRunMs, log: opts.log.child({ stage: 'schedule' }) },
+        {
+          db,
+          frontier: crawlDeps.frontier,
+          queues,
+          extractorVersion: opts.extractorVersion,
+          staleRunMs: opts.staleRunMs,
+          log: opts.log.child({ stage: 'schedule' }),
+        },
         connection,
         keyPrefix,
       ),
     );
     // Runs a crashed process left behind, of any source (manual ones too): expired once at start.
-    await expireStaleRuns({ db, queues, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'schedule' }) }, { quietMs: opts.staleRunMs }).catch(
-      (err: Error) => opts.log.error({ err: err.message }, 'stale run check failed'),
-    );
+    await expireStaleRuns(
+      { db, queues, extractorVersion: opts.extractorVersion, log: opts.log.child({ stage: 'schedule' }) },
+      { quietMs: opts.staleRunMs },
+    ).catch((err: Error) => opts.log.error({ err: err.message }, 'stale run check failed'));
   }
 
   return {

@@ -48,7 +48,9 @@ export async function syncRecrawlSchedules(
   );
   const queue = openScheduleQueue(client.redis, client.prefix);
   try {
-    const wanted = new Map(rows.filter((r) => r.interval && r.interval > 0).map((r) => [schedulerId(r.id), r]));
+    const wanted = new Map(
+      rows.filter((r) => r.interval && r.interval > 0).map((r) => [schedulerId(r.id), r]),
+    );
     for (const [id, r] of wanted) {
       // Upsert: an interval changed in the sources table replaces the old one.
       await queue.upsertJobScheduler(
@@ -99,7 +101,10 @@ export async function processRecrawlJob(
   if (!source || !source.enabled || !source.policy.recrawlIntervalSec) return { outcome: 'gone' };
   const lock = await deps.db.connect();
   try {
-    const { rows } = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS, source.id]);
+    const { rows } = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
+      LOCK_CLASS,
+      source.id,
+    ]);
     if (!rows[0]!.ok) return { outcome: 'already-running' };
     try {
       const expired = await expireStaleRuns(deps, { quietMs: deps.staleRunMs, sourceId: source.id });
@@ -133,7 +138,9 @@ export function startScheduleWorker(
     prefix: `${prefix}:q`,
     concurrency: 1,
   });
-  worker.on('failed', (job, err) => deps.log.warn({ queue: SCHEDULE_QUEUE, job: job?.id, err: err.message }, 'job failed'));
+  worker.on('failed', (job, err) =>
+    deps.log.warn({ queue: SCHEDULE_QUEUE, job: job?.id, err: err.message }, 'job failed'),
+  );
   worker.on('error', (err) => deps.log.error({ queue: SCHEDULE_QUEUE, err: err.message }, 'worker error'));
   return worker;
 }

@@ -14,13 +14,21 @@ import { jobId, type PipelineQueues } from './queues.js';
 export const DEFAULT_STALE_RUN_MS = 15 * 60_000;
 
 /** Job states in which BullMQ will still run a job (a stalled active job is moved back to wait). */
-const LIVE_STATES: ReadonlySet<string> = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+const LIVE_STATES: ReadonlySet<string> = new Set([
+  'active',
+  'waiting',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
 
 async function hasLiveJob(queues: PipelineQueues, run: QuietRun): Promise<boolean> {
   const chunk = 100;
   for (let i = 0; i < run.open.length; i += chunk) {
     const states = await Promise.all(
-      run.open.slice(i, i + chunk).map((u) => queues.crawl.getJobState(jobId.crawl({ runId: run.id, url: u.url, depth: u.depth }))),
+      run.open
+        .slice(i, i + chunk)
+        .map((u) => queues.crawl.getJobState(jobId.crawl({ runId: run.id, url: u.url, depth: u.depth }))),
     );
     if (states.some((s) => LIVE_STATES.has(s))) return true;
   }
@@ -54,7 +62,10 @@ export async function expireStaleRuns(
       `for its ${run.open.length} open URL(s) (a worker crashed or Redis lost its jobs)`;
     if (await abandonRun(deps.db, run.id, reason)) {
       await finalizeRunIfDone(deps.db, run.id, deps.extractorVersion);
-      deps.log.warn({ run: run.id, source: run.sourceId, open: run.open.length }, 'stale crawl run abandoned');
+      deps.log.warn(
+        { run: run.id, source: run.sourceId, open: run.open.length },
+        'stale crawl run abandoned',
+      );
       out.push({ runId: run.id, outcome: 'abandoned' });
     }
   }

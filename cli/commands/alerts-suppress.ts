@@ -30,7 +30,9 @@ export function parseExpiry(text: string, now = new Date()): Date {
     const d = new Date(text.trim());
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new UserError(`--expires must look like 30d, 12h, 90m, 2w or an ISO date, got "${text.slice(0, 60)}"`);
+  throw new UserError(
+    `--expires must look like 30d, 12h, 90m, 2w or an ISO date, got "${text.slice(0, 60)}"`,
+  );
 }
 
 async function workspaceId(db: Db, value: string | undefined): Promise<number> {
@@ -49,10 +51,12 @@ async function actorFor(db: Db, as: string | undefined): Promise<Actor> {
 
 function subjectFrom(o: { listing?: string; vendor?: string; entity?: string }): SuppressionSubject {
   const given = [o.listing, o.vendor, o.entity].filter((x) => x !== undefined);
-  if (given.length !== 1) throw new UserError('give exactly one of --listing ID, --vendor NAME, --entity TYPE:VALUE');
+  if (given.length !== 1)
+    throw new UserError('give exactly one of --listing ID, --vendor NAME, --entity TYPE:VALUE');
   if (o.listing !== undefined) {
     const id = Number(o.listing);
-    if (!/^\d{1,15}$/.test(o.listing) || !Number.isSafeInteger(id) || id < 1) throw new UserError(`--listing: "${o.listing.slice(0, 40)}" is not a listing id`);
+    if (!/^\d{1,15}$/.test(o.listing) || !Number.isSafeInteger(id) || id < 1)
+      throw new UserError(`--listing: "${o.listing.slice(0, 40)}" is not a listing id`);
     return { type: 'listing', listingId: id };
   }
   if (o.vendor !== undefined) return { type: 'vendor', name: o.vendor };
@@ -68,7 +72,9 @@ function line(s: SuppressionRow): string {
 }
 
 export function register(program: Command): void {
-  const alerts = program.commands.find((c) => c.name() === 'alerts') ?? program.command('alerts').description('triage alerts');
+  const alerts =
+    program.commands.find((c) => c.name() === 'alerts') ??
+    program.command('alerts').description('triage alerts');
 
   alerts
     .command('suppress')
@@ -82,22 +88,36 @@ export function register(program: Command): void {
     .option('--as <user>', 'the analyst who owns it (default: cli:<os user>)')
     .option('--workspace <id>', 'workspace id (default: operational)')
     .option('--json', 'print the suppression as JSON')
-    .action(async (o: { rule: string; listing?: string; vendor?: string; entity?: string; reason: string; expires?: string; as?: string; workspace?: string; json?: boolean }) => {
-      const subject = subjectFrom(o);
-      const expiresAt = o.expires ? parseExpiry(o.expires) : null;
-      await withDatabase(async ({ db }) => {
-        const ws = await workspaceId(db, o.workspace);
-        const actor = await actorFor(db, o.as);
-        try {
-          const s = await withTransaction(db, (tx) => addSuppression(tx, ws, { rule: o.rule, subject, reason: o.reason, expiresAt }, actor));
-          if (o.json) printJson(s);
-          else process.stdout.write(`suppression ${s.id} added\n`);
-        } catch (err) {
-          if (err instanceof SuppressionError) throw new UserError(err.message);
-          throw err;
-        }
-      });
-    });
+    .action(
+      async (o: {
+        rule: string;
+        listing?: string;
+        vendor?: string;
+        entity?: string;
+        reason: string;
+        expires?: string;
+        as?: string;
+        workspace?: string;
+        json?: boolean;
+      }) => {
+        const subject = subjectFrom(o);
+        const expiresAt = o.expires ? parseExpiry(o.expires) : null;
+        await withDatabase(async ({ db }) => {
+          const ws = await workspaceId(db, o.workspace);
+          const actor = await actorFor(db, o.as);
+          try {
+            const s = await withTransaction(db, (tx) =>
+              addSuppression(tx, ws, { rule: o.rule, subject, reason: o.reason, expiresAt }, actor),
+            );
+            if (o.json) printJson(s);
+            else process.stdout.write(`suppression ${s.id} added\n`);
+          } catch (err) {
+            if (err instanceof SuppressionError) throw new UserError(err.message);
+            throw err;
+          }
+        });
+      },
+    );
 
   alerts
     .command('suppressions')
@@ -107,7 +127,9 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object per line')
     .action(async (o: { all?: boolean; workspace?: string; json?: boolean }) => {
       await withDatabase(async ({ db }) => {
-        for (const s of await listSuppressions(db, await workspaceId(db, o.workspace), { includeExpired: o.all })) {
+        for (const s of await listSuppressions(db, await workspaceId(db, o.workspace), {
+          includeExpired: o.all,
+        })) {
           if (o.json) printJson(s);
           else process.stdout.write(line(s));
         }
@@ -121,11 +143,13 @@ export function register(program: Command): void {
     .option('--workspace <id>', 'workspace id (default: operational)')
     .action(async (idText: string, o: { as?: string; workspace?: string }) => {
       const id = Number(idText);
-      if (!/^\d{1,15}$/.test(idText) || id < 1) throw new UserError(`"${idText.slice(0, 40)}" is not a suppression id`);
+      if (!/^\d{1,15}$/.test(idText) || id < 1)
+        throw new UserError(`"${idText.slice(0, 40)}" is not a suppression id`);
       await withDatabase(async ({ db }) => {
         const ws = await workspaceId(db, o.workspace);
         const actor = await actorFor(db, o.as);
-        if (!(await withTransaction(db, (tx) => removeSuppression(tx, ws, id, actor)))) throw new UserError(`suppression ${id} not found`);
+        if (!(await withTransaction(db, (tx) => removeSuppression(tx, ws, id, actor))))
+          throw new UserError(`suppression ${id} not found`);
         process.stdout.write(`suppression ${id} removed\n`);
       });
     });

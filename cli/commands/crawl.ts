@@ -14,7 +14,10 @@ export function register(program: Command): void {
     .command('crawl')
     .description('start one crawl run of a source now')
     .argument('<source>')
-    .option('--wait', 'block with progress until the run ends (starts workers in this process if none are running)')
+    .option(
+      '--wait',
+      'block with progress until the run ends (starts workers in this process if none are running)',
+    )
     .option('--json', 'print the result as JSON')
     .option('--timeout <seconds>', 'give up waiting after this long', '3600')
     .action(async (name: string, opts: { wait?: boolean; json?: boolean; timeout: string }) => {
@@ -32,10 +35,14 @@ export function register(program: Command): void {
           const run = await startCrawlRun({ db, queues, frontier: client.frontier }, source, 'manual');
           if (!opts.wait) {
             if (opts.json) printJson({ run: run.id });
-            else process.stdout.write(`run ${run.id} queued for ${name}; workers will pick it up (darkwatch worker)\n`);
+            else
+              process.stdout.write(
+                `run ${run.id} queued for ${name}; workers will pick it up (darkwatch worker)\n`,
+              );
             return;
           }
-          if ((await queues.crawl.getWorkers()).length === 0) pipeline = await pipelineFor(config, { databaseUrl, redisUrl });
+          if ((await queues.crawl.getWorkers()).length === 0)
+            pipeline = await pipelineFor(config, { databaseUrl, redisUrl });
           const started = Date.now();
           const deadline = started + Number(opts.timeout) * 1000;
           for (;;) {
@@ -43,10 +50,13 @@ export function register(program: Command): void {
             const p = state.progress;
             const rate = p.fetched / Math.max(1, (Date.now() - started) / 1000);
             if (process.stderr.isTTY || !opts.json) {
-              process.stderr.write(`\rrun ${run.id}: ${p.fetched} fetched, ${p.queued + p.fetching} queued, ${p.failed} failed, ${rate.toFixed(1)} pages/s   `);
+              process.stderr.write(
+                `\rrun ${run.id}: ${p.fetched} fetched, ${p.queued + p.fetching} queued, ${p.failed} failed, ${rate.toFixed(1)} pages/s   `,
+              );
             }
             if (state.settled) break;
-            if (Date.now() > deadline) throw new UserError(`run ${run.id} still running after ${opts.timeout}s`);
+            if (Date.now() > deadline)
+              throw new UserError(`run ${run.id} still running after ${opts.timeout}s`);
             await new Promise((r) => setTimeout(r, 500));
           }
           process.stderr.write('\n');

@@ -9,7 +9,8 @@ import { operationalWorkspace } from '../../store/workspaces.js';
 import { printJson, withDatabase } from '../context.js';
 
 function runIdOption(value: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new UserError(`--run must be a crawl run id (a whole number), not "${value.slice(0, 40)}"`);
+  if (!/^\d{1,15}$/.test(value))
+    throw new UserError(`--run must be a crawl run id (a whole number), not "${value.slice(0, 40)}"`);
   return Number(value);
 }
 
@@ -30,7 +31,10 @@ export function register(program: Command): void {
         const ws = await operationalWorkspace(db);
         const r = await exportRunWarc(db, ws.id, runId, file, { gzip: opts.gzip });
         if (opts.json) printJson({ run: r.runId, file, captures: r.captures, bytes: r.bytes });
-        else process.stdout.write(`run ${r.runId}: ${r.captures} captures, ${r.bytes} bytes written to ${file}\n`);
+        else
+          process.stdout.write(
+            `run ${r.runId}: ${r.captures} captures, ${r.bytes} bytes written to ${file}\n`,
+          );
       });
     });
 
@@ -57,8 +61,11 @@ export function register(program: Command): void {
           throw new UserError(`WARC verification failed: ${n} problem${n === 1 ? '' : 's'} in ${file}`, 2);
         }
         if (!opts.json) {
-          process.stdout.write(`OK: ${v.responses} captures in ${v.records} records match the stored sha256\n`);
-          if (v.timestamped) process.stdout.write(`${v.timestamped} carry an RFC 3161 token over that sha256\n`);
+          process.stdout.write(
+            `OK: ${v.responses} captures in ${v.records} records match the stored sha256\n`,
+          );
+          if (v.timestamped)
+            process.stdout.write(`${v.timestamped} carry an RFC 3161 token over that sha256\n`);
         }
       });
     });

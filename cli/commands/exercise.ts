@@ -49,13 +49,27 @@ export function register(program: Command): void {
     .action(async (arg: string, opts: { trainees: string; json?: boolean }) => {
       const { file, scenario } = resolveScenario(arg);
       const n = Number(opts.trainees);
-      if (!Number.isInteger(n) || n < 1 || n > 200) throw new UserError('--trainees must be a whole number from 1 to 200');
+      if (!Number.isInteger(n) || n < 1 || n > 200)
+        throw new UserError('--trainees must be a whole number from 1 to 200');
       const targets = selectTargets(scenario, scenarioTruths(scenario));
-      if (targets.length === 0) throw new UserError(`scenario "${scenario.name}" plants no targets on seed ${scenario.range.seed}; change its filter or seed`);
+      if (targets.length === 0)
+        throw new UserError(
+          `scenario "${scenario.name}" plants no targets on seed ${scenario.range.seed}; change its filter or seed`,
+        );
       await withDatabase(async ({ db }) => {
-        const { exercise, trainees } = await createExercise(db, { scenario, file, targets, trainees: n }, cliActor());
+        const { exercise, trainees } = await createExercise(
+          db,
+          { scenario, file, targets, trainees: n },
+          cliActor(),
+        );
         if (opts.json) {
-          printJson({ exercise: exercise.id, workspace: exercise.workspaceId, scenario: scenario.name, targets: targets.length, trainees });
+          printJson({
+            exercise: exercise.id,
+            workspace: exercise.workspaceId,
+            scenario: scenario.name,
+            targets: targets.length,
+            trainees,
+          });
           return;
         }
         process.stdout.write(
@@ -92,7 +106,9 @@ export function register(program: Command): void {
           if (opts.json) printJson({ exercise: exercise.id, crawls: run.crawls });
           else
             for (const c of run.crawls)
-              process.stdout.write(`epoch ${c.epoch} ${c.source}: ${c.summary.pages} pages, ${c.summary.listings} listings, ${c.summary.alerts} alerts\n`);
+              process.stdout.write(
+                `epoch ${c.epoch} ${c.source}: ${c.summary.pages} pages, ${c.summary.listings} listings, ${c.summary.alerts} alerts\n`,
+              );
           if (opts.keepRunning) {
             process.stderr.write('range and workers running; Ctrl-C stops them\n');
             await new Promise<void>((resolve) => {
@@ -124,7 +140,9 @@ export function register(program: Command): void {
     .action(async (value: string) => {
       await withDatabase(async ({ db }) => {
         const r = await resetExercise(db, id(value), cliActor());
-        process.stdout.write(`exercise ${value} reset: ${r.snapshots} snapshots, ${r.listings} listings, ${r.alerts} alerts purged\n`);
+        process.stdout.write(
+          `exercise ${value} reset: ${r.snapshots} snapshots, ${r.listings} listings, ${r.alerts} alerts purged\n`,
+        );
       });
     });
 }

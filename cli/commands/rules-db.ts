@@ -14,7 +14,10 @@ import { cliActor, printJson, withDatabase } from '../context.js';
 function loadValid(file: string): { defs: RuleDefinition[]; sourceTexts: Map<string, string> } {
   const { rules: defs, problems, sourceTexts } = loadRuleFile(file);
   for (const p of problems) process.stderr.write(formatProblem(file, p) + '\n');
-  if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was added`);
+  if (problems.length)
+    throw new UserError(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was added`,
+    );
   return { defs, sourceTexts };
 }
 
@@ -27,7 +30,8 @@ export function parseSince(text: string, now = new Date()): Date {
 }
 
 export function register(program: Command): void {
-  const rules = program.commands.find((c) => c.name() === 'rules') ?? program.command('rules').description('watch rules');
+  const rules =
+    program.commands.find((c) => c.name() === 'rules') ?? program.command('rules').description('watch rules');
 
   rules
     .command('add <file>')
@@ -43,13 +47,24 @@ export function register(program: Command): void {
             const saved = await saveRule(
               tx,
               ws.id,
-              { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: sourceTexts.get(def.id)!, enabled: def.enabled },
+              {
+                name: def.id,
+                severity: def.severity,
+                description: def.description,
+                definition: def,
+                sourceText: sourceTexts.get(def.id)!,
+                enabled: def.enabled,
+              },
               null,
             );
             if (saved.newVersion) {
               await appendAudit(tx, {
-                actor: cliActor(), workspaceId: ws.id, action: saved.created ? 'rule.create' : 'rule.version',
-                entityType: 'rule', entityId: saved.rule.ruleId, after: { name: def.id, version: saved.rule.version },
+                actor: cliActor(),
+                workspaceId: ws.id,
+                action: saved.created ? 'rule.create' : 'rule.version',
+                entityType: 'rule',
+                entityId: saved.rule.ruleId,
+                after: { name: def.id, version: saved.rule.version },
               });
             }
             out.push(saved);
@@ -57,7 +72,9 @@ export function register(program: Command): void {
           return out;
         });
         for (const r of results) {
-          process.stdout.write(`${r.rule.name}: ${r.created ? 'created' : r.newVersion ? `version ${r.rule.version}` : 'unchanged'}\n`);
+          process.stdout.write(
+            `${r.rule.name}: ${r.created ? 'created' : r.newVersion ? `version ${r.rule.version}` : 'unchanged'}\n`,
+          );
         }
       });
     });
@@ -69,8 +86,18 @@ export function register(program: Command): void {
       await withDatabase(async ({ db }) => {
         const ws = await operationalWorkspace(db);
         for (const r of await listRules(db, ws.id)) {
-          if (opts.json) printJson({ name: r.name, version: r.version, enabled: r.enabled, severity: r.severity, description: r.description });
-          else process.stdout.write(`${r.name.padEnd(40)} v${String(r.version).padEnd(4)} ${r.severity.padEnd(9)} ${r.enabled ? 'on' : 'off'}\n`);
+          if (opts.json)
+            printJson({
+              name: r.name,
+              version: r.version,
+              enabled: r.enabled,
+              severity: r.severity,
+              description: r.description,
+            });
+          else
+            process.stdout.write(
+              `${r.name.padEnd(40)} v${String(r.version).padEnd(4)} ${r.severity.padEnd(9)} ${r.enabled ? 'on' : 'off'}\n`,
+            );
         }
       });
     });
@@ -87,24 +114,32 @@ export function register(program: Command): void {
       const set = compileRules(defs);
       await withDatabase(async ({ db }) => {
         const ws = await operationalWorkspace(db);
-        const fired = new Map<string, { count: number; examples: Array<{ id: string; title: string; site: string | null }> }>(
-          defs.map((d) => [d.id, { count: 0, examples: [] }]),
-        );
+        const fired = new Map<
+          string,
+          { count: number; examples: Array<{ id: string; title: string; site: string | null }> }
+        >(defs.map((d) => [d.id, { count: 0, examples: [] }]));
         let listings = 0;
         for await (const listing of storedListings(db, ws.id, since)) {
           listings++;
           for (const m of set.match(listing)) {
             const f = fired.get(m.rule.id)!;
             f.count++;
-            if (f.examples.length < Number(opts.examples)) f.examples.push({ id: listing.id, title: listing.title, site: listing.site });
+            if (f.examples.length < Number(opts.examples))
+              f.examples.push({ id: listing.id, title: listing.title, site: listing.site });
           }
         }
-        const report = { since: since.toISOString(), listings, rules: [...fired].map(([rule, f]) => ({ rule, ...f })) };
+        const report = {
+          since: since.toISOString(),
+          listings,
+          rules: [...fired].map(([rule, f]) => ({ rule, ...f })),
+        };
         if (opts.json) printJson(report);
         else {
           process.stdout.write(`backtest over ${listings} listings seen since ${report.since}\n`);
           for (const r of report.rules) {
-            process.stdout.write(`  ${r.rule}: would have fired ${r.count} time${r.count === 1 ? '' : 's'}\n`);
+            process.stdout.write(
+              `  ${r.rule}: would have fired ${r.count} time${r.count === 1 ? '' : 's'}\n`,
+            );
             for (const e of r.examples) process.stdout.write(`      #${e.id} ${e.site ?? ''}: ${e.title}\n`);
           }
         }

@@ -36,7 +36,9 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const status = await servicesStatus(loadConfig());
       if (opts.json) printJson(status);
-      else for (const s of status) process.stdout.write(`${s.name.padEnd(9)} ${s.state.padEnd(11)} ${s.detail}\n`);
+      else
+        for (const s of status)
+          process.stdout.write(`${s.name.padEnd(9)} ${s.state.padEnd(11)} ${s.detail}\n`);
       if (status.some((s) => s.state === 'unreachable')) process.exitCode = 1;
     });
 }

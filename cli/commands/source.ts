@@ -60,7 +60,9 @@ function intOption(name: string, value: string | undefined): number | undefined 
 /** A file's text, reading at most `limit` + 1 bytes (a huge or endless file is refused, not loaded). */
 function readBounded(file: string, limit: number): string {
   const tooLarge = () =>
-    new UserError(`${file} is larger than ${limit >= 1 << 20 ? `${limit / (1 << 20)} MiB` : `${limit / 1024} KiB`}`);
+    new UserError(
+      `${file} is larger than ${limit >= 1 << 20 ? `${limit / (1 << 20)} MiB` : `${limit / 1024} KiB`}`,
+    );
   if (file === '-') {
     // stdin cannot be read in bounded chunks portably (non-blocking pipes); check after reading.
     const buf = readFileSync(0);
@@ -102,7 +104,8 @@ function readSourceFile(file: string): SourceFile {
   } catch (err) {
     throw new UserError(`${file}: ${errorMessage(err).split('\n')[0]}`);
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UserError(`${file}: expected a mapping with name and urls`);
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new UserError(`${file}: expected a mapping with name and urls`);
   return data as SourceFile;
 }
 
@@ -178,7 +181,9 @@ function describeSource(s: SourceRecord): string {
   const login = s.session?.login;
   if (login) {
     // Field names only: values may be secrets.
-    lines.push(`  login    scripted: ${login.url} (fields ${Object.keys(login.fields).join(', ')}${login.submitSelector ? `; submit ${login.submitSelector}` : ''})`);
+    lines.push(
+      `  login    scripted: ${login.url} (fields ${Object.keys(login.fields).join(', ')}${login.submitSelector ? `; submit ${login.submitSelector}` : ''})`,
+    );
   }
   if (s.needsHuman) lines.push(`  BLOCKED  ${s.needsHuman} — supply a session (cookies) to resume`);
   return lines.join('\n') + '\n';
@@ -189,7 +194,9 @@ export function register(program: Command): void {
 
   source
     .command('add')
-    .description('register a source: NAME and its base URLs (first is primary, others are mirrors), or --file F')
+    .description(
+      'register a source: NAME and its base URLs (first is primary, others are mirrors), or --file F',
+    )
     .argument('[name]')
     .argument('[urls...]')
     .option('--kind <kind>', `one of ${SOURCE_KINDS.join(', ')}`)
@@ -209,7 +216,11 @@ export function register(program: Command): void {
     .option('--lang <code>', 'language hint (repeatable)', collect)
     .option('--pgp-key <file>', 'armored public key that signs the mirror list')
     .option('--login-url <url>', 'scripted login: the login form page (a path on the site or a URL)')
-    .option('--login-field <name=value>', 'scripted login: a form field (repeatable); value may be ${env:DW_SRC_NAME}', collect)
+    .option(
+      '--login-field <name=value>',
+      'scripted login: a form field (repeatable); value may be ${env:DW_SRC_NAME}',
+      collect,
+    )
     .option('--login-submit <selector>', 'scripted login in browser mode: CSS selector of the submit button')
     .option('--json', 'print the stored source as JSON')
     .action(async (name: string | undefined, urls: string[], opts: AddOptions) => {
@@ -218,7 +229,14 @@ export function register(program: Command): void {
         const stored = await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
           const created = await addSource(tx, ws.id, input);
-          await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.add', entityType: 'source', entityId: created.id, after: created });
+          await appendAudit(tx, {
+            actor: cliActor(),
+            workspaceId: ws.id,
+            action: 'source.add',
+            entityType: 'source',
+            entityId: created.id,
+            after: created,
+          });
           return created;
         });
         await syncSchedulesFromCli(db, config, redisUrl);
@@ -236,9 +254,13 @@ export function register(program: Command): void {
         const sources = await listSources(db, ws.id);
         for (const s of sources) {
           if (opts.json) printJson(s);
-          else process.stdout.write(`${s.name.padEnd(24)} ${s.kind.padEnd(8)} ${s.fetchMode.padEnd(8)} ${s.baseUrls[0] ?? ''}${s.needsHuman ? '  [blocked]' : ''}\n`);
+          else
+            process.stdout.write(
+              `${s.name.padEnd(24)} ${s.kind.padEnd(8)} ${s.fetchMode.padEnd(8)} ${s.baseUrls[0] ?? ''}${s.needsHuman ? '  [blocked]' : ''}\n`,
+            );
         }
-        if (!opts.json && sources.length === 0) process.stdout.write('no sources yet: darkwatch source add NAME URL…\n');
+        if (!opts.json && sources.length === 0)
+          process.stdout.write('no sources yet: darkwatch source add NAME URL…\n');
       });
     });
 
@@ -252,15 +274,21 @@ export function register(program: Command): void {
         const s = await getSource(db, ws.id, name);
         if (!s) throw new UserError(`no source named "${name}"`);
         const runs = await latestRuns(db, s.id, 5);
-        if (opts.json) printJson({ ...s, runs, deadLetters: runs[0] ? await deadLetters(db, runs[0].id) : [] });
+        if (opts.json)
+          printJson({ ...s, runs, deadLetters: runs[0] ? await deadLetters(db, runs[0].id) : [] });
         else {
           process.stdout.write(describeSource(s));
           for (const r of runs) {
-            process.stdout.write(`  run ${r.id}  ${r.status.padEnd(9)} ${r.pagesFetched} pages, ${r.pagesFailed} failed  ${r.createdAt.toISOString()}\n`);
+            process.stdout.write(
+              `  run ${r.id}  ${r.status.padEnd(9)} ${r.pagesFetched} pages, ${r.pagesFailed} failed  ${r.createdAt.toISOString()}\n`,
+            );
           }
           // The dead-letter view: pages of the latest run that kept failing, and why.
           const failed = runs[0] ? await deadLetters(db, runs[0].id) : [];
-          for (const f of failed.slice(0, 20)) process.stdout.write(`  failed   ${f.url}  (${f.attempts} attempts: ${f.lastError ?? 'unknown'})\n`);
+          for (const f of failed.slice(0, 20))
+            process.stdout.write(
+              `  failed   ${f.url}  (${f.attempts} attempts: ${f.lastError ?? 'unknown'})\n`,
+            );
           if (failed.length > 20) process.stdout.write(`  … and ${failed.length - 20} more failed pages\n`);
         }
       });
@@ -274,7 +302,10 @@ export function register(program: Command): void {
         'the source no longer needs a person, and the next crawl uses them; a login recipe is kept',
     )
     .option('--cookie <name=value>', 'a cookie (repeatable)', collect)
-    .option('--cookies-file <file>', 'cookies.txt (Netscape format, as browsers export) or a JSON array of {name, value}')
+    .option(
+      '--cookies-file <file>',
+      'cookies.txt (Netscape format, as browsers export) or a JSON array of {name, value}',
+    )
     .action(async (name: string, opts: { cookie?: string[]; cookiesFile?: string }) => {
       const cookies = [...(opts.cookie ?? []).map(parseCookieFlag)];
       if (opts.cookiesFile) cookies.push(...parseCookieFile(readBounded(opts.cookiesFile, MAX_COOKIE_FILE)));
@@ -286,7 +317,9 @@ export function register(program: Command): void {
           if (!s) throw new UserError(`no source named "${name}"`);
           const parsed = sourceSessionSchema.safeParse({ cookies, login: s.session?.login ?? null });
           if (!parsed.success)
-            throw new UserError(`invalid session: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+            throw new UserError(
+              `invalid session: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+            );
           await setSourceSession(tx, s.id, parsed.data);
           await appendAudit(tx, {
             actor: cliActor(),
@@ -301,7 +334,9 @@ export function register(program: Command): void {
           return { wasBlocked: s.needsHuman, count: parsed.data.cookies.length };
         });
         process.stdout.write(
-          `session for ${name}: ${result.count} cookie(s) stored` + (result.wasBlocked ? ` (was blocked: ${result.wasBlocked})` : '') + '\n',
+          `session for ${name}: ${result.count} cookie(s) stored` +
+            (result.wasBlocked ? ` (was blocked: ${result.wasBlocked})` : '') +
+            '\n',
         );
       });
     });
@@ -315,8 +350,16 @@ export function register(program: Command): void {
         await withTransaction(db, async (tx) => {
           const ws = await operationalWorkspace(tx);
           const before = await getSource(tx, ws.id, name);
-          if (!before || !(await removeSource(tx, ws.id, name))) throw new UserError(`no source named "${name}"`);
-          await appendAudit(tx, { actor: cliActor(), workspaceId: ws.id, action: 'source.remove', entityType: 'source', entityId: before.id, before });
+          if (!before || !(await removeSource(tx, ws.id, name)))
+            throw new UserError(`no source named "${name}"`);
+          await appendAudit(tx, {
+            actor: cliActor(),
+            workspaceId: ws.id,
+            action: 'source.remove',
+            entityType: 'source',
+            entityId: before.id,
+            before,
+          });
         });
         await syncSchedulesFromCli(db, config, redisUrl);
         process.stdout.write(`removed ${name}\n`);

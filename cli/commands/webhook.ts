@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { SEVERITIES, type Severity } from '../../core/types.js';
 import { withTransaction, type Db } from '../../store/db.js';
-import { addWebhook, isSeverity, listWebhooks, removeWebhook, WebhookUrlError } from '../../store/webhooks.js';
+import {
+  addWebhook,
+  isSeverity,
+  listWebhooks,
+  removeWebhook,
+  WebhookUrlError,
+} from '../../store/webhooks.js';
 import { operationalWorkspace } from '../../store/workspaces.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
 
@@ -25,7 +31,8 @@ export function register(program: Command): void {
     .option('--workspace <id>', 'workspace id (default: operational)')
     .option('--json', 'print a JSON object')
     .action(async (url: string, o: { minSeverity: string; workspace?: string; json?: boolean }) => {
-      if (!isSeverity(o.minSeverity)) throw new UserError(`--min-severity must be one of ${SEVERITIES.join(', ')}`);
+      if (!isSeverity(o.minSeverity))
+        throw new UserError(`--min-severity must be one of ${SEVERITIES.join(', ')}`);
       await withDatabase(async ({ db }) => {
         const ws = await workspaceId(db, o.workspace);
         try {
@@ -54,7 +61,10 @@ export function register(program: Command): void {
       await withDatabase(async ({ db }) => {
         for (const w of await listWebhooks(db, await workspaceId(db, o.workspace))) {
           if (o.json) printJson(w);
-          else process.stdout.write(`${w.id}\t${w.minSeverity}\t${w.enabled ? 'enabled' : 'disabled'}\t${w.url}\n`);
+          else
+            process.stdout.write(
+              `${w.id}\t${w.minSeverity}\t${w.enabled ? 'enabled' : 'disabled'}\t${w.url}\n`,
+            );
         }
       });
     });

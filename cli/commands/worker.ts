@@ -14,11 +14,16 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'jobs in flight per queue', '4')
     .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:PORT/metrics')
     .action(async (opts: { queues: string; concurrency: string; metricsPort?: string }) => {
-      const queues = opts.queues.split(',').map((q) => q.trim()).filter(Boolean);
+      const queues = opts.queues
+        .split(',')
+        .map((q) => q.trim())
+        .filter(Boolean);
       const unknown = queues.filter((q) => !(QUEUE_NAMES as readonly string[]).includes(q));
-      if (unknown.length) throw new UserError(`unknown queue(s) ${unknown.join(', ')}; use ${QUEUE_NAMES.join(', ')}`);
+      if (unknown.length)
+        throw new UserError(`unknown queue(s) ${unknown.join(', ')}; use ${QUEUE_NAMES.join(', ')}`);
       const concurrency = Number(opts.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UserError('--concurrency must be a whole number from 1 to 256');
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+        throw new UserError('--concurrency must be a whole number from 1 to 256');
       const config = loadConfig();
       const urls = await serviceUrls(config);
       const pipeline = await pipelineFor(config, urls, { queues: queues as QueueName[], concurrency });
@@ -26,11 +31,15 @@ export function register(program: Command): void {
       if (opts.metricsPort) {
         metrics = http.createServer(async (req, res) => {
           if (req.url !== '/metrics') return void res.writeHead(404).end();
-          res.writeHead(200, { 'content-type': pipeline.metrics.contentType }).end(await pipeline.metrics.metrics());
+          res
+            .writeHead(200, { 'content-type': pipeline.metrics.contentType })
+            .end(await pipeline.metrics.metrics());
         });
         metrics.listen(Number(opts.metricsPort), '127.0.0.1');
       }
-      process.stderr.write(`worker running: queues ${queues.join(', ')}, concurrency ${concurrency}; Ctrl-C to stop\n`);
+      process.stderr.write(
+        `worker running: queues ${queues.join(', ')}, concurrency ${concurrency}; Ctrl-C to stop\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

@@ -19,7 +19,10 @@ export async function exerciseReport(db: Queryable, exerciseId: number): Promise
   const targets = await exerciseTargets(db, ex.id);
   const people = await trainees(db, ex.workspaceId);
   const scores: TraineeScore[] = [];
-  for (const t of people) scores.push(scoreTrainee(t.username, targets, await traineeEscalations(db, ex.workspaceId, t.id), ex.startedAt));
+  for (const t of people)
+    scores.push(
+      scoreTrainee(t.username, targets, await traineeEscalations(db, ex.workspaceId, t.id), ex.startedAt),
+    );
   return {
     exercise: ex.id,
     scenario: ex.scenario,
@@ -35,7 +38,9 @@ export async function exerciseReport(db: Queryable, exerciseId: number): Promise
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%`);
 
 export function formatReport(r: ExerciseReport): string {
-  const lines = [`exercise ${r.exercise} — ${r.title} (${r.scenario}), ${r.status}; ${r.targets.length} planted targets`];
+  const lines = [
+    `exercise ${r.exercise} — ${r.title} (${r.scenario}), ${r.status}; ${r.targets.length} planted targets`,
+  ];
   const label = new Map(r.targets.map((t) => [t.key, t.label]));
   for (const t of r.trainees) {
     lines.push(

@@ -56,7 +56,13 @@ async function ensureSources(db: Db, ex: ExerciseRow, range: RunningRange): Prom
           kind: site.kind,
           urls: [site.url, ...site.mirrors.map((m) => `http://${m}/`)],
           fetchMode: site.template === 'market-js' ? 'auto' : 'http',
-          policy: { requestsPerMinute: 6000, concurrency: 4, pageBudget: 3000, maxDepth: 8, javascript: site.template === 'market-js' },
+          policy: {
+            requestsPerMinute: 6000,
+            concurrency: 4,
+            pageBudget: 3000,
+            maxDepth: 8,
+            javascript: site.template === 'market-js',
+          },
         })),
     );
   }
@@ -64,7 +70,11 @@ async function ensureSources(db: Db, ex: ExerciseRow, range: RunningRange): Prom
 }
 
 /** Start the range and workers, crawl every scenario epoch, and resolve once all is matched. */
-export async function runExercise(db: Db, exerciseId: number, opts: ExerciseRunOptions): Promise<ExerciseRun> {
+export async function runExercise(
+  db: Db,
+  exerciseId: number,
+  opts: ExerciseRunOptions,
+): Promise<ExerciseRun> {
   const say = opts.progress ?? (() => undefined);
   const ex = await requireExercise(db, exerciseId);
   const sc = ex.config.scenario;
@@ -99,16 +109,27 @@ export async function runExercise(db: Db, exerciseId: number, opts: ExerciseRunO
       range.clock.set(epoch);
       say(`exercise ${ex.id}: crawling ${sources.map((s) => s.name).join(', ')} at epoch ${epoch}…`);
       const runs = [];
-      for (const source of sources) runs.push({ source, run: await startCrawlRun({ db, queues: pipeline.queues, frontier: pipeline.frontier }, source, 'exercise') });
+      for (const source of sources)
+        runs.push({
+          source,
+          run: await startCrawlRun(
+            { db, queues: pipeline.queues, frontier: pipeline.frontier },
+            source,
+            'exercise',
+          ),
+        });
       const deadline = Date.now() + (opts.epochTimeoutMs ?? 15 * 60_000);
       const pending = new Set(runs.map((r) => r.run.id));
       while (pending.size) {
-        for (const id of [...pending]) if ((await runState(db, pipeline.queues, id)).settled) pending.delete(id);
+        for (const id of [...pending])
+          if ((await runState(db, pipeline.queues, id)).settled) pending.delete(id);
         if (!pending.size) break;
-        if (Date.now() > deadline) throw new Error(`exercise ${ex.id}: crawl at epoch ${epoch} did not finish in time`);
+        if (Date.now() > deadline)
+          throw new Error(`exercise ${ex.id}: crawl at epoch ${epoch} did not finish in time`);
         await new Promise((r) => setTimeout(r, 300));
       }
-      for (const r of runs) crawls.push({ epoch, source: r.source.name, summary: await runSummary(db, r.run.id) });
+      for (const r of runs)
+        crawls.push({ epoch, source: r.source.name, summary: await runSummary(db, r.run.id) });
     }
     return { exercise: (await requireExercise(db, exerciseId))!, range, pipeline, sources, crawls, stop };
   } catch (err) {

@@ -45,7 +45,11 @@ const scenarioSchema = z
     briefing: z.string().min(1).max(20_000),
     range: z
       .object({
-        seed: z.number().int().min(0).max(2 ** 31 - 1),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1),
         size: z.number().int().min(20).max(5000).optional(),
         obstacles: z.array(z.enum(OBSTACLES as unknown as [string, ...string[]])).optional(),
         latencyMs: z.number().int().min(0).max(60_000).optional(),
@@ -58,7 +62,11 @@ const scenarioSchema = z
       z.object({ listings: listingFilter }).strict(),
       z.object({ vendors: vendorFilter }).strict(),
     ]),
-    timeLimitMinutes: z.number().int().min(1).max(24 * 60),
+    timeLimitMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
     scoring: z
       .object({
         /** Pass marks shown in the trainer's report. */
@@ -109,24 +117,36 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
       }),
     );
   };
-  if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES) fail([{ offset: 0, message: `scenario is larger than ${MAX_SCENARIO_BYTES} bytes` }]);
-  if (text.includes('\0')) fail([{ offset: 0, message: 'scenario is binary (contains NUL bytes), not YAML' }]);
+  if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES)
+    fail([{ offset: 0, message: `scenario is larger than ${MAX_SCENARIO_BYTES} bytes` }]);
+  if (text.includes('\0'))
+    fail([{ offset: 0, message: 'scenario is binary (contains NUL bytes), not YAML' }]);
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) fail(doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0]! })));
+  if (doc.errors.length)
+    fail(doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0]! })));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    fail([{ offset: 0, message: `YAML aliases expand too much (alias bomb?): ${e instanceof Error ? e.message : String(e)}` }]);
+    fail([
+      {
+        offset: 0,
+        message: `YAML aliases expand too much (alias bomb?): ${e instanceof Error ? e.message : String(e)}`,
+      },
+    ]);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) fail([{ offset: 0, message: 'a scenario is a YAML mapping (name, briefing, range, sites, targets, …)' }]);
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    fail([{ offset: 0, message: 'a scenario is a YAML mapping (name, briefing, range, sites, targets, …)' }]);
   const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
     fail(
       parsed.error.issues.map((issue) => {
         const where = issue.path.length ? issue.path.join('.') : '(top level)';
         if (issue.code === 'unrecognized_keys') {
-          return { offset: nodeOffset(doc, issue.path, issue.keys[0]), message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${where}` };
+          return {
+            offset: nodeOffset(doc, issue.path, issue.keys[0]),
+            message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${where}`,
+          };
         }
         if (issue.code === 'invalid_type' && issue.input === undefined) {
           return { offset: nodeOffset(doc, issue.path), message: `${where} is required` };
@@ -146,7 +166,10 @@ export function loadScenarioFile(path: string): Scenario {
   } catch {
     throw new ScenarioError(path, [{ line: 1, column: 1, message: 'no such scenario file' }]);
   }
-  if (size > MAX_SCENARIO_BYTES) throw new ScenarioError(path, [{ line: 1, column: 1, message: `scenario is larger than ${MAX_SCENARIO_BYTES} bytes` }]);
+  if (size > MAX_SCENARIO_BYTES)
+    throw new ScenarioError(path, [
+      { line: 1, column: 1, message: `scenario is larger than ${MAX_SCENARIO_BYTES} bytes` },
+    ]);
   const bytes = readFileSync(path);
   let text: string;
   try {

@@ -26,7 +26,12 @@ export interface TraineeScore {
   wrongAlerts: number[];
 }
 
-export function scoreTrainee(trainee: string, targets: Target[], escalations: Escalation[], startedAt: Date | null): TraineeScore {
+export function scoreTrainee(
+  trainee: string,
+  targets: Target[],
+  escalations: Escalation[],
+  startedAt: Date | null,
+): TraineeScore {
   const byKey = new Map<string, string[]>();
   for (const t of targets) for (const k of t.matchKeys) byKey.set(k, [...(byKey.get(k) ?? []), t.key]);
   const hit = new Set<string>();
@@ -51,7 +56,9 @@ export function scoreTrainee(trainee: string, targets: Target[], escalations: Es
     precision: escalations.length ? round(correct / escalations.length) : null,
     recall: targets.length ? round(hit.size / targets.length) : 0,
     timeToFirstHitSeconds:
-      firstHit && startedAt ? Math.max(0, Math.round((firstHit.getTime() - startedAt.getTime()) / 1000)) : null,
+      firstHit && startedAt
+        ? Math.max(0, Math.round((firstHit.getTime() - startedAt.getTime()) / 1000))
+        : null,
     hitTargets: targets.filter((t) => hit.has(t.key)).map((t) => t.key),
     missedTargets: targets.filter((t) => !hit.has(t.key)).map((t) => t.key),
     wrongAlerts: wrong.sort((a, b) => a - b),

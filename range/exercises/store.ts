@@ -56,22 +56,32 @@ export async function createExercise(
     const ws = await createTrainingWorkspace(tx, `exercise ${input.scenario.name} ${tag}`);
     const { rows } = await tx.query<{ id: number }>(
       `insert into exercises (workspace_id, scenario, seed, config, created_by) values ($1, $2, $3, $4, $5) returning id`,
-      [ws.id, input.scenario.name, input.scenario.range.seed, JSON.stringify({ scenario: input.scenario, file: input.file }), actor.id],
+      [
+        ws.id,
+        input.scenario.name,
+        input.scenario.range.seed,
+        JSON.stringify({ scenario: input.scenario, file: input.file }),
+        actor.id,
+      ],
     );
     const id = rows[0]!.id;
     for (const t of input.targets) {
-      await tx.query(`insert into exercise_targets (exercise_id, target_key, kind, category, data) values ($1, $2, $3, $4, $5)`, [
-        id,
-        t.key,
-        t.kind,
-        t.category,
-        JSON.stringify({ label: t.label, matchKeys: t.matchKeys }),
-      ]);
+      await tx.query(
+        `insert into exercise_targets (exercise_id, target_key, kind, category, data) values ($1, $2, $3, $4, $5)`,
+        [id, t.key, t.kind, t.category, JSON.stringify({ label: t.label, matchKeys: t.matchKeys })],
+      );
     }
     const trainees: TraineeLogin[] = [];
     for (let i = 1; i <= input.trainees; i++) {
-      const login = { username: `ex${id}-${tag}-trainee${i}`, password: randomBytes(12).toString('base64url') };
-      await createUser(tx, { ...login, role: 'trainee', workspaceId: ws.id, displayName: `Trainee ${i} (exercise ${id})` }, actor);
+      const login = {
+        username: `ex${id}-${tag}-trainee${i}`,
+        password: randomBytes(12).toString('base64url'),
+      };
+      await createUser(
+        tx,
+        { ...login, role: 'trainee', workspaceId: ws.id, displayName: `Trainee ${i} (exercise ${id})` },
+        actor,
+      );
       trainees.push(login);
     }
     await appendAudit(tx, {
@@ -80,21 +90,40 @@ export async function createExercise(
       action: 'exercise.create',
       entityType: 'exercise',
       entityId: id,
-      after: { scenario: input.scenario.name, seed: input.scenario.range.seed, targets: input.targets.length, trainees: input.trainees },
+      after: {
+        scenario: input.scenario.name,
+        seed: input.scenario.range.seed,
+        targets: input.targets.length,
+        trainees: input.trainees,
+      },
     });
     return { exercise: (await getExercise(tx, id))!, trainees };
   });
 }
 
 export async function exerciseTargets(db: Queryable, exerciseId: number): Promise<Target[]> {
-  const { rows } = await db.query<{ key: string; kind: Target['kind']; category: string | null; data: { label: string; matchKeys: string[] } }>(
+  const { rows } = await db.query<{
+    key: string;
+    kind: Target['kind'];
+    category: string | null;
+    data: { label: string; matchKeys: string[] };
+  }>(
     `select target_key as key, kind, category, data from exercise_targets where exercise_id = $1 order by target_key`,
     [exerciseId],
   );
-  return rows.map((r) => ({ key: r.key, kind: r.kind, category: r.category, label: r.data.label, matchKeys: r.data.matchKeys }));
+  return rows.map((r) => ({
+    key: r.key,
+    kind: r.kind,
+    category: r.category,
+    label: r.data.label,
+    matchKeys: r.data.matchKeys,
+  }));
 }
 
-export async function trainees(db: Queryable, workspaceId: number): Promise<Array<{ id: number; username: string }>> {
+export async function trainees(
+  db: Queryable,
+  workspaceId: number,
+): Promise<Array<{ id: number; username: string }>> {
   const { rows } = await db.query<{ id: number; username: string }>(
     `select id::int as id, username from users where workspace_id = $1 and role = 'trainee' order by id`,
     [workspaceId],
@@ -115,7 +144,11 @@ export async function markStarted(db: Queryable, ex: ExerciseRow): Promise<void>
  * Alerts a trainee escalated (an `escalated` event by them), or that are assigned to them and
  * escalated; with the match keys of each alert's subject.
  */
-export async function traineeEscalations(db: Queryable, workspaceId: number, userId: number): Promise<Escalation[]> {
+export async function traineeEscalations(
+  db: Queryable,
+  workspaceId: number,
+  userId: number,
+): Promise<Escalation[]> {
   const { rows } = await db.query<{
     id: number;
     title: string;
@@ -172,7 +205,11 @@ export async function traineeEscalations(db: Queryable, workspaceId: number, use
  * blobs stay (content-addressed, possibly shared). Snapshots are immutable except in a transaction
  * that sets darkwatch.purge_training, and only for a training workspace.
  */
-export async function resetExercise(db: Db, id: number, actor: Actor): Promise<{ snapshots: number; alerts: number; listings: number }> {
+export async function resetExercise(
+  db: Db,
+  id: number,
+  actor: Actor,
+): Promise<{ snapshots: number; alerts: number; listings: number }> {
   return withTransaction(db, async (tx) => {
     const ex = await tx.query<{ workspace_id: number; kind: string }>(
       `select e.workspace_id::int as workspace_id, w.kind from exercises e join workspaces w on w.id = e.workspace_id where e.id = $1 for update of e`,
@@ -180,7 +217,8 @@ export async function resetExercise(db: Db, id: number, actor: Actor): Promise<{
     );
     const row = ex.rows[0];
     if (!row) throw new UserError(`no exercise ${id}`);
-    if (row.kind !== 'training') throw new Error(`exercise ${id} is not in a training workspace; refusing to purge`);
+    if (row.kind !== 'training')
+      throw new Error(`exercise ${id} is not in a training workspace; refusing to purge`);
     const ws = row.workspace_id;
     await tx.query(`select set_config('darkwatch.purge_training', 'on', true)`);
     const count = async (sql: string) => (await tx.query(sql, [ws])).rowCount ?? 0;
@@ -197,7 +235,10 @@ export async function resetExercise(db: Db, id: number, actor: Actor): Promise<{
     const snapshots = await count('delete from snapshots where workspace_id = $1');
     await count('delete from crawl_runs where workspace_id = $1');
     await count('delete from sources where workspace_id = $1');
-    await tx.query(`update exercises set status = 'created', started_at = null, ends_at = null where id = $1`, [id]);
+    await tx.query(
+      `update exercises set status = 'created', started_at = null, ends_at = null where id = $1`,
+      [id],
+    );
     await appendAudit(tx, {
       actor,
       workspaceId: ws,

@@ -19,7 +19,8 @@ export interface Target {
 
 export const listingKey = (url: string) => `listing:${url}`;
 export const vendorKey = (site: string, handle: string) => `vendor:${site}:${handle.trim().toLowerCase()}`;
-export const entityKey = (type: string, value: string) => `entity:${type}:${value.replace(/\s+/g, '').toLowerCase()}`;
+export const entityKey = (type: string, value: string) =>
+  `entity:${type}:${value.replace(/\s+/g, '').toLowerCase()}`;
 
 function listingMatches(f: ListingFilter, l: TruthListing): boolean {
   if (f.category && l.category !== f.category) return false;

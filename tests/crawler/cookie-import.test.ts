@@ -18,7 +18,10 @@ describe('cookie import', () => {
   });
 
   it('reads a JSON array, keeping only name, value, domain and path', () => {
-    const json = JSON.stringify([{ name: 'sid', value: 'x', domain: '.a.onion', httpOnly: true }, { name: 'b', value: '' }]);
+    const json = JSON.stringify([
+      { name: 'sid', value: 'x', domain: '.a.onion', httpOnly: true },
+      { name: 'b', value: '' },
+    ]);
     expect(parseCookieFile(json)).toEqual([
       { name: 'sid', value: 'x', domain: 'a.onion' },
       { name: 'b', value: '' },
@@ -34,8 +37,16 @@ describe('cookie import', () => {
     ['JSON without value', '[{"name": "a"}]', /JSON cookie 1: needs string "name" and "value"/],
     ['JSON of objects that are not cookies', '[1, 2]', /JSON cookie 1/],
     ['huge', 'x'.repeat(MAX_COOKIE_FILE + 1), /larger than 256 KiB/],
-    ['too many', Array.from({ length: 101 }, (_, i) => `a.onion\tTRUE\t/\tFALSE\t0\tc${i}\tv`).join('\n'), /more than 100/],
-    ['too many in JSON', JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ name: `c${i}`, value: 'v' }))), /more than 100/],
+    [
+      'too many',
+      Array.from({ length: 101 }, (_, i) => `a.onion\tTRUE\t/\tFALSE\t0\tc${i}\tv`).join('\n'),
+      /more than 100/,
+    ],
+    [
+      'too many in JSON',
+      JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ name: `c${i}`, value: 'v' }))),
+      /more than 100/,
+    ],
   ])('refuses %s with a clear error', (_label, text, message) => {
     expect(() => parseCookieFile(text)).toThrow(UserError);
     expect(() => parseCookieFile(text)).toThrow(message);

@@ -137,7 +137,12 @@ describe('BrowserFetcher through the range gateway', () => {
   });
   it('blocks third-party subresources unless their origin is allowed', async () => {
     const id = sourceIdentity('third');
-    const r = await browser.fetch(site.base + '/third-party', { identity: id, javascript: true, timeouts, settleMs });
+    const r = await browser.fetch(site.base + '/third-party', {
+      identity: id,
+      javascript: true,
+      timeouts,
+      settleMs,
+    });
     expect(r.requests.blocked).toBe(1);
     expect(r.renderedHtml).toContain('Glock 19'); // the own-origin script ran
     expect(

@@ -25,7 +25,10 @@ import { startHostileSite, type HostileSite } from './helpers/hostile-site.js';
 describe('login recipes (pure)', () => {
   it('accepts paths and http(s) URLs; rejects everything else with a clear message', () => {
     expect(loginRecipeSchema.safeParse({ url: '/login', fields: { u: 'a' } }).success).toBe(true);
-    expect(loginRecipeSchema.safeParse({ url: 'http://x.onion/login', fields: { u: 'a' }, submitSelector: '#go' }).success).toBe(true);
+    expect(
+      loginRecipeSchema.safeParse({ url: 'http://x.onion/login', fields: { u: 'a' }, submitSelector: '#go' })
+        .success,
+    ).toBe(true);
     const bad = [
       { url: 'javascript:alert(1)', fields: { u: 'a' } },
       { url: '//evil.example/login', fields: { u: 'a' } },
@@ -40,14 +43,17 @@ describe('login recipes (pure)', () => {
       { url: '/login', fields: { u: 'a' }, extra: 1 },
       { url: '/' + 'a'.repeat(3000), fields: { u: 'a' } },
     ];
-    for (const recipe of bad) expect(loginRecipeSchema.safeParse(recipe).success, JSON.stringify(recipe).slice(0, 80)).toBe(false);
+    for (const recipe of bad)
+      expect(loginRecipeSchema.safeParse(recipe).success, JSON.stringify(recipe).slice(0, 80)).toBe(false);
     const issue = loginRecipeSchema.safeParse({ url: '/login', fields: { p: '${env:DATABASE_URL}' } });
     expect(issue.error?.issues[0]?.message).toMatch(/\$\{env:DW_SRC_NAME\}/);
   });
 
   it('resolves ${env:DW_SRC_…} from the environment, only those, and says which one is missing', () => {
     const env = { DW_SRC_PASS: 'hunter2', DATABASE_URL: 'postgres://secret' };
-    expect(resolveFields({ user: 'agent', pass: '${env:DW_SRC_PASS}', both: 'x-${env:DW_SRC_PASS}-y' }, env)).toEqual({
+    expect(
+      resolveFields({ user: 'agent', pass: '${env:DW_SRC_PASS}', both: 'x-${env:DW_SRC_PASS}-y' }, env),
+    ).toEqual({
       user: 'agent',
       pass: 'hunter2',
       both: 'x-hunter2-y',
@@ -55,7 +61,9 @@ describe('login recipes (pure)', () => {
     expect(() => resolveFields({ pass: '${env:DW_SRC_MISSING}' }, env)).toThrow(/DW_SRC_MISSING is not set/);
     expect(() => resolveFields({ pass: '${env:DATABASE_URL}' }, env)).toThrow(LoginError);
     // A value that looks like a reference after substitution is not expanded again.
-    expect(resolveFields({ p: '${env:DW_SRC_PASS}' }, { DW_SRC_PASS: '${env:DATABASE_URL}' })).toEqual({ p: '${env:DATABASE_URL}' });
+    expect(resolveFields({ p: '${env:DW_SRC_PASS}' }, { DW_SRC_PASS: '${env:DATABASE_URL}' })).toEqual({
+      p: '${env:DATABASE_URL}',
+    });
   });
 
   it('finds the password form, carries its hidden fields and defaults, and puts the recipe over them', () => {
@@ -70,7 +78,16 @@ describe('login recipes (pure)', () => {
     expect(form).toEqual({
       action: 'http://x.onion/account/do-login?x=1',
       method: 'POST',
-      fields: [['csrf', 'T0K'], ['next', '/b/'], ['user', 'prefill'], ['pass', ''], ['remember', 'yes'], ['lang', 'en'], ['zone', 'b'], ['note', 'hi']],
+      fields: [
+        ['csrf', 'T0K'],
+        ['next', '/b/'],
+        ['user', 'prefill'],
+        ['pass', ''],
+        ['remember', 'yes'],
+        ['lang', 'en'],
+        ['zone', 'b'],
+        ['note', 'hi'],
+      ],
     });
     expect(formBody(form, { user: 'agent', pass: 'p&ss=1', extra: 'e' })).toBe(
       'csrf=T0K&next=%2Fb%2F&user=agent&pass=p%26ss%3D1&remember=yes&lang=en&zone=b&note=hi&extra=e',
@@ -85,7 +102,11 @@ describe('login recipes (pure)', () => {
     // 50,000 unclosed divs: quadratic for an HTML parser unless flattened first (see limitNesting).
     const deep = '<div>'.repeat(50_000) + '<form method=post><input type=password name=p></form>';
     expect(findLoginForm(deep, 'http://x.onion/', ['p'])?.fields).toEqual([['p', '']]);
-    expect(findLoginForm('<form action="http://[bad"><input type=password name=p></form>', 'http://x.onion/', ['p'])).toBeNull();
+    expect(
+      findLoginForm('<form action="http://[bad"><input type=password name=p></form>', 'http://x.onion/', [
+        'p',
+      ]),
+    ).toBeNull();
   });
 
   it('keeps cookies per site: replaces, deletes, and refuses cookies for other domains', () => {
@@ -96,27 +117,45 @@ describe('login recipes (pure)', () => {
     expect(parseSetCookie('sid=abc; Domain=evil.example', 'http://a.onion/')?.cookie.domain).toBe('a.onion');
     expect(parseSetCookie('garbage', 'http://a.onion/')).toBeNull();
     expect(parseSetCookie('=x', 'http://a.onion/')).toBeNull();
-    let jar = mergeCookies([{ name: 'dw_pass', value: 'q' }], ['sid=1; Path=/', 'csrf=t; Path=/'], 'http://a.onion/login');
+    let jar = mergeCookies(
+      [{ name: 'dw_pass', value: 'q' }],
+      ['sid=1; Path=/', 'csrf=t; Path=/'],
+      'http://a.onion/login',
+    );
     jar = mergeCookies(jar, ['sid=2; Path=/', 'csrf=; Max-Age=0; Path=/'], 'http://a.onion/login');
     expect(jar).toEqual([
       { name: 'dw_pass', value: 'q' },
       { name: 'sid', value: '2', domain: 'a.onion', path: '/' },
     ]);
-    expect(mergeCookies([], Array.from({ length: 500 }, (_, i) => `c${i}=v`), 'http://a.onion/')).toHaveLength(100);
+    expect(
+      mergeCookies(
+        [],
+        Array.from({ length: 500 }, (_, i) => `c${i}=v`),
+        'http://a.onion/',
+      ),
+    ).toHaveLength(100);
   });
 });
 
 describe('limitNesting (parsers are quadratic on deep markup)', () => {
   it('leaves ordinary pages alone and flattens deep ones, keeping links, forms and text', () => {
-    const normal = '<!doctype html><html><body><div><p>hi <a href="/a">a</a><br/><img src=x></p></div><!-- <div> --></body></html>';
+    const normal =
+      '<!doctype html><html><body><div><p>hi <a href="/a">a</a><br/><img src=x></p></div><!-- <div> --></body></html>';
     expect(limitNesting(normal)).toBe(normal);
     const deep = '<div>'.repeat(1000) + '<span>text</span><a href="/deep">d</a>' + '</div>'.repeat(1000);
     const flat = limitNesting(deep, 100);
     expect(flat.match(/<div>/g)).toHaveLength(100);
     expect(flat.match(/<\/div>/g)).toHaveLength(100);
     expect(flat).toContain('text<a href="/deep">d</a>');
-    expect(extractLinks('<div>'.repeat(300_000) + '<a href="/x">x</a>', 'http://a.onion/').map((l) => l.url)).toEqual(['http://a.onion/x']);
-    expect(detectObstacle({ status: 200, html: '<div>'.repeat(60_000) + '<form><input type=password name=p></form>' })?.kind).toBe('login_wall');
+    expect(
+      extractLinks('<div>'.repeat(300_000) + '<a href="/x">x</a>', 'http://a.onion/').map((l) => l.url),
+    ).toEqual(['http://a.onion/x']);
+    expect(
+      detectObstacle({
+        status: 200,
+        html: '<div>'.repeat(60_000) + '<form><input type=password name=p></form>',
+      })?.kind,
+    ).toBe('login_wall');
     // Unterminated tags and comment floods stay linear and unchanged.
     const junk = '<a'.repeat(100_000) + '<!--'.repeat(100_000);
     expect(limitNesting(junk)).toBe(junk);
@@ -157,24 +196,40 @@ describe('logins through the gateway', () => {
 
   it('http: carries the CSRF token (field and cookie) and the form defaults; the session opens the members area', async () => {
     const id = sourceIdentity('login-csrf');
-    const r = await performLogin({ url: '/csrf-login', fields: { user: 'agent', pass: '${env:DW_SRC_TEST_PASS}' } }, ctx(site.base + '/', id, { env: { DW_SRC_TEST_PASS: 's3cret!' } }));
+    const r = await performLogin(
+      { url: '/csrf-login', fields: { user: 'agent', pass: '${env:DW_SRC_TEST_PASS}' } },
+      ctx(site.base + '/', id, { env: { DW_SRC_TEST_PASS: 's3cret!' } }),
+    );
     expect(r.finalUrl).toBe(site.base + '/members');
     expect(r.cookies.map((c) => c.name)).toEqual(['member']);
-    const members = await http.fetch(site.base + '/members', { proxyUrl: range.socksUrl, identity: id, timeouts, session: { cookies: r.cookies } });
+    const members = await http.fetch(site.base + '/members', {
+      proxyUrl: range.socksUrl,
+      identity: id,
+      timeouts,
+      session: { cookies: r.cookies },
+    });
     expect(members.body).toContain('Members area');
   });
 
   it('http: a wrong password is a LoginError, not a session', async () => {
-    const attempt = performLogin({ url: '/csrf-login', fields: { user: 'agent', pass: 'wrong' } }, ctx(site.base + '/', sourceIdentity('login-bad')));
+    const attempt = performLogin(
+      { url: '/csrf-login', fields: { user: 'agent', pass: 'wrong' } },
+      ctx(site.base + '/', sourceIdentity('login-bad')),
+    );
     await expect(attempt).rejects.toThrow(LoginError);
     await expect(attempt).rejects.toThrow(/HTTP 403|login wall/);
   });
 
   it('refuses a login page or form action off the source', async () => {
     await expect(
-      performLogin({ url: `http://${site.otherOnion}/csrf-login`, fields: { user: 'a' } }, ctx(site.base + '/', sourceIdentity('login-off'))),
+      performLogin(
+        { url: `http://${site.otherOnion}/csrf-login`, fields: { user: 'a' } },
+        ctx(site.base + '/', sourceIdentity('login-off')),
+      ),
     ).rejects.toThrow(/not on the source's site/);
-    await expect(performLogin({ url: '/', fields: { user: 'a' } }, ctx(site.base + '/', sourceIdentity('login-none')))).rejects.toThrow(/no login form/);
+    await expect(
+      performLogin({ url: '/', fields: { user: 'a' } }, ctx(site.base + '/', sourceIdentity('login-none'))),
+    ).rejects.toThrow(/no login form/);
   });
 
   it('http and browser: the range forum login wall accepts a member and the session reads the board', async () => {
@@ -182,14 +237,26 @@ describe('logins through the gateway', () => {
     for (const mode of ['http', 'browser'] as const) {
       const id = sourceIdentity(`login-forum-${mode}`);
       const r = await performLogin(
-        { url: '/login?next=%2F', fields: { username: 'analyst', password: 'correct horse' }, submitSelector: 'button[type=submit]' },
+        {
+          url: '/login?next=%2F',
+          fields: { username: 'analyst', password: 'correct horse' },
+          submitSelector: 'button[type=submit]',
+        },
         ctx(forum.url, id, { mode, javascript: false }),
       );
       expect(r.cookies.find((c) => c.name === 'dw_session')?.value, mode).toMatch(/^analyst\./);
-      const board = await http.fetch(forum.url, { proxyUrl: range.socksUrl, identity: id, timeouts, session: { cookies: r.cookies } });
+      const board = await http.fetch(forum.url, {
+        proxyUrl: range.socksUrl,
+        identity: id,
+        timeouts,
+        session: { cookies: r.cookies },
+      });
       expect(board.finalUrl, mode).toBe(forum.url);
       expect(board.body, mode).toMatch(/href="\/b\//);
-      const bad = performLogin({ url: '/login', fields: { username: 'analyst', password: 'x' } }, ctx(forum.url, id, { mode, javascript: false }));
+      const bad = performLogin(
+        { url: '/login', fields: { username: 'analyst', password: 'x' } },
+        ctx(forum.url, id, { mode, javascript: false }),
+      );
       await expect(bad, mode).rejects.toThrow(/login wall|HTTP 401/);
       expect(range.counters().byUser[id]?.streams, mode).toBeGreaterThan(0);
     }

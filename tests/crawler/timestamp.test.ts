@@ -4,7 +4,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildTimeStampReq, readToken, TimestampError, tokenFromReply, TsaClient } from '../../crawler/timestamp.js';
+import {
+  buildTimeStampReq,
+  readToken,
+  TimestampError,
+  tokenFromReply,
+  TsaClient,
+} from '../../crawler/timestamp.js';
 import { startLocalTsa, type LocalTsa } from '../workers/local-tsa.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -22,7 +28,13 @@ describe('RFC 3161 timestamps', () => {
     const req = buildTimeStampReq(sha('x'), Buffer.from('80000000000000ff', 'hex'));
     // SEQUENCE, version 1, imprint (sha256), nonce with a leading zero (high bit set), certReq TRUE.
     expect(req.toString('hex')).toBe(
-      '3044020101303130' + '0d06096086480165030402010500' + '0420' + sha('x') + '0209' + '0080000000000000ff' + '0101ff',
+      '3044020101303130' +
+        '0d06096086480165030402010500' +
+        '0420' +
+        sha('x') +
+        '0209' +
+        '0080000000000000ff' +
+        '0101ff',
     );
     expect(() => buildTimeStampReq('not-a-hash', Buffer.from([1]))).toThrow(TimestampError);
   });
@@ -39,15 +51,24 @@ describe('RFC 3161 timestamps', () => {
 
   it('reports an authority that is down, answers junk, or answers too much — never throws from stampOrNull', async () => {
     const failures: string[] = [];
-    const down = new TsaClient('http://127.0.0.1:9/tsa', { timeoutMs: 2000, onFailure: (e) => failures.push(e.message) });
+    const down = new TsaClient('http://127.0.0.1:9/tsa', {
+      timeoutMs: 2000,
+      onFailure: (e) => failures.push(e.message),
+    });
     expect(await down.stampOrNull(sha('a'))).toBeNull();
     expect(failures[0]).toMatch(/^timestamping authority unreachable/);
 
-    const replies = [Buffer.from('not der at all'), Buffer.alloc(300 * 1024, 0x30), Buffer.from('30053003020102', 'hex')];
+    const replies = [
+      Buffer.from('not der at all'),
+      Buffer.alloc(300 * 1024, 0x30),
+      Buffer.from('30053003020102', 'hex'),
+    ];
     let i = 0;
     const junk = http.createServer((_req, res) => res.end(replies[i++ % replies.length]));
     await new Promise<void>((r) => junk.listen(0, '127.0.0.1', r));
-    const client = new TsaClient(`http://127.0.0.1:${(junk.address() as AddressInfo).port}/`, { onFailure: (e) => failures.push(e.message) });
+    const client = new TsaClient(`http://127.0.0.1:${(junk.address() as AddressInfo).port}/`, {
+      onFailure: (e) => failures.push(e.message),
+    });
     for (let k = 0; k < 3; k++) expect(await client.stampOrNull(sha('b'))).toBeNull();
     await new Promise<void>((r) => junk.close(() => r()));
     expect(failures.slice(1)).toEqual([
@@ -65,7 +86,9 @@ describe('RFC 3161 timestamps', () => {
     const reply = Buffer.from(await res.arrayBuffer());
     expect(tokenFromReply(reply, digest, nonce).info.nonce).toBe(0x0102030405060708n);
     expect(() => tokenFromReply(reply, sha('something else'), nonce)).toThrow('covers a different hash');
-    expect(() => tokenFromReply(reply, digest, Buffer.from('0102030405060709', 'hex'))).toThrow('nonce does not match');
+    expect(() => tokenFromReply(reply, digest, Buffer.from('0102030405060709', 'hex'))).toThrow(
+      'nonce does not match',
+    );
   });
 
   it('never crashes on arbitrary bytes (only TimestampError)', () => {

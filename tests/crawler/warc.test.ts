@@ -137,7 +137,10 @@ describe('WARC from stored snapshot fields', () => {
 
 describe('WARC attachments: screenshots and RFC 3161 tokens', () => {
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(300, 7)]);
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    Buffer.alloc(300, 7),
+  ]);
   const token = Buffer.from(Array.from({ length: 900 }, (_, i) => (i * 13) % 256));
   const withAttachments = (id: string): CaptureForWarc => ({
     ...capture(id, Buffer.from(`<html>${id}</html>`)),
@@ -149,7 +152,15 @@ describe('WARC attachments: screenshots and RFC 3161 tokens', () => {
     const caps = [withAttachments('s1'), { ...capture('s2', Buffer.from('<html>s2</html>')) }];
     const file = path.join(dir, 'attachments.warc');
     await writeWarc(file, caps);
-    const records: Array<{ type: string; id: string | null; target: string | null; refers: string | null; kind: string | null; ct: string | null; payload: Uint8Array }> = [];
+    const records: Array<{
+      type: string;
+      id: string | null;
+      target: string | null;
+      refers: string | null;
+      kind: string | null;
+      ct: string | null;
+      payload: Uint8Array;
+    }> = [];
     for await (const r of new WARCParser(createReadStream(file), { keepHeadersCase: true })) {
       records.push({
         type: r.warcType ?? '',
@@ -161,19 +172,51 @@ describe('WARC attachments: screenshots and RFC 3161 tokens', () => {
         payload: await r.readFully(false),
       });
     }
-    expect(records.map((r) => r.type)).toEqual(['warcinfo', 'response', 'request', 'resource', 'resource', 'response', 'request']);
+    expect(records.map((r) => r.type)).toEqual([
+      'warcinfo',
+      'response',
+      'request',
+      'resource',
+      'resource',
+      'response',
+      'request',
+    ]);
     const [shot, tst] = [records[3]!, records[4]!];
-    expect(shot).toMatchObject({ kind: 'screenshot', ct: 'image/png', refers: records[1]!.id, target: `urn:darkwatch:screenshot:${caps[0]!.url}` });
+    expect(shot).toMatchObject({
+      kind: 'screenshot',
+      ct: 'image/png',
+      refers: records[1]!.id,
+      target: `urn:darkwatch:screenshot:${caps[0]!.url}`,
+    });
     expect(Buffer.from(shot.payload).equals(png)).toBe(true);
-    expect(tst).toMatchObject({ kind: 'rfc3161-timestamp-token', ct: 'application/timestamp-token', refers: records[1]!.id });
+    expect(tst).toMatchObject({
+      kind: 'rfc3161-timestamp-token',
+      ct: 'application/timestamp-token',
+      refers: records[1]!.id,
+    });
     expect(Buffer.from(tst.payload).equals(token)).toBe(true);
 
     const expected = new Map(caps.map((c) => [c.captureId, c.sha256]));
-    const stored = new Map([['s1', { screenshot: sha(png), 'rfc3161-timestamp-token': sha(token) }], ['s2', {}]]);
-    expect(await verifyWarc(file, expected, stored)).toMatchObject({ ok: true, problems: [], responses: 2, records: 7 });
+    const stored = new Map([
+      ['s1', { screenshot: sha(png), 'rfc3161-timestamp-token': sha(token) }],
+      ['s2', {}],
+    ]);
+    expect(await verifyWarc(file, expected, stored)).toMatchObject({
+      ok: true,
+      problems: [],
+      responses: 2,
+      records: 7,
+    });
 
     // The store says s2 has a screenshot too: the file lacks it. And a different stored token hash.
-    const v = await verifyWarc(file, expected, new Map([['s1', { screenshot: sha(png), 'rfc3161-timestamp-token': 'f'.repeat(64) }], ['s2', { screenshot: sha(png) }]]));
+    const v = await verifyWarc(
+      file,
+      expected,
+      new Map([
+        ['s1', { screenshot: sha(png), 'rfc3161-timestamp-token': 'f'.repeat(64) }],
+        ['s2', { screenshot: sha(png) }],
+      ]),
+    );
     expect(v.ok).toBe(false);
     expect(v.problems.map((p) => `${p.captureId}: ${p.problem}`).sort()).toEqual([
       `s1: rfc3161-timestamp-token sha256 ${sha(token)} differs from stored ${'f'.repeat(64)}`,
@@ -189,8 +232,14 @@ describe('WARC attachments: screenshots and RFC 3161 tokens', () => {
     const at = raw.indexOf(png.subarray(0, 8)) + 100;
     raw[at] = raw[at]! ^ 1;
     writeFileSync(path.join(dir, 'shot-flip-bad.warc'), raw);
-    const stored = new Map([['t1', { screenshot: sha(png), 'rfc3161-timestamp-token': sha(token) }], ['t2', {}]]);
-    const expected = new Map([['t1', c.sha256], ['t2', capture('t2', Buffer.from('<html>t2</html>')).sha256]]);
+    const stored = new Map([
+      ['t1', { screenshot: sha(png), 'rfc3161-timestamp-token': sha(token) }],
+      ['t2', {}],
+    ]);
+    const expected = new Map([
+      ['t1', c.sha256],
+      ['t2', capture('t2', Buffer.from('<html>t2</html>')).sha256],
+    ]);
     const v = await verifyWarc(path.join(dir, 'shot-flip-bad.warc'), expected, stored);
     expect(v.problems.map((p) => p.problem)).toEqual([
       'WARC-Block-Digest does not match the block',
@@ -200,18 +249,26 @@ describe('WARC attachments: screenshots and RFC 3161 tokens', () => {
 
     // Re-point the token record at t2's response.
     const text = readFileSync(file, 'latin1');
-    const responseIds = [...text.matchAll(/WARC-Type: response\r\n(?:[^\r\n]+\r\n)*?WARC-Record-ID: (<[^>]+>)/g)].map((m) => m[1]!);
-    const responseId = (i: number) => responseIds[i] ?? [...text.matchAll(/WARC-Record-ID: (<[^>]+>)\r\n(?:[^\r\n]+\r\n)*?WARC-Type: response/g)][i]![1]!;
+    const responseIds = [
+      ...text.matchAll(/WARC-Type: response\r\n(?:[^\r\n]+\r\n)*?WARC-Record-ID: (<[^>]+>)/g),
+    ].map((m) => m[1]!);
+    const responseId = (i: number) =>
+      responseIds[i] ??
+      [...text.matchAll(/WARC-Record-ID: (<[^>]+>)\r\n(?:[^\r\n]+\r\n)*?WARC-Type: response/g)][i]![1]!;
     const moved = text.replace(`WARC-Refers-To: ${responseId(0)}`, `WARC-Refers-To: ${responseId(1)}`);
     writeFileSync(path.join(dir, 'moved.warc'), Buffer.from(moved, 'latin1'));
     const m = await verifyWarc(path.join(dir, 'moved.warc'), expected, stored);
-    expect(m.problems.map((p) => `${p.captureId}: ${p.problem}`)).toContain('t1: attachment refers to the response of another capture');
+    expect(m.problems.map((p) => `${p.captureId}: ${p.problem}`)).toContain(
+      't1: attachment refers to the response of another capture',
+    );
   });
 
   it('refuses to export a screenshot whose bytes do not match its stored hash', async () => {
     const c = { ...withAttachments('u1'), screenshot: { bytes: png, sha256: '0'.repeat(64) } };
     const file = path.join(dir, 'bad-shot.warc');
-    await expect(writeWarc(file, [c])).rejects.toThrow(/stored screenshot sha256 0{64} does not match its bytes/);
+    await expect(writeWarc(file, [c])).rejects.toThrow(
+      /stored screenshot sha256 0{64} does not match its bytes/,
+    );
     expect(existsSync(file)).toBe(false);
   });
 });

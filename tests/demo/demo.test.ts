@@ -74,7 +74,15 @@ describe('darkwatch demo', () => {
       LOG_LEVEL: 'warn',
     });
     const started = Date.now();
-    demo = await startDemo(config, { seed: SEED, host: '127.0.0.1', port: 0, latencyMs: 0, concurrency: 6, database, progress: () => undefined });
+    demo = await startDemo(config, {
+      seed: SEED,
+      host: '127.0.0.1',
+      port: 0,
+      latencyMs: 0,
+      concurrency: 6,
+      database,
+      progress: () => undefined,
+    });
     let done = false;
     const watcher = (async () => {
       while (!done && timings.firstAlertMs < 0) {
@@ -84,12 +92,16 @@ describe('darkwatch demo', () => {
       }
     })();
     // 85–200 s seen on shared machines; the bound only turns a hang into a clear failure.
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('demo crawl did not finish in 840 s')), 840_000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('demo crawl did not finish in 840 s')), 840_000).unref(),
+    );
     summaries = await Promise.race([demo.crawled, timeout]);
     timings.crawledMs = Date.now() - started;
     done = true;
     await watcher;
-    process.stderr.write(`demo figures: first alert after ${timings.firstAlertMs} ms, complete crawl after ${timings.crawledMs} ms\n`);
+    process.stderr.write(
+      `demo figures: first alert after ${timings.firstAlertMs} ms, complete crawl after ${timings.crawledMs} ms\n`,
+    );
   }, 870_000);
 
   afterAll(async () => {
@@ -117,7 +129,8 @@ describe('darkwatch demo', () => {
     // The demo crawls every site but the phishing clone (it is there for mirror verification).
     const crawled = new Set(truth.sites.filter((x) => x.cloneOf === null).map((x) => x.name));
     const expected = new Map<string, Set<string>>(textRules.map((r) => [r.id, new Set()]));
-    for (const l of truth.listings.filter((x) => crawled.has(x.site))) for (const m of set.match(matchable(l))) expected.get(m.rule.id)!.add(l.url);
+    for (const l of truth.listings.filter((x) => crawled.has(x.site)))
+      for (const m of set.match(matchable(l))) expected.get(m.rule.id)!.add(l.url);
 
     const { rows } = await demo.pipeline.db.query<{ rule: string; url: string }>(
       `select r.name as rule, l.url from alerts a join rules r on r.id = a.rule_id
@@ -130,9 +143,12 @@ describe('darkwatch demo', () => {
     // What extraction made of a listing, next to the truth, so a difference explains itself.
     const stored = new Map(
       (
-        await demo.pipeline.db.query<{ url: string; category: string | null; ships_from: string | null; title: string }>(
-          'select url, category, ships_from, title from listings',
-        )
+        await demo.pipeline.db.query<{
+          url: string;
+          category: string | null;
+          ships_from: string | null;
+          title: string;
+        }>('select url, category, ships_from, title from listings')
       ).rows.map((r) => [r.url, r]),
     );
     const explain = (u: string) => {
@@ -148,7 +164,10 @@ describe('darkwatch demo', () => {
     for (const r of textRules) {
       const e = expected.get(r.id)!;
       const a = actual.get(r.id)!;
-      for (const [u, kind] of [...[...e].filter((x) => !a.has(x)).map((x) => [x, 'missing'] as const), ...[...a].filter((x) => !e.has(x)).map((x) => [x, 'unexpected'] as const)]) {
+      for (const [u, kind] of [
+        ...[...e].filter((x) => !a.has(x)).map((x) => [x, 'missing'] as const),
+        ...[...a].filter((x) => !e.has(x)).map((x) => [x, 'unexpected'] as const),
+      ]) {
         differences.push(`${r.id} ${byUrl.get(u)?.id ?? u} ${kind}`);
         explained.push(`${r.id}: ${kind} alert on ${explain(u)}`);
       }
@@ -171,7 +190,9 @@ describe('darkwatch demo', () => {
 
   it('raises no text-rule alert on the hard negatives (airsoft, holsters)', async () => {
     const truth = buildTruth(generateWorld({ seed: SEED, size: demo.range.world.size }), 0);
-    const negatives = truth.listings.filter((l) => l.subcategory === 'airsoft' || l.subcategory === 'holsters');
+    const negatives = truth.listings.filter(
+      (l) => l.subcategory === 'airsoft' || l.subcategory === 'holsters',
+    );
     expect(negatives.length).toBeGreaterThan(0);
     const { rows } = await demo.pipeline.db.query<{ rule: string; url: string }>(
       `select r.name as rule, l.url from alerts a join rules r on r.id = a.rule_id
@@ -191,13 +212,17 @@ describe('darkwatch demo', () => {
 
   it("takes the analyst through the demo's alerts in Chromium (the walkthrough's screenshots)", async () => {
     const walk = await analystWalkthrough(demo.url, demo.login, demo.pipeline.db);
-    const open = await demo.pipeline.db.query<{ n: number }>(`select count(*)::int as n from alerts where status in ('new', 'in_review')`);
+    const open = await demo.pipeline.db.query<{ n: number }>(
+      `select count(*)::int as n from alerts where status in ('new', 'in_review')`,
+    );
     expect(walk.queueRows).toBeGreaterThan(0);
     expect(walk.queueRows).toBeLessThanOrEqual(open.rows[0]!.n);
     expect(walk.frameText.length).toBeGreaterThan(0);
     expect(walk.sha256Shown).toBe(walk.sha256Stored);
     expect(walk.escalatedStatus).toBe('escalated');
-    expect(walk.packageFiles).toEqual(expect.arrayContaining(['manifest.json', 'case.json', `alerts/${walk.alertId}.json`]));
+    expect(walk.packageFiles).toEqual(
+      expect.arrayContaining(['manifest.json', 'case.json', `alerts/${walk.alertId}.json`]),
+    );
     expect(walk.manifestAlerts).toEqual([walk.alertId]);
   }, 120_000);
 });

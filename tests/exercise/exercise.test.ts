@@ -15,7 +15,13 @@ import { loadScenarioFile } from '../../range/exercises/scenario.js';
 import { createExercise, resetExercise, type TraineeLogin } from '../../range/exercises/store.js';
 import { selectTargets } from '../../range/exercises/targets.js';
 import { loadRuleFile } from '../../rules/index.js';
-import { AlertTransitionError, assignAlert, listAlerts, setAlertStatus, type AlertRow } from '../../store/alerts.js';
+import {
+  AlertTransitionError,
+  assignAlert,
+  listAlerts,
+  setAlertStatus,
+  type AlertRow,
+} from '../../store/alerts.js';
 import { SYSTEM_ACTOR } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { saveRule } from '../../store/rules.js';
@@ -34,13 +40,19 @@ describe('an exercise, end to end', () => {
   // Independent of selectTargets: straight from the generator's ground truth.
   const truth = buildTruth(generateWorld({ seed: 7, size: 150 }), 0);
   const targetUrls = new Set(
-    truth.listings.filter((l) => l.site === 'ironbazaar' && l.subcategory === 'pistols' && REGION.includes(l.shipsFrom)).map((l) => l.url),
+    truth.listings
+      .filter((l) => l.site === 'ironbazaar' && l.subcategory === 'pistols' && REGION.includes(l.shipsFrom))
+      .map((l) => l.url),
   );
-  const ex: Array<{ id: number; workspaceId: number; trainees: TraineeLogin[]; run: ExerciseRun | null }> = [];
+  const ex: Array<{ id: number; workspaceId: number; trainees: TraineeLogin[]; run: ExerciseRun | null }> =
+    [];
   const started = Date.now();
 
   async function listingUrl(alert: AlertRow): Promise<string | null> {
-    const { rows } = await t.db.query<{ url: string }>('select url from listings where id = $1 and workspace_id = $2', [alert.subjectId, alert.workspaceId]);
+    const { rows } = await t.db.query<{ url: string }>(
+      'select url from listings where id = $1 and workspace_id = $2',
+      [alert.subjectId, alert.workspaceId],
+    );
     return alert.subjectType === 'listing' ? (rows[0]?.url ?? null) : null;
   }
 
@@ -50,10 +62,26 @@ describe('an exercise, end to end', () => {
     const { rules, problems } = loadRuleFile(SAMPLE_RULES);
     expect(problems).toEqual([]);
     for (let i = 0; i < 2; i++) {
-      const { exercise, trainees } = await createExercise(t.db, { scenario, file: null, targets, trainees: 2 }, SYSTEM_ACTOR);
+      const { exercise, trainees } = await createExercise(
+        t.db,
+        { scenario, file: null, targets, trainees: 2 },
+        SYSTEM_ACTOR,
+      );
       // The trainees' own rules, written before the crawl (the sample rule set).
       await withTransaction(t.db, async (tx) => {
-        for (const def of rules) await saveRule(tx, exercise.workspaceId, { name: def.id, severity: def.severity, description: def.description, definition: def, sourceText: stringify(def) }, null);
+        for (const def of rules)
+          await saveRule(
+            tx,
+            exercise.workspaceId,
+            {
+              name: def.id,
+              severity: def.severity,
+              description: def.description,
+              definition: def,
+              sourceText: stringify(def),
+            },
+            null,
+          );
       });
       ex.push({ id: exercise.id, workspaceId: exercise.workspaceId, trainees, run: null });
     }
@@ -84,7 +112,9 @@ describe('an exercise, end to end', () => {
 
   it('plants the targets from the ground truth and creates trainee accounts confined to the workspace', async () => {
     const report = await exerciseReport(t.db, ex[0]!.id);
-    expect(report.targets.map((x) => x.key).sort()).toEqual([...targetUrls].map((u) => `listing:${u}`).sort());
+    expect(report.targets.map((x) => x.key).sort()).toEqual(
+      [...targetUrls].map((u) => `listing:${u}`).sort(),
+    );
     for (const login of ex[0]!.trainees) {
       const u = await getUserByName(t.db, login.username);
       expect(u).toMatchObject({ role: 'trainee', workspaceId: ex[0]!.workspaceId });
@@ -111,9 +141,13 @@ describe('an exercise, end to end', () => {
     const trainee = (await getUserByName(t.db, a!.trainees[0]!.username))!;
     const actor = { id: trainee.id, name: trainee.username };
     await withTransaction(t.db, async (tx) => {
-      for (const alert of [...correct.slice(0, K), ...wrong.slice(0, J)]) await setAlertStatus(tx, a!.workspaceId, alert.id, 'escalated', actor);
+      for (const alert of [...correct.slice(0, K), ...wrong.slice(0, J)])
+        await setAlertStatus(tx, a!.workspaceId, alert.id, 'escalated', actor);
       // A dismissal is not a claim: it must not count.
-      if (wrong[J]) await setAlertStatus(tx, a!.workspaceId, wrong[J].id, 'dismissed', actor, { reason: 'false_positive' });
+      if (wrong[J])
+        await setAlertStatus(tx, a!.workspaceId, wrong[J].id, 'dismissed', actor, {
+          reason: 'false_positive',
+        });
     });
     // The second trainee: one target alert assigned to them and escalated by the trainer.
     const second = (await getUserByName(t.db, a!.trainees[1]!.username))!;
@@ -158,15 +192,27 @@ describe('an exercise, end to end', () => {
     expect(alertsB.every((x) => x.workspaceId === b!.workspaceId)).toBe(true);
     expect(alertsA.map((x) => x.id).filter((id) => alertsB.some((y) => y.id === id))).toEqual([]);
     // Sources are per workspace: B's source is not A's.
-    expect((await getSource(t.db, a!.workspaceId, 'ironbazaar'))!.id).not.toBe((await getSource(t.db, b!.workspaceId, 'ironbazaar'))!.id);
+    expect((await getSource(t.db, a!.workspaceId, 'ironbazaar'))!.id).not.toBe(
+      (await getSource(t.db, b!.workspaceId, 'ironbazaar'))!.id,
+    );
     // A trainee of B cannot touch A's alerts through B's workspace.
     const traineeB = (await getUserByName(t.db, b!.trainees[0]!.username))!;
     await expect(
-      withTransaction(t.db, (tx) => setAlertStatus(tx, b!.workspaceId, alertsA[0]!.id, 'escalated', { id: traineeB.id, name: traineeB.username })),
+      withTransaction(t.db, (tx) =>
+        setAlertStatus(tx, b!.workspaceId, alertsA[0]!.id, 'escalated', {
+          id: traineeB.id,
+          name: traineeB.username,
+        }),
+      ),
     ).rejects.toBeInstanceOf(AlertTransitionError);
     // B's escalations do not change A's scores.
     const before = await exerciseReport(t.db, a!.id);
-    await withTransaction(t.db, (tx) => setAlertStatus(tx, b!.workspaceId, alertsB[0]!.id, 'escalated', { id: traineeB.id, name: traineeB.username }));
+    await withTransaction(t.db, (tx) =>
+      setAlertStatus(tx, b!.workspaceId, alertsB[0]!.id, 'escalated', {
+        id: traineeB.id,
+        name: traineeB.username,
+      }),
+    );
     const after = await exerciseReport(t.db, a!.id);
     expect(after.trainees).toEqual(before.trainees);
     const bReport = await exerciseReport(t.db, b!.id);
@@ -175,7 +221,10 @@ describe('an exercise, end to end', () => {
 
   it("reset purges one exercise's data (snapshots included) and leaves the other intact", async () => {
     const [a, b] = ex;
-    const snapsB = await t.db.query<{ n: number }>('select count(*)::int as n from snapshots where workspace_id = $1', [b!.workspaceId]);
+    const snapsB = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from snapshots where workspace_id = $1',
+      [b!.workspaceId],
+    );
     const blobs = await t.db.query<{ n: number }>('select count(*)::int as n from blobs');
     const r = await resetExercise(t.db, a!.id, SYSTEM_ACTOR);
     expect(r.snapshots).toBeGreaterThan(0);
@@ -185,13 +234,23 @@ describe('an exercise, end to end', () => {
       [a!.workspaceId],
     );
     expect(Number(left.rows[0]!.n)).toBe(0);
-    expect((await t.db.query<{ n: number }>('select count(*)::int as n from snapshots where workspace_id = $1', [b!.workspaceId])).rows[0]!.n).toBe(snapsB.rows[0]!.n);
-    expect((await t.db.query<{ n: number }>('select count(*)::int as n from blobs')).rows[0]!.n).toBe(blobs.rows[0]!.n);
+    expect(
+      (
+        await t.db.query<{ n: number }>('select count(*)::int as n from snapshots where workspace_id = $1', [
+          b!.workspaceId,
+        ])
+      ).rows[0]!.n,
+    ).toBe(snapsB.rows[0]!.n);
+    expect((await t.db.query<{ n: number }>('select count(*)::int as n from blobs')).rows[0]!.n).toBe(
+      blobs.rows[0]!.n,
+    );
     const report = await exerciseReport(t.db, a!.id);
     expect(report.status).toBe('created');
     expect(report.targets.length).toBe(targetUrls.size);
     expect(report.trainees.every((x) => x.escalated === 0)).toBe(true);
     // Outside a purge, evidence stays immutable.
-    await expect(t.db.query('delete from snapshots where workspace_id = $1', [b!.workspaceId])).rejects.toThrow(/immutable/);
+    await expect(
+      t.db.query('delete from snapshots where workspace_id = $1', [b!.workspaceId]),
+    ).rejects.toThrow(/immutable/);
   });
 });

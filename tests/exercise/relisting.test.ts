@@ -22,7 +22,11 @@ describe('a two-epoch exercise', () => {
   beforeAll(async () => {
     t = await freshDatabase();
     const targets = selectTargets(scenario, scenarioTruths(scenario));
-    const { exercise } = await createExercise(t.db, { scenario, file: null, targets, trainees: 1 }, SYSTEM_ACTOR);
+    const { exercise } = await createExercise(
+      t.db,
+      { scenario, file: null, targets, trainees: 1 },
+      SYSTEM_ACTOR,
+    );
     const redis = testRedis('relist');
     run = await runExercise(t.db, exercise.id, {
       databaseUrl: t.url,
@@ -52,9 +56,15 @@ describe('a two-epoch exercise', () => {
         `select distinct s.crawl_run_id::int as run from snapshots s where s.workspace_id = $1 and s.url = $2`,
         [run.exercise.workspaceId, url],
       );
-      expect(seen.rows.map((r) => r.run), url).toEqual([second]);
+      expect(
+        seen.rows.map((r) => r.run),
+        url,
+      ).toEqual([second]);
       expect(seen.rows.map((r) => r.run)).not.toContain(first);
-      const listing = await t.db.query('select 1 from listings where workspace_id = $1 and url = $2', [run.exercise.workspaceId, url]);
+      const listing = await t.db.query('select 1 from listings where workspace_id = $1 and url = $2', [
+        run.exercise.workspaceId,
+        url,
+      ]);
       expect(listing.rows, url).toHaveLength(1);
     }
   });

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { generateWorld } from '../../range/generate/world.js';
 import { buildTruth } from '../../range/truth.js';
 import { scenarioTruths } from '../../range/exercises/run.js';
-import { loadScenarioFile, parseScenario, ScenarioError, MAX_SCENARIO_BYTES } from '../../range/exercises/scenario.js';
+import {
+  loadScenarioFile,
+  parseScenario,
+  ScenarioError,
+  MAX_SCENARIO_BYTES,
+} from '../../range/exercises/scenario.js';
 import { scoreTrainee } from '../../range/exercises/score.js';
 import { selectTargets, listingKey } from '../../range/exercises/targets.js';
 
@@ -27,10 +32,14 @@ function problemsOf(fn: () => unknown): ScenarioError {
 
 describe('scenario files', () => {
   it('ships at least three scenarios of rising difficulty, each planting targets', () => {
-    const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')).sort();
+    const files = readdirSync(SCENARIOS)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(3);
     const loaded = files.map((f) => loadScenarioFile(path.join(SCENARIOS, f)));
-    expect(loaded.map((s) => s.difficulty)).toEqual([...loaded.map((s) => s.difficulty)].sort((a, b) => a - b));
+    expect(loaded.map((s) => s.difficulty)).toEqual(
+      [...loaded.map((s) => s.difficulty)].sort((a, b) => a - b),
+    );
     expect(new Set(loaded.map((s) => s.difficulty)).size).toBe(loaded.length);
     for (const s of loaded) expect(selectTargets(s, scenarioTruths(s)).length, s.name).toBeGreaterThan(0);
   });
@@ -61,8 +70,13 @@ describe('scenario files', () => {
     expect(problemsOf(() => parseScenario('name: a\nname: b\n')).message).toMatch(/unique|duplicate/i);
     expect(problemsOf(() => parseScenario('x\0y')).message).toContain('binary');
     expect(problemsOf(() => parseScenario('- a\n- b\n')).message).toContain('mapping');
-    expect(problemsOf(() => parseScenario('a: ' + 'x'.repeat(MAX_SCENARIO_BYTES))).message).toContain('larger than');
-    const bad = readFileSync(fixture('small-handguns.yaml'), 'utf8').replace('sites: [ironbazaar]', "sites: [ironbazaar, 'x; drop table users']");
+    expect(problemsOf(() => parseScenario('a: ' + 'x'.repeat(MAX_SCENARIO_BYTES))).message).toContain(
+      'larger than',
+    );
+    const bad = readFileSync(fixture('small-handguns.yaml'), 'utf8').replace(
+      'sites: [ironbazaar]',
+      "sites: [ironbazaar, 'x; drop table users']",
+    );
     expect(problemsOf(() => parseScenario(bad)).problems[0]).toMatchObject({ line: 9 });
     const wrongType = readFileSync(fixture('small-handguns.yaml'), 'utf8').replace('seed: 7', 'seed: seven');
     expect(problemsOf(() => parseScenario(wrongType)).message).toContain('range.seed');
@@ -92,7 +106,11 @@ describe('planted targets', () => {
       expect(truth!.listings.some((l) => l.vendorId === v.id && l.subcategory === 'passports')).toBe(true);
     }
     const others = truth!.vendors.filter(
-      (v) => v.pgpFingerprint && v.sites.includes('ironbazaar') && v.sites.includes('nocturne') && truth!.listings.some((l) => l.vendorId === v.id && l.subcategory === 'passports'),
+      (v) =>
+        v.pgpFingerprint &&
+        v.sites.includes('ironbazaar') &&
+        v.sites.includes('nocturne') &&
+        truth!.listings.some((l) => l.vendorId === v.id && l.subcategory === 'passports'),
     );
     expect(targets.length).toBe(others.length);
   });
@@ -112,18 +130,44 @@ describe('planted targets', () => {
 });
 
 describe('scoring', () => {
-  const targets = ['a', 'b', 'c', 'd'].map((k) => ({ key: k, kind: 'listing' as const, category: null, label: k, matchKeys: [`listing:${k}`] }));
+  const targets = ['a', 'b', 'c', 'd'].map((k) => ({
+    key: k,
+    kind: 'listing' as const,
+    category: null,
+    label: k,
+    matchKeys: [`listing:${k}`],
+  }));
   const start = new Date('2026-01-01T00:00:00Z');
-  const esc = (alertId: number, key: string, sec: number) => ({ alertId, at: new Date(start.getTime() + sec * 1000), keys: [key], title: key });
+  const esc = (alertId: number, key: string, sec: number) => ({
+    alertId,
+    at: new Date(start.getTime() + sec * 1000),
+    keys: [key],
+    title: key,
+  });
 
   it('computes precision, recall, first hit and missed targets', () => {
-    const s = scoreTrainee('t', targets, [esc(3, 'listing:zz', 5), esc(1, 'listing:b', 30), esc(2, 'listing:a', 60), esc(4, 'listing:a', 90)], start);
-    expect(s).toMatchObject({ escalated: 4, correct: 3, precision: 0.75, recall: 0.5, timeToFirstHitSeconds: 30 });
+    const s = scoreTrainee(
+      't',
+      targets,
+      [esc(3, 'listing:zz', 5), esc(1, 'listing:b', 30), esc(2, 'listing:a', 60), esc(4, 'listing:a', 90)],
+      start,
+    );
+    expect(s).toMatchObject({
+      escalated: 4,
+      correct: 3,
+      precision: 0.75,
+      recall: 0.5,
+      timeToFirstHitSeconds: 30,
+    });
     expect(s.missedTargets).toEqual(['c', 'd']);
     expect(s.wrongAlerts).toEqual([3]);
   });
 
   it('gives no precision to a trainee who escalated nothing', () => {
-    expect(scoreTrainee('t', targets, [], start)).toMatchObject({ precision: null, recall: 0, timeToFirstHitSeconds: null });
+    expect(scoreTrainee('t', targets, [], start)).toMatchObject({
+      precision: null,
+      recall: 0,
+      timeToFirstHitSeconds: null,
+    });
   });
 });

@@ -19,7 +19,13 @@ export async function makeRule(db: Db, name: string, workspaceId?: number): Prom
   const { rule } = await saveRule(
     db,
     ws,
-    { name, severity: 'high', description: null, definition: { query: 'glock' }, sourceText: `name: ${name}\nquery: glock\n` },
+    {
+      name,
+      severity: 'high',
+      description: null,
+      definition: { query: 'glock' },
+      sourceText: `name: ${name}\nquery: glock\n`,
+    },
     null,
   );
   return rule;

@@ -7,8 +7,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const DOCS_SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+export const DOCS_SCREENSHOTS = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'docs',
+  'screenshots',
+);
 
 export const SHOTS =
-  process.env.DARKWATCH_UPDATE_SCREENSHOTS === '1' ? DOCS_SCREENSHOTS : path.join(tmpdir(), 'darkwatch-test-screenshots');
+  process.env.DARKWATCH_UPDATE_SCREENSHOTS === '1'
+    ? DOCS_SCREENSHOTS
+    : path.join(tmpdir(), 'darkwatch-test-screenshots');
 mkdirSync(SHOTS, { recursive: true });

@@ -93,7 +93,11 @@ describe('site servers under hostile HTTP', () => {
     expect(res.status).toBe(200);
     // Every stream of the hostile cases ends (the gateway sees each close a moment after the
     // client's response ends, so wait for it rather than count at once).
-    await waitFor('all gateway streams closed', async () => (range.counters().active === 0 ? true : undefined), 20_000);
+    await waitFor(
+      'all gateway streams closed',
+      async () => (range.counters().active === 0 ? true : undefined),
+      20_000,
+    );
   });
 });
 

@@ -21,26 +21,31 @@ describe('darkwatch rules add', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("stores each rule's YAML as written; a changed rule gets a version with its new text", { timeout: 120_000 }, async () => {
-    const file = path.join(dir, 'rules.yaml');
-    const handguns = (query: string) => `  - name: handguns   # from the regional list\n    query: ${query}\n    shipsFrom: [RS]\n`;
-    const ammo = '  - name: ammo\n    query: "9mm"\n    severity: high\n';
-    writeFileSync(file, `rules:\n${handguns('glock')}${ammo}`);
-    const first = await runCli(['rules', 'add', file], { env });
-    expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('handguns: created\nammo: created\n');
+  it(
+    "stores each rule's YAML as written; a changed rule gets a version with its new text",
+    { timeout: 120_000 },
+    async () => {
+      const file = path.join(dir, 'rules.yaml');
+      const handguns = (query: string) =>
+        `  - name: handguns   # from the regional list\n    query: ${query}\n    shipsFrom: [RS]\n`;
+      const ammo = '  - name: ammo\n    query: "9mm"\n    severity: high\n';
+      writeFileSync(file, `rules:\n${handguns('glock')}${ammo}`);
+      const first = await runCli(['rules', 'add', file], { env });
+      expect(first.stderr).toBe('');
+      expect(first.stdout).toBe('handguns: created\nammo: created\n');
 
-    writeFileSync(file, `rules:\n${handguns('glock OR beretta')}${ammo}`);
-    const second = await runCli(['rules', 'add', file], { env });
-    expect(second.stderr).toBe('');
-    expect(second.stdout).toBe('handguns: version 2\nammo: unchanged\n');
+      writeFileSync(file, `rules:\n${handguns('glock OR beretta')}${ammo}`);
+      const second = await runCli(['rules', 'add', file], { env });
+      expect(second.stderr).toBe('');
+      expect(second.stdout).toBe('handguns: version 2\nammo: unchanged\n');
 
-    const ws = await operationalWorkspace(t.db);
-    const stored = new Map((await listRules(t.db, ws.id)).map((r) => [r.name, r]));
-    expect((await ruleVersions(t.db, stored.get('handguns')!.ruleId)).map((v) => v.sourceText)).toEqual([
-      `rules:\n${handguns('glock')}`,
-      `rules:\n${handguns('glock OR beretta')}`,
-    ]);
-    expect(stored.get('ammo')!.sourceText).toBe(`rules:\n${ammo}`);
-  });
+      const ws = await operationalWorkspace(t.db);
+      const stored = new Map((await listRules(t.db, ws.id)).map((r) => [r.name, r]));
+      expect((await ruleVersions(t.db, stored.get('handguns')!.ruleId)).map((v) => v.sourceText)).toEqual([
+        `rules:\n${handguns('glock')}`,
+        `rules:\n${handguns('glock OR beretta')}`,
+      ]);
+      expect(stored.get('ammo')!.sourceText).toBe(`rules:\n${ammo}`);
+    },
+  );
 });

@@ -415,13 +415,17 @@ describe("each rule's source text", () => {
     expect(r.problems).toEqual([]);
     expect(r.sourceTexts.get('a')).toBe(shared);
     // b's anchor is its own, so b stands alone.
-    expect(r.sourceTexts.get('b')).toBe('rules:\n  - name: b\n    query: x\n    shipsTo: &own [AL]\n    shipsFrom: *own\n');
+    expect(r.sourceTexts.get('b')).toBe(
+      'rules:\n  - name: b\n    query: x\n    shipsTo: &own [AL]\n    shipsFrom: *own\n',
+    );
     const one = '# one rule\nrules:\n  - name: only\n    query: glock\n';
     expect(loadRules(one, { file: 't' }).sourceTexts).toEqual(new Map([['only', one]]));
   });
 
   it('is empty when the file has problems', () => {
-    const r = loadRules('rules:\n  - name: a\n    query: glock\n  - name: b\n    query: "(x"\n', { file: 't' });
+    const r = loadRules('rules:\n  - name: a\n    query: glock\n  - name: b\n    query: "(x"\n', {
+      file: 't',
+    });
     expect(r.problems).toHaveLength(1);
     expect(r.sourceTexts.size).toBe(0);
   });

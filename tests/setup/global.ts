@@ -7,7 +7,13 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
-import { dropDatabase, ensureDatabase, probePostgres, startLocalPostgres, withDatabase } from '../../services/postgres.js';
+import {
+  dropDatabase,
+  ensureDatabase,
+  probePostgres,
+  startLocalPostgres,
+  withDatabase,
+} from '../../services/postgres.js';
 import { stopProcess } from '../../services/ports.js';
 import { probeRedis, startLocalRedis } from '../../services/redis.js';
 import { loadConfig } from '../../core/config.js';
@@ -51,7 +57,13 @@ export default async function setup(project: TestProject) {
   await ensureDatabase(adminUrl, templateDb);
   await migrate(withDatabase(adminUrl, templateDb));
 
-  const services: TestServices = { adminUrl, templateDb, dbPrefix: `dw_test_${runId}`, redisUrl, redisPrefix: `dwtest:${runId}` };
+  const services: TestServices = {
+    adminUrl,
+    templateDb,
+    dbPrefix: `dw_test_${runId}`,
+    redisUrl,
+    redisPrefix: `dwtest:${runId}`,
+  };
   project.provide('services', services);
 
   return async () => {
@@ -66,7 +78,10 @@ async function dropTestDatabases(adminUrl: string, prefix: string): Promise<void
   const pg = await import('pg');
   const client = new pg.default.Client({ connectionString: adminUrl });
   await client.connect();
-  const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${prefix}%`]);
+  const { rows } = await client.query<{ datname: string }>(
+    'select datname from pg_database where datname like $1',
+    [`${prefix}%`],
+  );
   await client.end();
   for (const row of rows) await dropDatabase(adminUrl, row.datname);
 }

@@ -11,7 +11,9 @@ describe('audit log', () => {
   afterAll(() => t.drop());
 
   it('canonical JSON ignores key order', () => {
-    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 'x' }] })).toBe(canonicalJson({ a: [{ c: 'x', d: 2 }], b: 1 }));
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 'x' }] })).toBe(
+      canonicalJson({ a: [{ c: 'x', d: 2 }], b: 1 }),
+    );
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: 2 }));
   });
 
@@ -20,15 +22,22 @@ describe('audit log', () => {
       Array.from({ length: 15 }, (_, i) =>
         withTransaction(t.db, (tx) =>
           appendAudit(tx, {
-            actor: { id: null, name: `user${i}` }, workspaceId: 1, action: 'rule.save', entityType: 'rule', entityId: i,
-            before: null, after: { name: `r${i}`, nested: { z: 1, a: [1, 2] } },
+            actor: { id: null, name: `user${i}` },
+            workspaceId: 1,
+            action: 'rule.save',
+            entityType: 'rule',
+            entityId: i,
+            before: null,
+            after: { name: `r${i}`, nested: { z: 1, a: [1, 2] } },
           }),
         ),
       ),
     );
     expect(await verifyAuditLog(t.db)).toEqual({ ok: true, checked: 15 });
 
-    await expect(t.db.query(`update audit_log set actor_name = 'mallory' where id = 3`)).rejects.toThrow(/immutable/);
+    await expect(t.db.query(`update audit_log set actor_name = 'mallory' where id = 3`)).rejects.toThrow(
+      /immutable/,
+    );
     await expect(t.db.query(`delete from audit_log where id = 3`)).rejects.toThrow(/immutable/);
 
     // Someone with superuser rights switches the guard off and edits history: the chain shows it.

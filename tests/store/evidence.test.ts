@@ -31,7 +31,9 @@ describe('evidence store', () => {
 
   it('never lets evidence be modified or deleted', async () => {
     const sha = await putBlob(t.db, Buffer.from('immutable'));
-    await expect(t.db.query(`update blobs set created_at = now() where sha256 = $1`, [sha])).rejects.toThrow(/immutable/);
+    await expect(t.db.query(`update blobs set created_at = now() where sha256 = $1`, [sha])).rejects.toThrow(
+      /immutable/,
+    );
     await expect(t.db.query(`delete from blobs where sha256 = $1`, [sha])).rejects.toThrow(/immutable/);
     await expect(t.db.query(`truncate blobs cascade`)).rejects.toThrow(/immutable/);
   });
@@ -58,7 +60,10 @@ describe('evidence store', () => {
       capturedAt: new Date('2026-11-01T10:00:00Z'),
     };
     const first = await recordSnapshot(t.db, snap);
-    const again = await recordSnapshot(t.db, { ...snap, body: Buffer.from('a retry that fetched other bytes') });
+    const again = await recordSnapshot(t.db, {
+      ...snap,
+      body: Buffer.from('a retry that fetched other bytes'),
+    });
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.snapshot.id).toBe(first.snapshot.id);
@@ -66,6 +71,8 @@ describe('evidence store', () => {
     expect(first.snapshot.contentLength).toBe(body.length);
     expect((await getBlob(t.db, first.snapshot.contentSha256))!.equals(body)).toBe(true);
     expect(first.snapshot.screenshotSha256).toBe(sha256Hex(Buffer.from([0x89, 0x50, 0x4e, 0x47])));
-    await expect(t.db.query('update snapshots set url = $1 where id = $2', ['x', first.snapshot.id])).rejects.toThrow(/immutable/);
+    await expect(
+      t.db.query('update snapshots set url = $1 where id = $2', ['x', first.snapshot.id]),
+    ).rejects.toThrow(/immutable/);
   });
 });

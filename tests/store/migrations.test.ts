@@ -30,9 +30,33 @@ describe('migrations', () => {
       const applied = await migrate(db.url);
       expect(applied.length).toBe(readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).length);
       const names = await tables(db.url);
-      for (const t of ['sources', 'source_mirrors', 'crawl_runs', 'crawl_urls', 'blobs', 'snapshots', 'extractions', 'listings',
-        'listing_versions', 'vendors', 'posts', 'entities', 'entity_mentions', 'rules', 'rule_versions', 'alerts', 'alert_events',
-        'suppressions', 'cases', 'users', 'api_tokens', 'user_sessions', 'workspaces', 'audit_log', 'exercises']) {
+      for (const t of [
+        'sources',
+        'source_mirrors',
+        'crawl_runs',
+        'crawl_urls',
+        'blobs',
+        'snapshots',
+        'extractions',
+        'listings',
+        'listing_versions',
+        'vendors',
+        'posts',
+        'entities',
+        'entity_mentions',
+        'rules',
+        'rule_versions',
+        'alerts',
+        'alert_events',
+        'suppressions',
+        'cases',
+        'users',
+        'api_tokens',
+        'user_sessions',
+        'workspaces',
+        'audit_log',
+        'exercises',
+      ]) {
         expect(names).toContain(t);
       }
       expect(await migrate(db.url)).toEqual([]);
@@ -45,15 +69,21 @@ describe('migrations', () => {
     const dir = path.join(scratch, 'forward');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
-    for (const f of readdirSync(MIGRATIONS_DIR)) copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    for (const f of readdirSync(MIGRATIONS_DIR))
+      copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
     const db = await emptyDatabase();
     try {
       await migrate(db.url, { dir });
-      writeFileSync(path.join(dir, '9999999999999_next.sql'), '-- Up Migration\nALTER TABLE listings ADD COLUMN extra text;\n');
+      writeFileSync(
+        path.join(dir, '9999999999999_next.sql'),
+        '-- Up Migration\nALTER TABLE listings ADD COLUMN extra text;\n',
+      );
       expect(await migrate(db.url, { dir })).toEqual(['9999999999999_next']);
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
-      const { rows } = await client.query(`select 1 from information_schema.columns where table_name = 'listings' and column_name = 'extra'`);
+      const { rows } = await client.query(
+        `select 1 from information_schema.columns where table_name = 'listings' and column_name = 'extra'`,
+      );
       await client.end();
       expect(rows).toHaveLength(1);
     } finally {
@@ -65,7 +95,8 @@ describe('migrations', () => {
     const dir = path.join(scratch, 'broken');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
-    for (const f of readdirSync(MIGRATIONS_DIR)) copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    for (const f of readdirSync(MIGRATIONS_DIR))
+      copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
     writeFileSync(
       path.join(dir, '9999999999999_broken.sql'),
       '-- Up Migration\nCREATE TABLE half_done (id int);\nSELECT no_such_function();\n',

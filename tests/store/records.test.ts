@@ -43,12 +43,20 @@ describe('records store', () => {
     const src = await makeSource(t.db, 'records-a');
     const at = (s: string) => new Date(s);
     const base = { workspaceId: ws, sourceId: src.id, vendorId: null, language: 'en', snapshotId: null };
-    const first = await withTransaction(t.db, (tx) => upsertListing(tx, { ...base, listing: listing(), seenAt: at('2026-11-01T00:00:00Z') }));
+    const first = await withTransaction(t.db, (tx) =>
+      upsertListing(tx, { ...base, listing: listing(), seenAt: at('2026-11-01T00:00:00Z') }),
+    );
     expect(first).toMatchObject({ isNew: true, version: 1, changed: [] });
-    const same = await withTransaction(t.db, (tx) => upsertListing(tx, { ...base, listing: listing(), seenAt: at('2026-11-02T00:00:00Z') }));
+    const same = await withTransaction(t.db, (tx) =>
+      upsertListing(tx, { ...base, listing: listing(), seenAt: at('2026-11-02T00:00:00Z') }),
+    );
     expect(same).toMatchObject({ isNew: false, version: 1, changed: [], relisted: false });
     const cheaper = await withTransaction(t.db, (tx) =>
-      upsertListing(tx, { ...base, listing: listing({ price: { amount: 0.01, currency: 'BTC' }, priceEur: 600 }), seenAt: at('2026-11-03T00:00:00Z') }),
+      upsertListing(tx, {
+        ...base,
+        listing: listing({ price: { amount: 0.01, currency: 'BTC' }, priceEur: 600 }),
+        seenAt: at('2026-11-03T00:00:00Z'),
+      }),
     );
     expect(cheaper).toMatchObject({ version: 2, changed: ['price'], previousPriceEur: 1200, priceEur: 600 });
     const history = await listingHistory(t.db, first.listingId);
@@ -62,15 +70,29 @@ describe('records store', () => {
     const src = await makeSource(t.db, 'records-b');
     const base = { workspaceId: ws, sourceId: src.id, vendorId: null, language: 'en', snapshotId: null };
     const old = await withTransaction(t.db, (tx) =>
-      upsertListing(tx, { ...base, listing: listing({ url: 'http://m.onion/l/old' }), seenAt: new Date('2026-10-01T00:00:00Z') }),
+      upsertListing(tx, {
+        ...base,
+        listing: listing({ url: 'http://m.onion/l/old' }),
+        seenAt: new Date('2026-10-01T00:00:00Z'),
+      }),
     );
     await withTransaction(t.db, (tx) =>
-      upsertListing(tx, { ...base, listing: listing({ url: 'http://m.onion/l/fresh' }), seenAt: new Date('2026-11-05T00:00:00Z') }),
+      upsertListing(tx, {
+        ...base,
+        listing: listing({ url: 'http://m.onion/l/fresh' }),
+        seenAt: new Date('2026-11-05T00:00:00Z'),
+      }),
     );
-    const removed = await withTransaction(t.db, (tx) => markUnseenListingsRemoved(tx, src.id, new Date('2026-11-04T00:00:00Z')));
+    const removed = await withTransaction(t.db, (tx) =>
+      markUnseenListingsRemoved(tx, src.id, new Date('2026-11-04T00:00:00Z')),
+    );
     expect(removed).toBe(1);
     const back = await withTransaction(t.db, (tx) =>
-      upsertListing(tx, { ...base, listing: listing({ url: 'http://m.onion/l/old' }), seenAt: new Date('2026-11-06T00:00:00Z') }),
+      upsertListing(tx, {
+        ...base,
+        listing: listing({ url: 'http://m.onion/l/old' }),
+        seenAt: new Date('2026-11-06T00:00:00Z'),
+      }),
     );
     expect(back).toMatchObject({ listingId: old.listingId, relisted: true, version: 3 });
     const history = await listingHistory(t.db, old.listingId);
@@ -83,15 +105,44 @@ describe('records store', () => {
     const fpr = 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678';
     const seenAt = new Date();
     for (const src of [a, b]) {
-      const vendor = await upsertVendor(t.db, { workspaceId: ws, sourceId: src.id, name: 'DocMaster', pgpFingerprint: fpr, seenAt });
+      const vendor = await upsertVendor(t.db, {
+        workspaceId: ws,
+        sourceId: src.id,
+        name: 'DocMaster',
+        pgpFingerprint: fpr,
+        seenAt,
+      });
       const l = await withTransaction(t.db, (tx) =>
         upsertListing(tx, {
-          workspaceId: ws, sourceId: src.id, vendorId: vendor.id, language: 'en', snapshotId: null, seenAt,
-          listing: listing({ url: `http://${src.name}.onion/p/1`, title: 'EU passport', vendor: 'DocMaster' }),
+          workspaceId: ws,
+          sourceId: src.id,
+          vendorId: vendor.id,
+          language: 'en',
+          snapshotId: null,
+          seenAt,
+          listing: listing({
+            url: `http://${src.name}.onion/p/1`,
+            title: 'EU passport',
+            vendor: 'DocMaster',
+          }),
         }),
       );
-      await recordEntityMention(t.db, { workspaceId: ws, sourceId: src.id, entity: { type: 'pgp', value: fpr }, target: { listingId: l.listingId }, snapshotId: null, seenAt });
-      await recordEntityMention(t.db, { workspaceId: ws, sourceId: src.id, entity: { type: 'pgp', value: fpr }, target: { listingId: l.listingId }, snapshotId: null, seenAt });
+      await recordEntityMention(t.db, {
+        workspaceId: ws,
+        sourceId: src.id,
+        entity: { type: 'pgp', value: fpr },
+        target: { listingId: l.listingId },
+        snapshotId: null,
+        seenAt,
+      });
+      await recordEntityMention(t.db, {
+        workspaceId: ws,
+        sourceId: src.id,
+        entity: { type: 'pgp', value: fpr },
+        target: { listingId: l.listingId },
+        snapshotId: null,
+        seenAt,
+      });
     }
     expect(await entitySites(t.db, ws, 'pgp', fpr)).toEqual([a.id, b.id].sort((x, y) => x - y));
     const pivot = await entityPivot(t.db, ws, 'pgp', fpr);
@@ -103,14 +154,27 @@ describe('records store', () => {
   it('refuses a mention that points at nothing or at two things', async () => {
     const src = await makeSource(t.db, 'mention-check');
     const post = await upsertPost(t.db, {
-      workspaceId: ws, sourceId: src.id, threadUrl: 'http://f.onion/t/1', position: 0, snapshotId: null, seenAt: new Date(),
+      workspaceId: ws,
+      sourceId: src.id,
+      threadUrl: 'http://f.onion/t/1',
+      position: 0,
+      snapshotId: null,
+      seenAt: new Date(),
       post: { threadTitle: 'hello', author: 'x', postedAt: 'not a date', body: 'body' },
     });
     expect(post.isNew).toBe(true);
-    const e = await t.db.query<{ id: number }>(`insert into entities (workspace_id, type, value) values ($1, 'email', 'a@b.c') returning id`, [ws]);
+    const e = await t.db.query<{ id: number }>(
+      `insert into entities (workspace_id, type, value) values ($1, 'email', 'a@b.c') returning id`,
+      [ws],
+    );
     await expect(
-      t.db.query('insert into entity_mentions (entity_id, source_id) values ($1, $2)', [e.rows[0]!.id, src.id]),
+      t.db.query('insert into entity_mentions (entity_id, source_id) values ($1, $2)', [
+        e.rows[0]!.id,
+        src.id,
+      ]),
     ).rejects.toThrow(/check constraint/);
-    await expect(t.db.query(`insert into entities (workspace_id, type, value) values ($1, 'ssn', 'x')`, [ws])).rejects.toThrow(/check constraint/);
+    await expect(
+      t.db.query(`insert into entities (workspace_id, type, value) values ($1, 'ssn', 'x')`, [ws]),
+    ).rejects.toThrow(/check constraint/);
   });
 });

@@ -519,7 +519,9 @@ describe('rules and sources', () => {
     });
     expect(v2.json().saved[0].version).toBe(2);
     // What the editor saves is what the match worker compiles.
-    const def = await t.db.query(`select v.definition from rule_versions v join rules r on r.id = v.rule_id where r.name = 'web-rule' and v.version = 2`);
+    const def = await t.db.query(
+      `select v.definition from rule_versions v join rules r on r.id = v.rule_id where r.name = 'web-rule' and v.version = 2`,
+    );
     expect(() => compileRules([def.rows[0].definition])).not.toThrow();
     expect(def.rows[0].definition).toMatchObject({ name: 'web-rule', severity: 'critical' });
     const shown = (await c.get('/api/rules/web-rule')).json();

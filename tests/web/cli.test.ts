@@ -141,7 +141,9 @@ describe('darkwatch user / alerts / audit', () => {
       });
       const url = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(line)![1]!;
       expect(line).toMatch(/Redis channel \S+:alerts/);
-      const doc = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      const doc = (await (await fetch(`${url}/api/openapi.json`)).json()) as {
+        paths: Record<string, unknown>;
+      };
       expect(doc.paths['/api/alerts']).toBeDefined();
       expect((await fetch(`${url}/api/alerts`)).status).toBe(401);
       const exited = new Promise<number | null>((r) => child.on('exit', r));

@@ -17,7 +17,12 @@ import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services
 /** The real token bucket, recording which source keys are inside a politeness slot right now. */
 class WatchedPoliteness extends Politeness {
   readonly inside = new Map<string, number>();
-  override async run<T>(source: string, limits: SourceLimits, fn: () => Promise<T>, opts?: Parameters<Politeness['run']>[3]): Promise<T> {
+  override async run<T>(
+    source: string,
+    limits: SourceLimits,
+    fn: () => Promise<T>,
+    opts?: Parameters<Politeness['run']>[3],
+  ): Promise<T> {
     return super.run(
       source,
       limits,
@@ -37,7 +42,10 @@ class WatchedPoliteness extends Politeness {
 /** The real HTTP fetcher, noting for each URL whether a politeness slot of the source was held. */
 class WatchedHttp extends HttpFetcher {
   readonly log: Array<{ url: string; polite: boolean }> = [];
-  constructor(private readonly politeness: WatchedPoliteness, private readonly key: () => string) {
+  constructor(
+    private readonly politeness: WatchedPoliteness,
+    private readonly key: () => string,
+  ) {
     super();
   }
   override fetch(url: string, opts: HttpFetchOptions): Promise<HttpFetchResult> {
@@ -67,19 +75,32 @@ describe('a crawl job', () => {
 
   function deps(politeness: Politeness, http: HttpFetcher): CrawlDeps {
     return {
-      db: t.db, redis, queues, politeness, http, frontier: new RedisFrontier(redis, `${r.prefix}:run`),
-      browser: () => null, proxyUrl: range.socksUrl, extractorVersion: 'test', mirrors: new Map(), log: pino({ level: 'silent' }),
+      db: t.db,
+      redis,
+      queues,
+      politeness,
+      http,
+      frontier: new RedisFrontier(redis, `${r.prefix}:run`),
+      browser: () => null,
+      proxyUrl: range.socksUrl,
+      extractorVersion: 'test',
+      mirrors: new Map(),
+      log: pino({ level: 'silent' }),
     };
   }
 
-  it('fetches the signed mirror list inside the source\'s politeness budget, like every page', async () => {
+  it("fetches the signed mirror list inside the source's politeness budget, like every page", async () => {
     const market = range.sites.find((s) => s.name === 'ironbazaar')!;
     const probe = new HttpFetcher();
-    const key = (await probe.fetch(`${market.url}pgp.txt`, { proxyUrl: range.socksUrl, identity: 'analyst' })).body;
+    const key = (await probe.fetch(`${market.url}pgp.txt`, { proxyUrl: range.socksUrl, identity: 'analyst' }))
+      .body;
     probe.close();
     const ws = await operationalWorkspace(t.db);
     const source = await addSource(t.db, ws.id, {
-      name: 'polite-mirrors', kind: 'market', urls: [market.url], pgpKey: key,
+      name: 'polite-mirrors',
+      kind: 'market',
+      urls: [market.url],
+      pgpKey: key,
       policy: { requestsPerMinute: 6000, concurrency: 1, pageBudget: 3, maxDepth: 1 },
     });
     const politeness = new WatchedPoliteness(redis, `${r.prefix}:polite`);
@@ -92,7 +113,10 @@ describe('a crawl job', () => {
       expect(http.log.map((l) => new URL(l.url).pathname)).toEqual(['/mirrors.txt', '/']);
       expect(http.log.every((l) => l.polite)).toBe(true);
       // The list was used: its mirrors were added.
-      const { rows } = await t.db.query(`select 1 from source_mirrors where source_id = $1 and origin = 'signed_list'`, [source.id]);
+      const { rows } = await t.db.query(
+        `select 1 from source_mirrors where source_id = $1 and origin = 'signed_list'`,
+        [source.id],
+      );
       expect(rows.length).toBe(market.mirrors.length);
     } finally {
       http.close();
@@ -105,7 +129,9 @@ describe('a crawl job', () => {
     const market = range.sites.find((s) => s.name === 'ironbazaar')!;
     const ws = await operationalWorkspace(t.db);
     const source = await addSource(t.db, ws.id, {
-      name: 'crash-children', kind: 'market', urls: [market.url],
+      name: 'crash-children',
+      kind: 'market',
+      urls: [market.url],
       policy: { requestsPerMinute: 60_000, concurrency: 2, pageBudget: 40, maxDepth: 2 },
     });
     const politeness = new Politeness(redis, `${r.prefix}:polite`);
@@ -119,10 +145,18 @@ describe('a crawl job', () => {
       await expect(processCrawlJob(d, seed, 0, 4)).rejects.toThrow('killed');
       queues.crawl.addBulk = addBulk;
       const children = await t.db.query<{ url: string; depth: number }>(
-        `select url, depth from crawl_urls where run_id = $1 and discovered_from = $2`, [run.id, seed.url]);
+        `select url, depth from crawl_urls where run_id = $1 and discovered_from = $2`,
+        [run.id, seed.url],
+      );
       expect(children.rows.length).toBeGreaterThan(3);
-      const queued = async () => (await Promise.all(children.rows.map((c) =>
-        queues.crawl.getJobState(jobId.crawl({ runId: run.id, url: c.url, depth: c.depth }))))).filter((s) => s !== 'unknown').length;
+      const queued = async () =>
+        (
+          await Promise.all(
+            children.rows.map((c) =>
+              queues.crawl.getJobState(jobId.crawl({ runId: run.id, url: c.url, depth: c.depth })),
+            ),
+          )
+        ).filter((s) => s !== 'unknown').length;
       expect(await queued()).toBe(0);
       expect(await processCrawlJob(d, seed, 0, 4)).toBe('fetched');
       expect(await queued()).toBe(children.rows.length);
@@ -136,7 +170,9 @@ describe('a crawl job', () => {
     const market = range.sites.find((s) => s.name === 'ironbazaar')!;
     const ws = await operationalWorkspace(t.db);
     const source = await addSource(t.db, ws.id, {
-      name: 'crash-last-page', kind: 'market', urls: [market.url],
+      name: 'crash-last-page',
+      kind: 'market',
+      urls: [market.url],
       policy: { requestsPerMinute: 60_000, concurrency: 1, pageBudget: 1, maxDepth: 0 },
     });
     const http = new HttpFetcher();
@@ -157,7 +193,9 @@ describe('a crawl job', () => {
       });
       await expect(processCrawlJob(d, seed, 0, 4)).rejects.toThrow('killed');
       d.db = t.db;
-      const status = async () => (await t.db.query<{ status: string }>('select status from crawl_runs where id = $1', [run.id])).rows[0]!.status;
+      const status = async () =>
+        (await t.db.query<{ status: string }>('select status from crawl_runs where id = $1', [run.id]))
+          .rows[0]!.status;
       expect(await status()).toBe('running');
       expect(await processCrawlJob(d, seed, 0, 4)).toBe('skipped');
       expect(await status()).toBe('completed');

@@ -25,20 +25,76 @@ export async function startLocalTsa(): Promise<LocalTsa> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dw-tsa-'));
   const f = (name: string) => path.join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-subj', '/CN=darkwatch test CA', '-days', '2',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  await run('openssl', ['req', ...ec, '-keyout', f('tsa.key'), '-out', f('tsa.csr'), '-subj', '/CN=darkwatch test TSA']);
-  writeFileSync(f('tsa.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n');
-  await run('openssl', ['x509', '-req', '-in', f('tsa.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-out', f('tsa.pem'), '-days', '2', '-extfile', f('tsa.ext')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-subj',
+    '/CN=darkwatch test CA',
+    '-days',
+    '2',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  await run('openssl', [
+    'req',
+    ...ec,
+    '-keyout',
+    f('tsa.key'),
+    '-out',
+    f('tsa.csr'),
+    '-subj',
+    '/CN=darkwatch test TSA',
+  ]);
+  writeFileSync(
+    f('tsa.ext'),
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n',
+  );
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('tsa.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('tsa.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('tsa.ext'),
+  ]);
   writeFileSync(f('serial'), '01\n');
   writeFileSync(
     f('tsa.cnf'),
     [
-      '[ tsa ]', 'default_tsa = tsa_config', '[ tsa_config ]', `dir = ${dir}`, 'serial = $dir/serial', 'crypto_device = builtin',
-      'signer_cert = $dir/tsa.pem', 'certs = $dir/ca.pem', 'signer_key = $dir/tsa.key', 'signer_digest = sha256',
-      'default_policy = 1.2.3.4.1', 'digests = sha256, sha384, sha512', 'accuracy = secs:1', 'ordering = no',
-      'tsa_name = yes', 'ess_cert_id_chain = no', 'ess_cert_id_alg = sha256', '',
+      '[ tsa ]',
+      'default_tsa = tsa_config',
+      '[ tsa_config ]',
+      `dir = ${dir}`,
+      'serial = $dir/serial',
+      'crypto_device = builtin',
+      'signer_cert = $dir/tsa.pem',
+      'certs = $dir/ca.pem',
+      'signer_key = $dir/tsa.key',
+      'signer_digest = sha256',
+      'default_policy = 1.2.3.4.1',
+      'digests = sha256, sha384, sha512',
+      'accuracy = secs:1',
+      'ordering = no',
+      'tsa_name = yes',
+      'ess_cert_id_chain = no',
+      'ess_cert_id_alg = sha256',
+      '',
     ].join('\n'),
   );
   let counter = 0;
@@ -53,7 +109,17 @@ export async function startLocalTsa(): Promise<LocalTsa> {
       const file = f(`verify-${++counter}.tst`);
       writeFileSync(file, token);
       try {
-        const r = await run('openssl', ['ts', '-verify', '-digest', sha256Hex, '-in', file, '-token_in', '-CAfile', f('ca.pem')]);
+        const r = await run('openssl', [
+          'ts',
+          '-verify',
+          '-digest',
+          sha256Hex,
+          '-in',
+          file,
+          '-token_in',
+          '-CAfile',
+          f('ca.pem'),
+        ]);
         return { ok: /Verification: OK/.test(r.stdout + r.stderr), output: r.stdout + r.stderr };
       } catch (err) {
         const e = err as { stdout?: string; stderr?: string };
@@ -73,9 +139,20 @@ export async function startLocalTsa(): Promise<LocalTsa> {
         const n = ++counter;
         writeFileSync(f(`q-${n}.tsq`), Buffer.concat(chunks));
         try {
-          await run('openssl', ['ts', '-reply', '-config', f('tsa.cnf'), '-queryfile', f(`q-${n}.tsq`), '-out', f(`r-${n}.tsr`)]);
+          await run('openssl', [
+            'ts',
+            '-reply',
+            '-config',
+            f('tsa.cnf'),
+            '-queryfile',
+            f(`q-${n}.tsq`),
+            '-out',
+            f(`r-${n}.tsr`),
+          ]);
           tsa.requests++;
-          res.writeHead(200, { 'content-type': 'application/timestamp-reply' }).end(readFileSync(f(`r-${n}.tsr`)));
+          res
+            .writeHead(200, { 'content-type': 'application/timestamp-reply' })
+            .end(readFileSync(f(`r-${n}.tsr`)));
         } catch {
           res.writeHead(400).end();
         }

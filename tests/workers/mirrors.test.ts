@@ -23,13 +23,27 @@ describe('mirrors', () => {
     t = await freshDatabase();
     const redis = testRedis('mirrors');
     pipeline = await startPipeline({
-      databaseUrl: t.url, redisUrl: redis.url, prefix: redis.prefix, proxyUrl: range.socksUrl,
-      chromiumPath: '/usr/bin/chromium', concurrency: 4, extractorVersion: 'test', log: pino({ level: 'silent' }),
-      extract: () => ({ pageType: 'other', site: null, listings: [], posts: [], entities: [], language: null }),
+      databaseUrl: t.url,
+      redisUrl: redis.url,
+      prefix: redis.prefix,
+      proxyUrl: range.socksUrl,
+      chromiumPath: '/usr/bin/chromium',
+      concurrency: 4,
+      extractorVersion: 'test',
+      log: pino({ level: 'silent' }),
+      extract: () => ({
+        pageType: 'other',
+        site: null,
+        listings: [],
+        posts: [],
+        entities: [],
+        language: null,
+      }),
     });
     const http = new HttpFetcher();
     const market = range.sites.find((s) => s.name === 'ironbazaar')!;
-    marketKey = (await http.fetch(`${market.url}pgp.txt`, { proxyUrl: range.socksUrl, identity: 'analyst' })).body;
+    marketKey = (await http.fetch(`${market.url}pgp.txt`, { proxyUrl: range.socksUrl, identity: 'analyst' }))
+      .body;
     http.close();
     expect(marketKey).toContain('BEGIN PGP PUBLIC KEY BLOCK');
   });
@@ -42,13 +56,22 @@ describe('mirrors', () => {
   async function crawl(name: string, urls: string[], pgpKey: string | null) {
     const ws = await operationalWorkspace(t.db);
     const source = await addSource(t.db, ws.id, {
-      name, kind: 'market', urls, pgpKey, policy: { requestsPerMinute: 60_000, concurrency: 4, pageBudget: 6, maxDepth: 2 },
+      name,
+      kind: 'market',
+      urls,
+      pgpKey,
+      policy: { requestsPerMinute: 60_000, concurrency: 4, pageBudget: 6, maxDepth: 2 },
     });
-    const run = await startCrawlRun({ db: t.db, queues: pipeline.queues, frontier: pipeline.frontier }, source, 'manual');
+    const run = await startCrawlRun(
+      { db: t.db, queues: pipeline.queues, frontier: pipeline.frontier },
+      source,
+      'manual',
+    );
     const deadline = Date.now() + 60_000;
     for (;;) {
       const s = await runState(t.db, pipeline.queues, run.id);
-      if (s.run.status !== 'queued' && s.run.status !== 'running') return { run: s.run, source: (await getSource(t.db, ws.id, name))! };
+      if (s.run.status !== 'queued' && s.run.status !== 'running')
+        return { run: s.run, source: (await getSource(t.db, ws.id, name))! };
       if (Date.now() > deadline) throw new Error('run did not finish');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -58,7 +81,10 @@ describe('mirrors', () => {
     const market = range.sites.find((s) => s.name === 'ironbazaar')!;
     const { run, source } = await crawl('signed', [market.url], marketKey);
     expect(run.status).toBe('completed');
-    const fromList = source.mirrors.filter((m) => m.origin === 'signed_list').map((m) => new URL(m.url).host).sort();
+    const fromList = source.mirrors
+      .filter((m) => m.origin === 'signed_list')
+      .map((m) => new URL(m.url).host)
+      .sort();
     expect(fromList).toEqual([...market.mirrors].sort());
     expect(source.lastError).toBeNull();
   });
@@ -75,7 +101,10 @@ describe('mirrors', () => {
     const dead = `http://${deriveSiteKey(999, 'nowhere').onion}/`;
     const { run } = await crawl('failover', [dead, market.url], null);
     expect(run.status).toBe('completed');
-    const { rows } = await t.db.query<{ final_url: string }>('select final_url from snapshots where crawl_run_id = $1', [run.id]);
+    const { rows } = await t.db.query<{ final_url: string }>(
+      'select final_url from snapshots where crawl_run_id = $1',
+      [run.id],
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.final_url.startsWith(market.url))).toBe(true);
   });

@@ -11,9 +11,23 @@ import { withTransaction } from '../../store/db.js';
 import { putBlob } from '../../store/evidence.js';
 import { upsertListing } from '../../store/records.js';
 import type { StoredRule } from '../../store/rules.js';
-import { addWebhook, createDeliveries, listDeliveries, listWebhooks, removeWebhook, validateWebhookUrl, WebhookUrlError } from '../../store/webhooks.js';
+import {
+  addWebhook,
+  createDeliveries,
+  listDeliveries,
+  listWebhooks,
+  removeWebhook,
+  validateWebhookUrl,
+  WebhookUrlError,
+} from '../../store/webhooks.js';
 import { processMatchJob, RuleSetCache } from '../../workers/match.js';
-import { enqueueAlertWebhooks, postWebhook, requeuePendingDeliveries, signBody, webhookBody } from '../../workers/notify.js';
+import {
+  enqueueAlertWebhooks,
+  postWebhook,
+  requeuePendingDeliveries,
+  signBody,
+  webhookBody,
+} from '../../workers/notify.js';
 import { startPipeline, type RunningPipeline } from '../../workers/runner.js';
 import { makeSource, opWorkspaceId } from '../helpers/fixtures.js';
 import { storeRules } from '../helpers/rules.js';
@@ -38,7 +52,8 @@ async function startReceiver(script: Record<string, number[]>) {
       const n = received.filter((r) => r.path === path).length;
       const status = codes[Math.min(n - 1, codes.length - 1)]!;
       if (status >= 300 && status < 400) res.writeHead(status, { location: '/ok' }).end();
-      else if (status === 0) return; // hang: never answer
+      else if (status === 0)
+        return; // hang: never answer
       else res.writeHead(status).end('x'.repeat(10));
     });
   });
@@ -47,7 +62,11 @@ async function startReceiver(script: Record<string, number[]>) {
   return {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     received,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -58,7 +77,11 @@ function verify(secret: string, body: Buffer, header: string | string[] | undefi
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -94,7 +117,10 @@ describe('webhook URL validation (hostile input)', () => {
   });
 
   it('signs the exact body: any change to it breaks the signature', () => {
-    const body = webhookBody({ deliveryId: 1, event: 'alert.created', alert: { id: 1 } as never }, new Date(0));
+    const body = webhookBody(
+      { deliveryId: 1, event: 'alert.created', alert: { id: 1 } as never },
+      new Date(0),
+    );
     const sig = signBody('s3cret', body);
     expect(sig).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(verify('s3cret', Buffer.from(body), sig)).toBe(true);
@@ -116,18 +142,39 @@ describe('signed webhooks through the notify worker', () => {
     t = await freshDatabase();
     const redis = testRedis('notify');
     pipeline = await startPipeline({
-      databaseUrl: t.url, redisUrl: redis.url, prefix: redis.prefix, proxyUrl: 'socks5h://127.0.0.1:1',
-      chromiumPath: '/nonexistent', queues: ['notify'], concurrency: 4,
-      extract: () => ({ pageType: 'other', site: null, listings: [], posts: [], entities: [], language: null }),
-      extractorVersion: 'test', log: pino({ level: 'silent' }),
+      databaseUrl: t.url,
+      redisUrl: redis.url,
+      prefix: redis.prefix,
+      proxyUrl: 'socks5h://127.0.0.1:1',
+      chromiumPath: '/nonexistent',
+      queues: ['notify'],
+      concurrency: 4,
+      extract: () => ({
+        pageType: 'other',
+        site: null,
+        listings: [],
+        posts: [],
+        entities: [],
+        language: null,
+      }),
+      extractorVersion: 'test',
+      log: pino({ level: 'silent' }),
       // A loaded machine can stall this process for a second or more; a receiver that did answer
       // must not count as timed out (an extra attempt would break the attempt counts below).
       notify: { backoffBaseMs: 40, timeoutMs: 15_000 },
     });
-    receiver = await startReceiver({ '/flaky': [500, 500, 200], '/down': [500], '/gone': [404], '/moved': [302], '/slow': [0] });
+    receiver = await startReceiver({
+      '/flaky': [500, 500, 200],
+      '/down': [500],
+      '/gone': [404],
+      '/moved': [302],
+      '/slow': [0],
+    });
     ws = await opWorkspaceId(t.db);
     sourceId = (await makeSource(t.db, 'hookmarket')).id;
-    rule = (await storeRules(t.db, ws, 'rules:\n  - name: glock-hook\n    severity: high\n    query: glock\n')).get('glock-hook')!;
+    rule = (
+      await storeRules(t.db, ws, 'rules:\n  - name: glock-hook\n    severity: high\n    query: glock\n')
+    ).get('glock-hook')!;
   });
   afterAll(async () => {
     await pipeline?.close();
@@ -136,15 +183,27 @@ describe('signed webhooks through the notify worker', () => {
   });
 
   async function onlyHook(path: string, minSeverity: 'low' | 'high' | 'critical' = 'low') {
-    for (const w of await listWebhooks(t.db, ws)) await withTransaction(t.db, (tx) => removeWebhook(tx, ws, w.id, SYSTEM_ACTOR));
-    return withTransaction(t.db, (tx) => addWebhook(tx, ws, { url: receiver.url(path), minSeverity }, SYSTEM_ACTOR));
+    for (const w of await listWebhooks(t.db, ws))
+      await withTransaction(t.db, (tx) => removeWebhook(tx, ws, w.id, SYSTEM_ACTOR));
+    return withTransaction(t.db, (tx) =>
+      addWebhook(tx, ws, { url: receiver.url(path), minSeverity }, SYSTEM_ACTOR),
+    );
   }
 
   async function newAlert(severity: 'high' | 'low' = 'high') {
     const r = await withTransaction(t.db, (tx) =>
       recordHit(tx, {
-        workspaceId: ws, ruleId: rule.ruleId, ruleVersionId: rule.ruleVersionId, severity, subjectType: 'listing',
-        subjectId: nextSubject++, title: 'Glock 19 Gen5', matchedTerms: [], snapshotId: null, sourceId, category: 'firearms',
+        workspaceId: ws,
+        ruleId: rule.ruleId,
+        ruleVersionId: rule.ruleVersionId,
+        severity,
+        subjectType: 'listing',
+        subjectId: nextSubject++,
+        title: 'Glock 19 Gen5',
+        matchedTerms: [],
+        snapshotId: null,
+        sourceId,
+        category: 'firearms',
       }),
     );
     return r!.alertId;
@@ -154,11 +213,23 @@ describe('signed webhooks through the notify worker', () => {
     const { webhook, secret } = await onlyHook('/ok');
     const change = await withTransaction(t.db, (tx) =>
       upsertListing(tx, {
-        workspaceId: ws, sourceId, vendorId: null, language: 'en', snapshotId: null, seenAt: new Date(),
+        workspaceId: ws,
+        sourceId,
+        vendorId: null,
+        language: 'en',
+        snapshotId: null,
+        seenAt: new Date(),
         listing: {
-          title: 'Glock 19 Gen5, boxed', description: 'ships fast', price: { amount: 900, currency: 'EUR' }, priceEur: 900,
-          vendor: 'ironhand', category: 'Weapons > Handguns', classification: { label: 'firearms', confidence: 0.9 },
-          shipsFrom: 'RS', shipsTo: ['EU'], url: 'http://hookmarket.onion/listing/1',
+          title: 'Glock 19 Gen5, boxed',
+          description: 'ships fast',
+          price: { amount: 900, currency: 'EUR' },
+          priceEur: 900,
+          vendor: 'ironhand',
+          category: 'Weapons > Handguns',
+          classification: { label: 'firearms', confidence: 0.9 },
+          shipsFrom: 'RS',
+          shipsTo: ['EU'],
+          url: 'http://hookmarket.onion/listing/1',
         },
       }),
     );
@@ -168,8 +239,19 @@ describe('signed webhooks through the notify worker', () => {
        values ($1, $2, 'http://hookmarket.onion/listing/1', 'http://hookmarket.onion/listing/1', 200, $3, 26, 'http') returning id`,
       [ws, sourceId, sha],
     );
-    const deps = { db: t.db, redis: pipeline.redis, keyPrefix: 'unused', rules: new RuleSetCache(), notify: pipeline.queues, log: pino({ level: 'silent' }) };
-    const job = { snapshotId: snap.rows[0]!.id, workspaceId: ws, listings: [{ id: change.listingId, isNew: true, relisted: false, changed: [] }] };
+    const deps = {
+      db: t.db,
+      redis: pipeline.redis,
+      keyPrefix: 'unused',
+      rules: new RuleSetCache(),
+      notify: pipeline.queues,
+      log: pino({ level: 'silent' }),
+    };
+    const job = {
+      snapshotId: snap.rows[0]!.id,
+      workspaceId: ws,
+      listings: [{ id: change.listingId, isNew: true, relisted: false, changed: [] }],
+    };
     const outcome = await processMatchJob(deps, job);
     expect(outcome.newAlerts).toHaveLength(1);
     const got = await until('the delivery', async () => receiver.received.find((r) => r.path === '/ok'));
@@ -181,10 +263,18 @@ describe('signed webhooks through the notify worker', () => {
     const payload = JSON.parse(got.body.toString('utf8'));
     expect(payload.event).toBe('alert.created');
     expect(payload.alert).toMatchObject({
-      id: outcome.newAlerts[0], rule: 'glock-hook', severity: 'high', title: 'Glock 19 Gen5, boxed', site: 'hookmarket',
-      category: 'firearms', url: 'http://hookmarket.onion/listing/1', vendor: 'ironhand',
+      id: outcome.newAlerts[0],
+      rule: 'glock-hook',
+      severity: 'high',
+      title: 'Glock 19 Gen5, boxed',
+      site: 'hookmarket',
+      category: 'firearms',
+      url: 'http://hookmarket.onion/listing/1',
+      vendor: 'ironhand',
     });
-    const d = await until('delivered', async () => (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'delivered'));
+    const d = await until('delivered', async () =>
+      (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'delivered'),
+    );
     expect(d).toMatchObject({ attempts: 1, lastError: null });
     // A second sighting is not a new alert: no second delivery.
     await processMatchJob(deps, job);
@@ -196,7 +286,9 @@ describe('signed webhooks through the notify worker', () => {
     const { webhook } = await onlyHook('/flaky');
     const alertId = await newAlert();
     expect(await enqueueAlertWebhooks(t.db, pipeline.queues, ws, alertId, 'high')).toHaveLength(1);
-    const d = await until('delivered', async () => (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'delivered'));
+    const d = await until('delivered', async () =>
+      (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'delivered'),
+    );
     expect(d.attempts).toBe(3);
     expect(d.alertId).toBe(alertId);
     expect(receiver.received.filter((r) => r.path === '/flaky')).toHaveLength(3);
@@ -205,7 +297,9 @@ describe('signed webhooks through the notify worker', () => {
   it('gives up after the bounded number of attempts when the receiver always fails', async () => {
     const { webhook } = await onlyHook('/down');
     await enqueueAlertWebhooks(t.db, pipeline.queues, ws, await newAlert(), 'high');
-    const d = await until('failed', async () => (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'failed'));
+    const d = await until('failed', async () =>
+      (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'failed'),
+    );
     expect(d.attempts).toBe(6);
     expect(d.lastError).toBe('HTTP 500');
     await new Promise((r) => setTimeout(r, 300));
@@ -213,16 +307,23 @@ describe('signed webhooks through the notify worker', () => {
   });
 
   it('does not follow redirects, does not retry a 404, and times out a receiver that never answers', async () => {
-    for (const [path, error, attempts] of [['/moved', /HTTP 302: redirects are not followed/, 1], ['/gone', /HTTP 404/, 1]] as const) {
+    for (const [path, error, attempts] of [
+      ['/moved', /HTTP 302: redirects are not followed/, 1],
+      ['/gone', /HTTP 404/, 1],
+    ] as const) {
       const { webhook } = await onlyHook(path);
       await enqueueAlertWebhooks(t.db, pipeline.queues, ws, await newAlert(), 'high');
-      const d = await until('failed', async () => (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'failed'));
+      const d = await until('failed', async () =>
+        (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'failed'),
+      );
       expect(d.lastError).toMatch(error);
       expect(d.attempts).toBe(attempts);
     }
     expect(receiver.received.filter((r) => r.path === '/ok').length).toBeLessThanOrEqual(1);
     const started = Date.now();
-    await expect(postWebhook(receiver.url('/slow'), 'k', '{}', 300)).rejects.toThrow(/timed out after 300 ms/);
+    await expect(postWebhook(receiver.url('/slow'), 'k', '{}', 300)).rejects.toThrow(
+      /timed out after 300 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(20_000); // the timeout fired (a hang would never end)
   });
 
@@ -234,7 +335,9 @@ describe('signed webhooks through the notify worker', () => {
     expect(receiver.received.filter((r) => r.path === '/requeue')).toHaveLength(0); // nothing queued it yet
     expect(await requeuePendingDeliveries(t.db, pipeline.queues)).toBeGreaterThanOrEqual(1);
     await requeuePendingDeliveries(t.db, pipeline.queues);
-    await until('delivered', async () => (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'delivered'));
+    await until('delivered', async () =>
+      (await listDeliveries(t.db, { webhookId: webhook.id })).find((x) => x.status === 'delivered'),
+    );
     await requeuePendingDeliveries(t.db, pipeline.queues);
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.received.filter((r) => r.path === '/requeue')).toHaveLength(1);
@@ -243,8 +346,12 @@ describe('signed webhooks through the notify worker', () => {
   it('skips webhooks above the alert severity and refuses bad URLs at creation', async () => {
     await onlyHook('/ok', 'critical');
     expect(await enqueueAlertWebhooks(t.db, pipeline.queues, ws, await newAlert('low'), 'low')).toEqual([]);
-    await expect(withTransaction(t.db, (tx) => addWebhook(tx, ws, { url: 'file:///etc/passwd' }, SYSTEM_ACTOR))).rejects.toThrow(WebhookUrlError);
-    const audit = await t.db.query<{ action: string; after: { url?: string } }>(`select action, after from audit_log where action like 'webhook.%' order by id`);
+    await expect(
+      withTransaction(t.db, (tx) => addWebhook(tx, ws, { url: 'file:///etc/passwd' }, SYSTEM_ACTOR)),
+    ).rejects.toThrow(WebhookUrlError);
+    const audit = await t.db.query<{ action: string; after: { url?: string } }>(
+      `select action, after from audit_log where action like 'webhook.%' order by id`,
+    );
     expect(audit.rows.some((r) => r.action === 'webhook.add')).toBe(true);
     expect(audit.rows.some((r) => r.action === 'webhook.remove')).toBe(true);
     expect(JSON.stringify(audit.rows)).not.toMatch(/[0-9a-f]{64}/); // secrets never reach the audit log

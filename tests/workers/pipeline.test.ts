@@ -11,14 +11,22 @@ import { startPipeline, type RunningPipeline } from '../../workers/runner.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import type { PageExtractor } from '../../workers/extract.js';
 
-const noExtraction: PageExtractor = () => ({ pageType: 'other', site: null, listings: [], posts: [], entities: [], language: null });
+const noExtraction: PageExtractor = () => ({
+  pageType: 'other',
+  site: null,
+  listings: [],
+  posts: [],
+  entities: [],
+  language: null,
+});
 
 async function waitSettled(p: RunningPipeline, runId: number, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await runState(p.db, p.queues, runId);
     if (state.settled) return state;
-    if (Date.now() > deadline) throw new Error(`run ${runId} not settled: ${JSON.stringify(state.progress)} ${state.run.status}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} not settled: ${JSON.stringify(state.progress)} ${state.run.status}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -56,7 +64,10 @@ describe('crawl pipeline against the range', () => {
     const site = range.sites.find((s) => s.name === 'ironbazaar')!;
     const ws = await operationalWorkspace(t.db);
     const source = await addSource(t.db, ws.id, {
-      name: 'ironbazaar', kind: 'market', urls: [site.url], fetchMode: 'http',
+      name: 'ironbazaar',
+      kind: 'market',
+      urls: [site.url],
+      fetchMode: 'http',
       policy: { requestsPerMinute: 60_000, concurrency: 6, pageBudget: 5000, maxDepth: 8 },
     });
     const frontier = pipeline.frontier;
@@ -64,9 +75,15 @@ describe('crawl pipeline against the range', () => {
     const state = await waitSettled(pipeline, run.id);
     expect(state.run.status).toBe('completed');
 
-    const { rows } = await t.db.query<{ url: string }>(`select url from crawl_urls where run_id = $1 and status = 'fetched'`, [run.id]);
+    const { rows } = await t.db.query<{ url: string }>(
+      `select url from crawl_urls where run_id = $1 and status = 'fetched'`,
+      [run.id],
+    );
     const fetched = new Set(rows.map((r) => r.url));
-    const truthUrls = range.truth().listings.filter((l) => l.site === 'ironbazaar').map((l) => l.url);
+    const truthUrls = range
+      .truth()
+      .listings.filter((l) => l.site === 'ironbazaar')
+      .map((l) => l.url);
     expect(truthUrls.length).toBeGreaterThan(50);
     const missing = truthUrls.filter((u) => !fetched.has(u));
     expect(missing).toEqual([]);
@@ -94,15 +111,29 @@ describe('crawl pipeline against the range', () => {
     const frontier = pipeline.frontier;
     const run = await startCrawlRun({ db: t.db, queues: pipeline.queues, frontier }, source, 'manual');
     await waitSettled(pipeline, run.id);
-    const before = await t.db.query<{ n: number }>('select count(*)::int as n from snapshots where crawl_run_id = $1', [run.id]);
+    const before = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from snapshots where crawl_run_id = $1',
+      [run.id],
+    );
     const deps = {
-      db: t.db, redis: pipeline.redis, queues: pipeline.queues, frontier,
-      politeness: undefined as never, http: undefined as never, browser: () => null,
-      proxyUrl: range.socksUrl, extractorVersion: 'test', mirrors: new Map(), log: pino({ level: 'silent' }),
+      db: t.db,
+      redis: pipeline.redis,
+      queues: pipeline.queues,
+      frontier,
+      politeness: undefined as never,
+      http: undefined as never,
+      browser: () => null,
+      proxyUrl: range.socksUrl,
+      extractorVersion: 'test',
+      mirrors: new Map(),
+      log: pino({ level: 'silent' }),
     };
     const outcome = await processCrawlJob(deps, { runId: run.id, url: source.baseUrls[0]!, depth: 0 }, 0, 4);
     expect(outcome).toBe('skipped');
-    const after = await t.db.query<{ n: number }>('select count(*)::int as n from snapshots where crawl_run_id = $1', [run.id]);
+    const after = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from snapshots where crawl_run_id = $1',
+      [run.id],
+    );
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
   });
 });

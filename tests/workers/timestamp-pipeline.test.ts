@@ -18,14 +18,25 @@ import { startPipeline, type RunningPipeline } from '../../workers/runner.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
 import { startLocalTsa, type LocalTsa } from './local-tsa.js';
 
-const noExtraction: PageExtractor = () => ({ pageType: 'other', site: null, listings: [], posts: [], entities: [], language: null });
+const noExtraction: PageExtractor = () => ({
+  pageType: 'other',
+  site: null,
+  listings: [],
+  posts: [],
+  entities: [],
+  language: null,
+});
 
 describe('RFC 3161 timestamps on captures', () => {
   let range: RunningRange;
   let t: TestDatabase;
   let tsa: LocalTsa;
   beforeAll(async () => {
-    [range, t, tsa] = await Promise.all([startRange({ seed: 6, size: 60 }), freshDatabase(), startLocalTsa()]);
+    [range, t, tsa] = await Promise.all([
+      startRange({ seed: 6, size: 60 }),
+      freshDatabase(),
+      startLocalTsa(),
+    ]);
   });
   afterAll(async () => {
     await range?.stop();
@@ -37,17 +48,32 @@ describe('RFC 3161 timestamps on captures', () => {
     const redis = testRedis(`tsa-${name}`);
     const sink = new Writable({ write: (chunk, _enc, cb) => (logs.push(String(chunk)), cb()) });
     const pipeline: RunningPipeline = await startPipeline({
-      databaseUrl: t.url, redisUrl: redis.url, prefix: redis.prefix, proxyUrl: range.socksUrl, chromiumPath: '/usr/bin/chromium',
-      concurrency: 4, extract: noExtraction, extractorVersion: 'test', log: pino({ level: 'warn' }, sink), tsaUrl,
+      databaseUrl: t.url,
+      redisUrl: redis.url,
+      prefix: redis.prefix,
+      proxyUrl: range.socksUrl,
+      chromiumPath: '/usr/bin/chromium',
+      concurrency: 4,
+      extract: noExtraction,
+      extractorVersion: 'test',
+      log: pino({ level: 'warn' }, sink),
+      tsaUrl,
     });
     try {
       const site = range.sites.find((s) => s.name === 'stashbin')!;
       const ws = await operationalWorkspace(t.db);
       const source = await addSource(t.db, ws.id, {
-        name, kind: 'paste', urls: [site.url], fetchMode: 'http',
+        name,
+        kind: 'paste',
+        urls: [site.url],
+        fetchMode: 'http',
         policy: { requestsPerMinute: 60_000, concurrency: 4, pageBudget: 8, maxDepth: 2 },
       });
-      const run = await startCrawlRun({ db: t.db, queues: pipeline.queues, frontier: pipeline.frontier }, source, 'manual');
+      const run = await startCrawlRun(
+        { db: t.db, queues: pipeline.queues, frontier: pipeline.frontier },
+        source,
+        'manual',
+      );
       const deadline = Date.now() + 60_000; // a few seconds alone; room for a loaded CI machine
       while (!(await runState(pipeline.db, pipeline.queues, run.id)).settled) {
         if (Date.now() > deadline) throw new Error('crawl did not settle');
@@ -80,7 +106,11 @@ describe('RFC 3161 timestamps on captures', () => {
     const ws = await operationalWorkspace(t.db);
     const file = path.join(tsa.dir, 'stamped.warc');
     await exportRunWarc(t.db, ws.id, runId, file);
-    expect(await verifyWarcAgainstStore(t.db, ws.id, file)).toMatchObject({ ok: true, timestamped: snaps.length, problems: [] });
+    expect(await verifyWarcAgainstStore(t.db, ws.id, file)).toMatchObject({
+      ok: true,
+      timestamped: snaps.length,
+      problems: [],
+    });
 
     // The export carries each token as a resource record tied to its response; openssl verifies the
     // token as read back from the WARC against the capture's sha256.
@@ -91,7 +121,11 @@ describe('RFC 3161 timestamps on captures', () => {
       const id = r.warcHeader('WARC-Darkwatch-Capture-Id');
       if (r.warcType === 'response' && id) responses.set(r.warcHeader('WARC-Record-ID')!, id);
       if (r.warcHeader('WARC-Darkwatch-Kind') === 'rfc3161-timestamp-token' && id)
-        tokens.set(id, { bytes: payload, stamped: r.warcHeader('WARC-Darkwatch-Timestamped-Sha256') ?? null, refers: r.warcHeader('WARC-Refers-To') ?? null });
+        tokens.set(id, {
+          bytes: payload,
+          stamped: r.warcHeader('WARC-Darkwatch-Timestamped-Sha256') ?? null,
+          refers: r.warcHeader('WARC-Refers-To') ?? null,
+        });
     }
     expect(tokens.size).toBe(snaps.length);
     for (const s of snaps) {
@@ -101,7 +135,9 @@ describe('RFC 3161 timestamps on captures', () => {
       expect(responses.get(tk.refers!)).toBe(String(s.id));
     }
     const first = snaps[0]!;
-    expect((await tsa.verify(tokens.get(String(first.id))!.bytes, first.contentSha256)).output).toContain('Verification: OK');
+    expect((await tsa.verify(tokens.get(String(first.id))!.bytes, first.contentSha256)).output).toContain(
+      'Verification: OK',
+    );
 
     // A token record changed in the file no longer matches the stored token.
     const raw = readFileSync(file);
@@ -111,7 +147,9 @@ describe('RFC 3161 timestamps on captures', () => {
     writeFileSync(bad, raw);
     const v = await verifyWarcAgainstStore(t.db, ws.id, bad);
     expect(v.ok).toBe(false);
-    expect(v.problems.map((p) => p.problem)).toContainEqual(expect.stringMatching(/^rfc3161-timestamp-token sha256 [0-9a-f]{64} differs from stored/));
+    expect(v.problems.map((p) => p.problem)).toContainEqual(
+      expect.stringMatching(/^rfc3161-timestamp-token sha256 [0-9a-f]{64} differs from stored/),
+    );
   });
 
   it('stores every capture without a token, and warns, when the authority is down', async () => {
@@ -120,11 +158,14 @@ describe('RFC 3161 timestamps on captures', () => {
     const snaps = await listRunSnapshots(t.db, runId);
     expect(snaps.length).toBeGreaterThanOrEqual(3);
     const { rows } = await t.db.query<{ status: string; n: number }>(
-      'select status, count(*)::int as n from crawl_urls where run_id = $1 group by status', [runId],
+      'select status, count(*)::int as n from crawl_urls where run_id = $1 group by status',
+      [runId],
     );
     expect(rows).toEqual([{ status: 'fetched', n: snaps.length }]);
     for (const s of snaps) expect(s.hasTsaToken).toBe(false);
-    const warnings = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'capture stored without RFC 3161 timestamp');
+    const warnings = logs
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'capture stored without RFC 3161 timestamp');
     expect(warnings).toHaveLength(snaps.length);
     expect(warnings[0].err).toMatch(/^timestamping authority unreachable/);
   });

@@ -49,9 +49,7 @@ export function layout(opts: {
 }): string {
   const a = opts.auth;
   const nav = a
-    ? `<nav aria-label="main">${[
-        ...NAV.filter(([, , perm]) => allowed(a.user.role, perm)),
-      ]
+    ? `<nav aria-label="main">${[...NAV.filter(([, , perm]) => allowed(a.user.role, perm))]
         .map(
           ([href, label]) =>
             `<a href="${href}"${opts.page === label.toLowerCase() ? ' aria-current="page"' : ''}>${label}</a>`,

@@ -32,7 +32,10 @@ export async function startHostileSite(
   /** API calls per key of /js-flaky pages: the first one of each key answers 503. */
   const flaky = new Map<string, number>();
   const cookieOf = (req: http.IncomingMessage, name: string) =>
-    (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+    (req.headers.cookie ?? '')
+      .split(/;\s*/)
+      .find((c) => c.startsWith(`${name}=`))
+      ?.slice(name.length + 1);
   const loginPage = (token: string, error = '') =>
     PAGE(
       `<form method="get" action="/search"><input name="q"></form>${error ? `<p>${error}</p>` : ''}` +
@@ -54,19 +57,35 @@ export async function startHostileSite(
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8').slice(0, 8192));
         const token = cookieOf(req, 'csrf');
         const ok =
-          token && form.get('csrf') === token && form.get('user') === 'agent' && form.get('pass') === 's3cret!' && form.get('remember') === 'yes';
-        if (!ok) return res.writeHead(403, { 'content-type': 'text/html' }).end(loginPage(token ?? 'none', 'Login failed'));
-        res.writeHead(303, { location: form.get('next') ?? '/', 'set-cookie': ['member=ok; Path=/; HttpOnly', 'csrf=; Max-Age=0; Path=/'] }).end();
+          token &&
+          form.get('csrf') === token &&
+          form.get('user') === 'agent' &&
+          form.get('pass') === 's3cret!' &&
+          form.get('remember') === 'yes';
+        if (!ok)
+          return res
+            .writeHead(403, { 'content-type': 'text/html' })
+            .end(loginPage(token ?? 'none', 'Login failed'));
+        res
+          .writeHead(303, {
+            location: form.get('next') ?? '/',
+            'set-cookie': ['member=ok; Path=/; HttpOnly', 'csrf=; Max-Age=0; Path=/'],
+          })
+          .end();
       });
       return;
     }
     if (path === '/csrf-login') {
       const token = Math.random().toString(36).slice(2);
-      return res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': `csrf=${token}; Path=/` }).end(loginPage(token));
+      return res
+        .writeHead(200, { 'content-type': 'text/html', 'set-cookie': `csrf=${token}; Path=/` })
+        .end(loginPage(token));
     }
     if (path === '/members') {
       if (cookieOf(req, 'member') !== 'ok') return res.writeHead(302, { location: '/csrf-login' }).end();
-      return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE('<h1>Members area</h1><a href="/a">a</a>'));
+      return res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(PAGE('<h1>Members area</h1><a href="/a">a</a>'));
     }
     // A JS page whose data call answers 503 (always, or only the first time per ?k=).
     if (path.startsWith('/js-broken') || path.startsWith('/js-flaky')) {
@@ -79,13 +98,17 @@ export async function startHostileSite(
             "items.map(i=>'<a class=item href=\"/listing/'+i.id+'\">'+i.title+'</a>').join('')}).catch(()=>{})</script></body></html>",
         );
     }
-    if (path.startsWith('/api/broken')) return res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}');
+    if (path.startsWith('/api/broken'))
+      return res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}');
     if (path.startsWith('/api/flaky')) {
       const k = new URL(path, 'http://x').searchParams.get('k') ?? '';
       const n = (flaky.get(k) ?? 0) + 1;
       flaky.set(k, n);
-      if (n === 1) return res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"bad gateway"}');
-      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ id: 7, title: 'Makarov PM' }]));
+      if (n === 1)
+        return res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"bad gateway"}');
+      return res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify([{ id: 7, title: 'Makarov PM' }]));
     }
     const htmlHead = { 'content-type': 'text/html; charset=utf-8' };
     const file = files[`${req.headers.host ?? ''}${path}`] ?? files[path];

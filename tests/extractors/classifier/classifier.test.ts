@@ -97,10 +97,26 @@ describe('hand-written listings (obfuscations, languages, hard negatives)', () =
 // boilerplate. The whole-listing reading alone labelled these firearms/other (the demo then missed
 // their alerts); the title-led mix keeps the label a vendor-page row (title only) would get.
 const boilerplate: Array<[string, string, Category]> = [
-  ['Kosovo ID card (1 pc) for sale', 'ID card Kosovo ID card, 1 pc. Fast delivery in the region. In stock. Discreet shipping. Ships from Hungary. Bulk discounts on request.', 'documents'],
-  ['Пасош Albanian passport на продажба', 'Пасош Albanian passport, 1 pc. Врвен квалитет. На залиха. Дискретна достава. Се испраќа од North Macedonia. Попуст за поголеми количини.', 'documents'],
-  ['Zastava CZ99 - pištolj, 1 pc', 'Pištolj Zastava CZ99, 1 pc. Vrhunski kvalitet. Na stanju. Diskretna dostava. Šalje se iz Bosnia and Herzegovina. Popust za veće količine. Kontakt: telegram @kobrachem_official.', 'firearms'],
-  ['Puska AR-15 M4 carbine (1 pc) kiváló minőség', 'Puska AR-15 M4 carbine, 1 pc. Kiváló minőség. Raktáron. Diszkrét szállítás. Feladás helye Hungary. Mennyiségi kedvezmény. Kapcsolat: telegram @eagleimport.', 'firearms'],
+  [
+    'Kosovo ID card (1 pc) for sale',
+    'ID card Kosovo ID card, 1 pc. Fast delivery in the region. In stock. Discreet shipping. Ships from Hungary. Bulk discounts on request.',
+    'documents',
+  ],
+  [
+    'Пасош Albanian passport на продажба',
+    'Пасош Albanian passport, 1 pc. Врвен квалитет. На залиха. Дискретна достава. Се испраќа од North Macedonia. Попуст за поголеми количини.',
+    'documents',
+  ],
+  [
+    'Zastava CZ99 - pištolj, 1 pc',
+    'Pištolj Zastava CZ99, 1 pc. Vrhunski kvalitet. Na stanju. Diskretna dostava. Šalje se iz Bosnia and Herzegovina. Popust za veće količine. Kontakt: telegram @kobrachem_official.',
+    'firearms',
+  ],
+  [
+    'Puska AR-15 M4 carbine (1 pc) kiváló minőség',
+    'Puska AR-15 M4 carbine, 1 pc. Kiváló minőség. Raktáron. Diszkrét szállítás. Feladás helye Hungary. Mennyiségi kedvezmény. Kapcsolat: telegram @eagleimport.',
+    'firearms',
+  ],
 ];
 
 describe('boilerplate descriptions do not outvote a clear title', () => {
