@@ -116,11 +116,42 @@ const UNIT_RE = Object.keys(UNITS)
 // A number: digits with at most one group/decimal separator run ("1.000", "0,5", "2.5"); bounded, so
 // no backtracking blow-up on long digit strings.
 const NUM = String.raw`\d{1,7}(?:[.,]\d{1,3}){0,2}`;
-const EDGE_BEFORE = String.raw`(?<![\p{L}\p{N}.,])`;
+export const EDGE_BEFORE = String.raw`(?<![\p{L}\p{N}.,])`;
 const EDGE_AFTER = String.raw`(?![\p{L}\p{N}])`;
 /** "5 x 100 mg", "2×1g", "10 pcs x 200 mg" is read below by combining. */
-const PACKS = new RegExp(`${EDGE_BEFORE}(${NUM})\\s?[x×*]\\s?(${NUM})\\s?(${UNIT_RE})${EDGE_AFTER}`, 'giu');
-const SINGLE = new RegExp(`${EDGE_BEFORE}(${NUM})\\s?(${UNIT_RE})${EDGE_AFTER}`, 'giu');
+export const PACKS_SOURCE = `${EDGE_BEFORE}(${NUM})\\s?[x×*]\\s?(${NUM})\\s?(${UNIT_RE})${EDGE_AFTER}`;
+export const SINGLE_SOURCE = `${EDGE_BEFORE}(${NUM})\\s?(${UNIT_RE})${EDGE_AFTER}`;
+// The patterns run without their leading look-behind, which is checked by hand at each match: a
+// pattern that starts with a look-behind makes the engine test it at every position of the text,
+// while one that starts with \d lets it skip straight to digits. matchesAfterEdge retries one
+// position later whenever the look-behind fails, so the matches are exactly the original's.
+const PACKS = new RegExp(PACKS_SOURCE.slice(EDGE_BEFORE.length), 'giu');
+const SINGLE = new RegExp(SINGLE_SOURCE.slice(EDGE_BEFORE.length), 'giu');
+const EDGE_CHAR = /[\p{L}\p{N}.,]/u;
+
+/** What `(?<![\p{L}\p{N}.,])` says at position `at` of `s` (code points, as the u flag reads them). */
+function edgeBefore(s: string, at: number): boolean {
+  if (at === 0) return true;
+  const low = s.charCodeAt(at - 1);
+  const start =
+    low >= 0xdc00 &&
+    low <= 0xdfff &&
+    at >= 2 &&
+    s.charCodeAt(at - 2) >= 0xd800 &&
+    s.charCodeAt(at - 2) <= 0xdbff
+      ? at - 2
+      : at - 1;
+  return !EDGE_CHAR.test(s.slice(start, at));
+}
+
+/** Every match of `re` (global) in `s` that starts at an edge, as `EDGE_BEFORE + re` would give them. */
+export function* matchesAfterEdge(re: RegExp, s: string): Generator<RegExpExecArray> {
+  re.lastIndex = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    if (edgeBefore(s, m.index)) yield m;
+    else re.lastIndex = m.index + 1;
+  }
+}
 /** Bullet weight in grains ("115gr FMJ") is not grams. */
 const GRAINS_AFTER = /^\s*(?:fmj|jhp|hp|hollow|grain|grs?\b|jsp|sp\b|bullet)/i;
 const MAX_SCAN = 2000;
@@ -145,7 +176,7 @@ const VOLUME = new Set<QuantityUnit>(['ml', 'l']);
 export function parseQuantity(text: string | null | undefined): Quantity | null {
   if (!text) return null;
   const s = text.slice(0, MAX_SCAN);
-  for (const m of s.matchAll(PACKS)) {
+  for (const m of matchesAfterEdge(PACKS, s)) {
     const unit = unitOf(m[3]!, m[3]!);
     if (!unit) continue;
     const count = number(m[1]!, 'pcs');
@@ -158,7 +189,7 @@ export function parseQuantity(text: string | null | undefined): Quantity | null 
   let pieces: Found | null = null;
   let rounds: Found | null = null;
   let measured: Found | null = null;
-  for (const m of s.matchAll(SINGLE)) {
+  for (const m of matchesAfterEdge(SINGLE, s)) {
     const unit = unitOf(m[2]!, m[2]!);
     if (!unit) continue;
     if (unit === 'g' && m[2]!.toLowerCase() === 'gr' && GRAINS_AFTER.test(s.slice(m.index + m[0].length)))

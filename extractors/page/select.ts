@@ -119,7 +119,9 @@ function rootedAnywhere(c: Compiled, scope: ParentNode): boolean {
 
 /** Candidates for a tag-led selector under `scope`, or null when the index does not apply. */
 function candidates(c: Compiled, scope: ParentNode): Element[] | null {
-  if (!c.tag) return null;
+  // Under an element (a listing row, a post) walking its subtree is cheaper than filtering every
+  // element of the tag in the document by ancestry, once per field and row.
+  if (!c.tag || scope.type !== 'root') return null;
   const doc = documentRoot(scope);
   if (!doc) return null;
   return tagIndex(doc).get(c.tag) ?? [];

@@ -3,7 +3,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractPage } from '../../extractors/page/extract.js';
-import { listingQuantity, parseQuantity } from '../../extractors/quantity.js';
+import {
+  EDGE_BEFORE,
+  listingQuantity,
+  matchesAfterEdge,
+  PACKS_SOURCE,
+  parseQuantity,
+  SINGLE_SOURCE,
+} from '../../extractors/quantity.js';
 import { generateWorld } from '../../range/generate/world.js';
 import { buildTruth } from '../../range/truth.js';
 
@@ -143,5 +150,72 @@ describe('extractPage: quantity per listing', () => {
       { count: null, amount: 50, unit: 'rounds' },
     ]);
     expect(JSON.stringify(r.listings)).not.toContain('quantity');
+  });
+});
+
+// parseQuantity runs its patterns without their leading look-behind and checks it by hand
+// (matchesAfterEdge), so the engine can skip to digits. Same matches as the original patterns.
+describe('matchesAfterEdge', () => {
+  const pairs = [PACKS_SOURCE, SINGLE_SOURCE].map((source) => ({
+    original: new RegExp(source, 'giu'),
+    stripped: new RegExp(source.slice(EDGE_BEFORE.length), 'giu'),
+  }));
+  const same = (s: string): void => {
+    for (const { original, stripped } of pairs) {
+      const want = [...s.matchAll(original)].map((m) => [m.index, ...m]);
+      const got = [...matchesAfterEdge(stripped, s)].map((m) => [m.index, ...m]);
+      expect(got, JSON.stringify(s)).toEqual(want);
+    }
+  };
+  it('finds exactly what the look-behind patterns find', () => {
+    const piece = fc.constantFrom(
+      '1',
+      '12',
+      '5',
+      '0',
+      '3.5',
+      '1,000',
+      '2.5.1',
+      ' ',
+      'x',
+      '×',
+      '*',
+      'mg',
+      'g',
+      'gr',
+      'kg',
+      'pcs',
+      'ml',
+      'мг',
+      'гр',
+      'τεμ',
+      'rounds',
+      'a',
+      'é',
+      'Я',
+      '٣',
+      '.',
+      ',',
+      '𝟙',
+      '😀',
+      '\ud800',
+      '\udc00',
+      '(',
+      '-',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => same(parts.join(''))),
+      { numRuns: 3000 },
+    );
+    for (const s of [
+      '5 x 100 mg',
+      'a12 g 3g',
+      '1.5g,2g',
+      '𝟙2 g',
+      '😀5 pcs',
+      '\udc005g',
+      'x'.repeat(3000) + '5 g',
+    ])
+      same(s);
   });
 });
