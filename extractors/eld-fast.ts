@@ -154,14 +154,14 @@ export async function loadFastEld(): Promise<FastEld> {
       const n = ngrams.size;
       if (n < 3) return { language, reliable: false };
       // eld's orderAndScale + isReliable: the best 0–1 score, and the runner-up in a stable sort.
-      const scaled = (s: number): number => s / n / (s / n + SCALE);
+      // (Scaled inline: a closure made per call costs a naming step under tsx.)
       let second = -1;
       let secondScore = -Infinity;
       let top = -1;
       let topScore = -Infinity;
       for (let i = 0; i < languageCount; i++) {
         if (!(scores[i]! > 0)) continue;
-        const s = scaled(scores[i]!);
+        const s = scores[i]! / n / (scores[i]! / n + SCALE);
         if (s > topScore) {
           second = top;
           secondScore = topScore;
