@@ -59,8 +59,11 @@ function replaceSpaced(text: string, word: RegExp, by: string): string {
  * Undo the cheap tricks that hide contacts from scrapers: zero-width characters inside addresses,
  * full-width digits, "name [at] host [dot] com".
  */
+/** Nothing above U+007F: NFKC leaves such text as it is, and checking is far cheaper than normalising. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function deobfuscateContacts(text: string): string {
-  let out = text.normalize('NFKC');
+  let out = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
   if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
   if (MAYBE_OBFUSCATED.test(out)) out = replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.');
   return out;
