@@ -1,7 +1,7 @@
 // CSS selection with compiled selectors. cheerio's $(…).find(selector) parses and compiles the
 // selector on every call; profiles apply the same dozen selectors to every page, and compiling once
 // makes selection about five times cheaper — most of a profile's cost.
-// On top, selectors whose last compound names a tag ("table.details td.price", "h1.title") only test
+// On top, under the document, selectors whose last compound names a tag ("table.details td.price", "h1.title") only test
 // that tag's elements, from a per-document tag index built in one walk, instead of walking the whole
 // document once per selector (a profile reads ten fields; a page is tested against every profile's
 // marker selectors).
@@ -94,37 +94,20 @@ function tagIndex(doc: Document): Map<string, Element[]> {
   return index;
 }
 
-function documentRoot(node: AnyNode): Document | null {
-  let n: AnyNode = node;
-  while (n.parent) n = n.parent;
-  return n.type === 'root' ? (n as Document) : null;
-}
-
-function inside(el: Element, scope: ParentNode): boolean {
-  for (let p = el.parent; p; p = p.parent) if (p === scope) return true;
-  return false;
-}
-
 /**
- * Whether the cached, context-free query gives the scoped answer. Under an element, css-select
- * (like jQuery's find) makes a combinator's left side lie inside the scope — "div a" under a div
- * finds no <a> whose only <div> ancestor is the scope itself — which a query compiled without
- * the scope cannot know; such selectors are compiled with the scope as context on each call.
- * Under the document everything is inside, and a selector without combinators never looks at
- * ancestors.
+ * How a compiled selector is run under `scope`:
+ * - 'index': under the document, a tag-led selector tests only that tag's elements (tag index);
+ * - 'compiled': the cached, context-free query walks the scope — right under the document, and
+ *   under an element for a selector without combinators (it never looks at ancestors); under an
+ *   element, walking the subtree is also cheaper than filtering the document's tag list by ancestry;
+ * - 'scoped': css-select compiles the selector with the scope as context on each call. Under an
+ *   element it makes a combinator's left side lie inside the scope (as jQuery's find does) — "div
+ *   a" under a div finds no <a> whose only <div> ancestor is the scope itself — which a query
+ *   compiled without the scope cannot know.
  */
-function rootedAnywhere(c: Compiled, scope: ParentNode): boolean {
-  return scope.type === 'root' || c.compound;
-}
-
-/** Candidates for a tag-led selector under `scope`, or null when the index does not apply. */
-function candidates(c: Compiled, scope: ParentNode): Element[] | null {
-  // Under an element (a listing row, a post) walking its subtree is cheaper than filtering every
-  // element of the tag in the document by ancestry, once per field and row.
-  if (!c.tag || scope.type !== 'root') return null;
-  const doc = documentRoot(scope);
-  if (!doc) return null;
-  return tagIndex(doc).get(c.tag) ?? [];
+function strategy(c: Compiled, scope: ParentNode): 'index' | 'compiled' | 'scoped' {
+  if (scope.type === 'root') return c.tag ? 'index' : 'compiled';
+  return c.compound ? 'compiled' : 'scoped';
 }
 
 /** Elements under `roots` matching `selector`, in document order. Throws on an invalid selector. */
@@ -140,22 +123,27 @@ export function selectFirst(selector: string, roots: AnyNode | AnyNode[]): Eleme
 /** Descendants of `scope` (not `scope` itself) matching `selector`, in document order. */
 export function selectIn(selector: string, scope: ParentNode): Element[] {
   const c = compiled(selector);
-  if (!rootedAnywhere(c, scope)) return selectAll(selector, scope.children) as Element[];
-  const list = candidates(c, scope);
-  if (!list) return select(selector, scope.children);
-  const whole = scope.type === 'root';
-  return list.filter((el) => (whole || inside(el, scope)) && c.query(el));
+  switch (strategy(c, scope)) {
+    case 'index':
+      return (tagIndex(scope as Document).get(c.tag!) ?? []).filter((el) => c.query(el));
+    case 'compiled':
+      return select(selector, scope.children);
+    case 'scoped':
+      return selectAll(selector, scope.children) as Element[];
+  }
 }
 
 /** The first descendant of `scope` matching `selector`, or null. */
 export function selectFirstIn(selector: string, scope: ParentNode): Element | null {
   const c = compiled(selector);
-  if (!rootedAnywhere(c, scope)) return selectOne(selector, scope.children) as Element | null;
-  const list = candidates(c, scope);
-  if (!list) return selectFirst(selector, scope.children);
-  const whole = scope.type === 'root';
-  for (const el of list) if ((whole || inside(el, scope)) && c.query(el)) return el;
-  return null;
+  switch (strategy(c, scope)) {
+    case 'index':
+      return (tagIndex(scope as Document).get(c.tag!) ?? []).find((el) => c.query(el)) ?? null;
+    case 'compiled':
+      return selectFirst(selector, scope.children);
+    case 'scoped':
+      return selectOne(selector, scope.children) as Element | null;
+  }
 }
 
 /**
