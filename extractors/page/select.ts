@@ -1,10 +1,10 @@
 // CSS selection with compiled selectors. cheerio's $(…).find(selector) parses and compiles the
 // selector on every call; profiles apply the same dozen selectors to every page, and compiling once
 // makes selection about five times cheaper — most of a profile's cost.
-// On top, under the document, selectors whose last compound names a tag ("table.details td.price", "h1.title") only test
-// that tag's elements, from a per-document tag index built in one walk, instead of walking the whole
-// document once per selector (a profile reads ten fields; a page is tested against every profile's
-// marker selectors).
+// On top, under the document, selectors whose last compound names a tag ("table.details td.price",
+// "h1.title") only test that tag's elements, from a per-document tag index built in one walk,
+// instead of walking the whole document once per selector (a profile reads ten fields; a page is
+// tested against every profile's marker selectors).
 import type { CheerioAPI } from 'cheerio';
 import { compile, selectAll, selectOne } from 'css-select';
 import type { AnyNode, Document, Element, ParentNode } from 'domhandler';
