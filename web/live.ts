@@ -8,9 +8,6 @@ import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { parseAlertMessage, type AlertMessage, type AlertSubscription } from '../workers/alert-channel.js';
 
-// Exercise pipelines are named in workers/ now; re-exported for the importers that knew it here.
-export { exercisePrefix } from '../workers/alert-channel.js';
-
 interface Client {
   workspaceId: number;
   raw: NodeJS.WritableStream & { writableLength: number; destroy(): void; end(): void };

@@ -12,7 +12,7 @@ import { loadScenarioFile, ScenarioError, type Scenario } from '../../range/exer
 import { createExercise, requireExercise, resetExercise } from '../../range/exercises/store.js';
 import { selectTargets } from '../../range/exercises/targets.js';
 import { defaultPageExtractor, EXTRACTOR_VERSION } from '../../workers/page-extractor.js';
-import { exercisePrefix } from '../../web/live.js';
+import { exercisePrefix } from '../../workers/alert-channel.js';
 import { cliActor, printJson, withDatabase } from '../context.js';
 
 export { SCENARIO_DIR };

@@ -17,7 +17,7 @@ import { buildTruth } from '../../range/truth.js';
 import { SYSTEM_ACTOR } from '../../store/audit.js';
 import { withTransaction } from '../../store/db.js';
 import { createUser } from '../../store/users.js';
-import { exercisePrefix } from '../../web/live.js';
+import { exercisePrefix } from '../../workers/alert-channel.js';
 import { buildServer } from '../../web/server.js';
 import { defaultPageExtractor, EXTRACTOR_VERSION } from '../../workers/page-extractor.js';
 import { freshDatabase, testRedis, type TestDatabase } from '../helpers/services.js';
