@@ -1,94 +1,137 @@
 // Benchmark: pages per second for extractPage (with and without the classifier) against cheerio's
-// bare load() of the same pages in the same run — the cost of a parse is the floor any extraction
-// pays, so the ratio says what the extraction adds. Pages are the training range's listing, index,
-// vendor and forum pages, rendered by the range's own templates (seed 11).
-//   npx tsx bench/extract.ts [--rounds N] [--against DIR]
+// bare load() of the same pages — the cost of a parse is the floor any extraction pays, so the ratio
+// says what the extraction adds. Pages are the training range's listing, index, vendor and forum
+// pages, rendered by the range's own templates (seed 11); the goal (issue #5: the whole extraction
+// costs ≤ 2× the parse) is stated for listing pages, which are also timed on their own.
+//   npx tsx bench/extract.ts [--trials N] [--rounds N] [--against DIR]
 // --against DIR also times the extractors of another checkout of this repository (e.g. a
-// `git worktree add /tmp/base <commit>` with node_modules linked), interleaved in the same run, so a
-// before/after comparison does not depend on how loaded the machine was at two different times.
+// `git worktree add /tmp/base <commit>` with node_modules linked) in the same run, so a before/after
+// comparison does not depend on how loaded the machine was at two different times.
+//
+// How: each contender runs in a process of its own, over whole blocks of pages, as a worker would.
+// Every process loads the same things (pages, language database, classifier, --against modules), so
+// all have the same heap, and only then times its contender. Two earlier designs misled:
+// - interleaving contenders page by page in one process let the bare parse absorb the cache misses
+//   and collections the extraction left behind, which under-stated the ratio by a fifth or more;
+// - blocks in one process made each block pay for major collections the others' garbage triggered.
+// Trials alternate the contenders (rotating order), and each figure is the median over trials.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as cheerio from 'cheerio';
 import { classify } from '../extractors/classifier/index.js';
-import { extractPage } from '../extractors/page/extract.js';
 import { loadLanguageDetector } from '../extractors/language.js';
-import { renderRangePages } from '../range/render.js';
+import { extractPage } from '../extractors/page/extract.js';
+import { renderRangePages, type RenderedPage } from '../range/render.js';
 
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const trials = Number(arg('--trials')) || 4;
+const rounds = Number(arg('--rounds')) || 10;
+const against = arg('--against') ? path.resolve(arg('--against')!) : null;
+const child = arg('--child');
 
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 3;
-const against = process.argv.includes('--against')
-  ? path.resolve(process.argv[process.argv.indexOf('--against') + 1]!)
-  : null;
+const CONTENDERS = ['cheerio load() (baseline)', 'extractPage', 'extractPage + classify'];
+if (against) CONTENDERS.push('--against: extract + classify');
+const SETS = ['listing pages', 'all range page types'] as const;
 
-const pages = await renderRangePages(11, 150);
-await loadLanguageDetector();
-classify('warm up', null); // trains/loads the model outside the timed runs
-const bytes = pages.reduce((n, p) => n + Buffer.byteLength(p.html), 0);
-console.log(
-  `extract benchmark: ${pages.length} range pages (${(bytes / 1024).toFixed(0)} KiB), ${rounds} rounds, one core\n`,
-);
-
-// The machine is shared, so the three are timed page by page, back to back, in every round: load
-// bursts from other processes hit all three alike. Both wall time and this process's CPU time
-// (process.cpuUsage: user + system, all threads, so GC helpers count) are summed; on a loaded machine
-// the CPU-time ratio is the steadier one, since time spent preempted is not charged to either side.
-type Page = { url: string; html: string };
-const runs: Array<[string, (p: Page) => unknown]> = [
-  ['cheerio load() (baseline)', (p) => cheerio.load(p.html)],
-  ['extractPage', (p) => extractPage(p.html, p.url)],
-  ['extractPage + classify', (p) => extractPage(p.html, p.url, { classify })],
-];
-if (against) {
-  const other = (await import(pathToFileURL(path.join(against, 'extractors/page/extract.ts')).href)) as {
-    extractPage: typeof extractPage;
-  };
-  const otherClassifier = (await import(
-    pathToFileURL(path.join(against, 'extractors/classifier/index.ts')).href
-  )) as { classify: typeof classify };
-  const otherLanguage = (await import(pathToFileURL(path.join(against, 'extractors/language.ts')).href)) as {
-    loadLanguageDetector: typeof loadLanguageDetector;
-  };
-  await otherLanguage.loadLanguageDetector();
-  otherClassifier.classify('warm up', null);
-  runs.push([
-    `--against: extract + classify`,
-    (p) => other.extractPage(p.html, p.url, { classify: otherClassifier.classify }),
-  ]);
+interface Figures {
+  /** Per set: CPU ms per page (user + system, all threads, so GC helpers count) and wall ms per page. */
+  cpu: number[];
+  wall: number[];
+  pages: number[];
+  kib: number[];
 }
-for (const p of pages) for (const [, fn] of runs) await fn(p); // warm-up pass (JIT, lazy tables, caches)
-const wall = runs.map(() => 0);
-const cpu = runs.map(() => 0);
-// The order rotates from page to page: whichever runs right after another pays for the garbage the
-// other left (a scavenge lands in it), so a fixed order would bill one side for the other's GC.
-let turn = 0;
-for (let r = 0; r < rounds; r++)
-  for (const p of pages)
-    for (let k = 0, first = turn++ % runs.length; k < runs.length; k++) {
-      const i = (first + k) % runs.length;
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      await runs[i]![1](p);
-      wall[i]! += performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      cpu[i]! += (c.user + c.system) / 1000;
-    }
-const n = pages.length * rounds;
-console.log(`${''.padEnd(30)} ${'wall'.padStart(22)}   ${'CPU'.padStart(22)}`);
-runs.forEach(([label], i) => {
-  const w = wall[i]! / n;
-  const c = cpu[i]! / n;
-  console.log(
-    `${label.padEnd(30)} ${(1000 / w).toFixed(1).padStart(8)} pages/s ${w.toFixed(2).padStart(5)} ms   ` +
-      `${(1000 / c).toFixed(1).padStart(8)} pages/s ${c.toFixed(2).padStart(5)} ms`,
-  );
-});
-const ratio = (t: number[], i: number): string => `${(t[i]! / t[0]!).toFixed(2)}×`;
-console.log(`\n${''.padEnd(38)} wall     CPU`);
-console.log(`ratio extract / parse cost:            ${ratio(wall, 1).padEnd(8)} ${ratio(cpu, 1)}`);
+
+async function runChild(contender: number): Promise<Figures> {
+  const pages = await renderRangePages(11, 150);
+  await loadLanguageDetector();
+  classify('warm up', null); // trains/loads the model outside the timed runs
+  let other: ((p: RenderedPage) => Promise<unknown>) | null = null;
+  if (against) {
+    const load = async <T>(rel: string): Promise<T> =>
+      (await import(pathToFileURL(path.join(against, rel)).href)) as T;
+    const ex = await load<{ extractPage: typeof extractPage }>('extractors/page/extract.ts');
+    const cl = await load<{ classify: typeof classify }>('extractors/classifier/index.ts');
+    const la = await load<{ loadLanguageDetector: typeof loadLanguageDetector }>('extractors/language.ts');
+    await la.loadLanguageDetector();
+    cl.classify('warm up', null);
+    other = (p) => ex.extractPage(p.html, p.url, { classify: cl.classify });
+  }
+  const listing: RenderedPage[] = [];
+  for (const p of pages) if ((await extractPage(p.html, p.url)).pageType === 'listing') listing.push(p);
+  const fns: Array<(p: RenderedPage) => unknown> = [
+    (p) => cheerio.load(p.html),
+    (p) => extractPage(p.html, p.url),
+    (p) => extractPage(p.html, p.url, { classify }),
+  ];
+  if (other) fns.push(other);
+  const fn = fns[contender]!;
+  const out: Figures = { cpu: [], wall: [], pages: [], kib: [] };
+  for (const set of [listing, pages]) {
+    for (let r = 0; r < 3; r++) for (const p of set) await fn(p); // warm-up: JIT, lazy tables, caches
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) for (const p of set) await fn(p);
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    out.cpu.push((c.user + c.system) / 1000 / (rounds * set.length));
+    out.wall.push(wall / (rounds * set.length));
+    out.pages.push(set.length);
+    out.kib.push(set.reduce((n, p) => n + Buffer.byteLength(p.html), 0) / 1024);
+  }
+  return out;
+}
+
+if (child !== undefined) {
+  process.stdout.write(JSON.stringify(await runChild(Number(child))));
+  process.exit(0);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+const self = fileURLToPath(import.meta.url);
+const results: Figures[][] = CONTENDERS.map(() => []);
 console.log(
-  `ratio extract+classify / parse cost:   ${ratio(wall, 2).padEnd(8)} ${ratio(cpu, 2)}   (goal ≤ 2×)`,
+  `extract benchmark: ${trials} trials × ${CONTENDERS.length} contenders, ${rounds} rounds per set, one process each`,
 );
-if (against)
-  console.log(
-    `ratio --against extract+classify / parse: ${ratio(wall, 3).padEnd(8)} ${ratio(cpu, 3)}   (${against})`,
-  );
+for (let t = 0; t < trials; t++)
+  for (let k = 0; k < CONTENDERS.length; k++) {
+    const i = (t + k) % CONTENDERS.length;
+    const extra = against ? ['--against', against] : [];
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, self, '--child', String(i), '--rounds', String(rounds), ...extra],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    if (r.status !== 0) throw new Error(`contender ${CONTENDERS[i]} failed: ${r.stderr}`);
+    results[i]!.push(JSON.parse(r.stdout) as Figures);
+  }
+
+SETS.forEach((name, s) => {
+  const first = results[0]![0]!;
+  console.log(`\n${name}: ${first.pages[s]} pages (${first.kib[s]!.toFixed(0)} KiB)`);
+  console.log(`${''.padEnd(30)} ${'wall'.padStart(22)}   ${'CPU'.padStart(22)}   CPU ms/page per trial`);
+  const cpu = results.map((rs) => median(rs.map((r) => r.cpu[s]!)));
+  const wall = results.map((rs) => median(rs.map((r) => r.wall[s]!)));
+  CONTENDERS.forEach((label, i) => {
+    const spread = results[i]!.map((r) => r.cpu[s]!.toFixed(2)).join(' ');
+    console.log(
+      `${label.padEnd(30)} ${(1000 / wall[i]!).toFixed(1).padStart(8)} pages/s ${wall[i]!.toFixed(2).padStart(5)} ms   ` +
+        `${(1000 / cpu[i]!).toFixed(1).padStart(8)} pages/s ${cpu[i]!.toFixed(2).padStart(5)} ms   ${spread}`,
+    );
+  });
+  const line = (label: string, i: number, note = ''): void =>
+    console.log(
+      `${label.padEnd(42)} ${(wall[i]! / wall[0]!).toFixed(2)}×    ${(cpu[i]! / cpu[0]!).toFixed(2)}×${note}`,
+    );
+  console.log(`\n${'(medians)'.padEnd(42)} wall     CPU`);
+  line('ratio extract / parse cost:', 1);
+  line('ratio extract+classify / parse cost:', 2, '   (goal ≤ 2×)');
+  if (against) line('ratio --against extract+classify / parse:', 3, `   (${against})`);
+});
