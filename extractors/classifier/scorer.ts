@@ -68,6 +68,8 @@ export interface ScorerCacheStats {
   tokenEntries: number;
   bigrams: number;
   records: number;
+  /** Bytes of the arena buffer (it grows by doubling and shrinks back when the caches are dropped). */
+  arenaBytes: number;
 }
 
 /**
@@ -246,7 +248,12 @@ export function createScorer(model: SoftmaxModel, limits: ScorerCacheLimits = DE
     for (let k = 0; k < K; k++) out[k] = (whole[k]! + titleOnly[k]!) / 2;
   };
   return Object.assign(score, {
-    cacheStats: (): ScorerCacheStats => ({ tokenEntries: entries.size, bigrams, records }),
+    cacheStats: (): ScorerCacheStats => ({
+      tokenEntries: entries.size,
+      bigrams,
+      records,
+      arenaBytes: ints.byteLength,
+    }),
   });
 }
 

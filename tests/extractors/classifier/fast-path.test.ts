@@ -111,8 +111,9 @@ describe('one-pass classifier = two-pass reference', () => {
     );
   });
 
-  it('still equal when the token and bigram caches are cleared in the middle of a listing', () => {
-    // Tiny limits force clears mid-listing; entries fetched before a clear must stay usable.
+  it('still equal when tiny cache bounds drop the caches before every listing', () => {
+    // Every listing overflows these bounds, so each starts from empty caches (clears happen between
+    // listings, never inside one: a listing's records must stay put while it is scored).
     const score = createScorer(model, { tokenEntries: 5, bigrams: 7 });
     const ref = createReferenceClassifier(model, FALLBACK_THRESHOLD);
     const out = new Float64Array(CATEGORIES.length);
