@@ -80,17 +80,78 @@ function transliterate(s: string): string {
   return from === 0 ? s : out + s.slice(from);
 }
 
+/** The script folding of normaliseText for non-ASCII text: every step, over the whole string. */
+function foldScripts(input: string): string {
+  let s = input.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase();
+  // Macedonian ѓ/ќ would otherwise lose their accent to NFD and become plain г/к.
+  s = s.replace(/[ѓќ]/gu, transliterateChar);
+  // Decompose first so accented Greek (ό) and Cyrillic (ѝ) map through their base letter.
+  s = s.normalize('NFD').replace(MARKS, '');
+  return transliterate(s);
+}
+
+/**
+ * foldScripts one UTF-16 unit at a time, for text made only of units below FOLD_LIMIT that are not
+ * combining marks. Over such text every step of foldScripts acts on each character on its own:
+ * NFKC and NFD compose or reorder only around combining marks (and Hangul and a few Indic vowel
+ * signs, none below the limit), zero-width removal and the transliteration are per character, and
+ * the one context-dependent lower-casing (Greek final sigma, σ or ς) folds to `s` either way. So the
+ * fold of the text is the concatenation of its characters' folds, looked up in a table built from
+ * foldScripts itself — the region's Latin, Cyrillic and Greek listings skip two Unicode
+ * normalisations and three pattern passes (tests/extractors/classifier/fast-path.test.ts holds the
+ * two to the same output on every pair of table characters and on random text).
+ * Range: Latin-1 to Cyrillic (U+0000–U+04FF), general punctuation and currency signs (U+2000–U+20CF).
+ */
+const FOLD_LIMIT = 0x20d0;
+/** Per unit below FOLD_LIMIT: 0 not in the table (fold the whole text), 1 folds to itself, 2 folds to FOLD_TEXT[unit]. */
+let foldKind: Uint8Array | null = null;
+const FOLD_TEXT: string[] = [];
+
+function buildFoldTable(): Uint8Array {
+  const kind = new Uint8Array(FOLD_LIMIT);
+  for (let c = 0; c < FOLD_LIMIT; c++) {
+    if (c >= 0x0500 && c < 0x2000) continue;
+    const ch = String.fromCharCode(c);
+    if (/\p{M}/u.test(ch)) continue;
+    const folded = foldScripts(ch);
+    if (folded === ch) kind[c] = 1;
+    else {
+      kind[c] = 2;
+      FOLD_TEXT[c] = folded;
+    }
+  }
+  return kind;
+}
+
+/** foldScripts by the table, or null when the text has a unit outside it. */
+function foldByUnit(s: string): string | null {
+  const kind = (foldKind ??= buildFoldTable());
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const k = c < FOLD_LIMIT ? kind[c]! : 0;
+    if (k === 1) continue;
+    if (k === 0) return null;
+    out += s.slice(from, i) + FOLD_TEXT[c]!;
+    from = i + 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+/** The fold table's units, for tests: those that fold on their own. */
+export function foldTableUnits(): number[] {
+  const kind = (foldKind ??= buildFoldTable());
+  const units: number[] = [];
+  for (let c = 0; c < FOLD_LIMIT; c++) if (kind[c]) units.push(c);
+  return units;
+}
+
 export function normaliseText(input: string): string {
   let s = input;
   // Pure ASCII (most English listings) has nothing to compose, decompose or transliterate.
-  if (!/^[\x00-\x7f]*$/.test(s)) {
-    s = s.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase();
-    // Macedonian ѓ/ќ would otherwise lose their accent to NFD and become plain г/к.
-    s = s.replace(/[ѓќ]/gu, transliterateChar);
-    // Decompose first so accented Greek (ό) and Cyrillic (ѝ) map through their base letter.
-    s = s.normalize('NFD').replace(MARKS, '');
-    s = transliterate(s);
-  } else s = s.toLowerCase();
+  if (!/^[\x00-\x7f]*$/.test(s)) s = foldByUnit(s) ?? foldScripts(s);
+  else s = s.toLowerCase();
   if (s.includes('$') || s.includes('@'))
     s = s.replace(LETTER_SYMBOLS, (m) => m.replaceAll('$', 's').replaceAll('@', 'a'));
   if (SPACED_PUNCT_PIECE.test(s)) s = s.replace(SPACED_PUNCT, (m) => m.replace(/[^\p{L}\p{N}]/gu, ''));

@@ -11,7 +11,7 @@ import {
   defaultClassifier,
   FALLBACK_THRESHOLD,
 } from '../../../extractors/classifier/index.js';
-import { normaliseText } from '../../../extractors/classifier/normalise.js';
+import { foldTableUnits, normaliseText } from '../../../extractors/classifier/normalise.js';
 import {
   createReferenceClassifier,
   normaliseTextReference,
@@ -174,6 +174,36 @@ describe('normaliseText and tokenize = their first versions', () => {
       for (const s of [r.title, r.description ?? ''])
         expect(normaliseText(s)).toBe(normaliseTextReference(s));
     }
+  });
+
+  it('normaliseText by its per-character fold table: every pair of table characters, and random text', () => {
+    // The table path is right only if no table character changes its neighbour's fold (normalise.ts).
+    // A de Bruijn sequence of order 2 over the table's characters holds every ordered pair once;
+    // it is checked in chunks that overlap by one character, so no pair falls between two.
+    const units = foldTableUnits();
+    expect(units.length).toBeGreaterThan(1000);
+    const seq: number[] = [];
+    for (let i = 0; i < units.length; i++) {
+      seq.push(units[i]!);
+      for (let j = i + 1; j < units.length; j++) seq.push(units[i]!, units[j]!);
+    }
+    seq.push(units[0]!);
+    const bad: number[] = [];
+    const CHUNK = 1 << 15;
+    for (let at = 0; at < seq.length - 1; at += CHUNK) {
+      const s = String.fromCharCode(...seq.slice(at, at + CHUNK + 1));
+      if (normaliseText(s) !== normaliseTextReference(s)) bad.push(at);
+    }
+    expect(bad).toEqual([]);
+    // Longer-range context (final sigma, spaced-out words, $ and @ inside words) on table text.
+    const tableChar = fc.constantFrom(...units.map((c) => String.fromCharCode(c)), 'Σ', 'ς', ' ', '.', '$');
+    fc.assert(
+      fc.property(
+        fc.string({ unit: tableChar, maxLength: 60 }),
+        (s) => normaliseText(s) === normaliseTextReference(s),
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('tokenize', () => {
