@@ -205,32 +205,32 @@ export function createScorer(model: SoftmaxModel, limits: ScorerCacheLimits = DE
     const recInts = ints;
     let n = 0;
     let nTitle = 0;
-    /** Appends record r to `order` (and to `titleOrder` when `flag`) if its id is new. */
-    const add = (r: number, flag: boolean): void => {
-      const id = recInts[r * S]!;
-      const word = bits[id >>> 5]!;
-      const bit = 1 << (id & 31);
-      if (word & bit) return;
-      bits[id >>> 5] = word | bit;
-      orderBuf[n++] = r;
-      if (flag) titleBuf[nTitle++] = r;
-    };
     // Same order as the reference: token features of every token, then title words, then bigrams.
+    // A record whose id is new goes to `order`, and to `titleOrder` when it is in the title reading.
+    // (Plain loops, not a per-call helper closure: tsx's keepNames wraps each closure it creates.)
     for (let i = 0; i < count; i++) {
       const e = ents[i]!;
       if (e.stamp === stamp) continue;
       e.stamp = stamp;
-      const flag = i < titleLen;
-      for (let r = e.start; r < e.end; r++) add(r, flag);
+      const inTitle = i < titleLen;
+      for (let r = e.start; r < e.end; r++) {
+        if (!firstSeen(bits, recInts[r * S]!)) continue;
+        orderBuf[n++] = r;
+        if (inTitle) titleBuf[nTitle++] = r;
+      }
     }
     for (let i = 0; i < titleLen; i++) {
-      const at = ents[i]!.titleAt;
-      if (at >= 0) add(at, true);
+      const r = ents[i]!.titleAt;
+      if (r < 0 || !firstSeen(bits, recInts[r * S]!)) continue;
+      orderBuf[n++] = r;
+      titleBuf[nTitle++] = r;
     }
     for (let i = 0; i < nPairs; i++) {
-      const at = pairs[i]!;
+      const r = pairs[i]!;
+      if (r < 0 || !firstSeen(bits, recInts[r * S]!)) continue;
+      orderBuf[n++] = r;
       // The bigram joining the title's last word to the description's first is not a title bigram.
-      if (at >= 0) add(at, i + 1 < titleLen);
+      if (i + 1 < titleLen) titleBuf[nTitle++] = r;
     }
     for (let j = 0; j < n; j++) bits[recInts[orderBuf[j]! * S]! >>> 5] = 0;
 
@@ -255,6 +255,15 @@ export function createScorer(model: SoftmaxModel, limits: ScorerCacheLimits = DE
       arenaBytes: ints.byteLength,
     }),
   });
+}
+
+/** Sets id's bit; true when it was not set (the id's first occurrence in this listing). */
+function firstSeen(bits: Int32Array, id: number): boolean {
+  const word = bits[id >>> 5]!;
+  const bit = 1 << (id & 31);
+  if (word & bit) return false;
+  bits[id >>> 5] = word | bit;
+  return true;
 }
 
 /** scores = bias + Σ_j rec[order[j]]·x with x = 1/√n, in SoftmaxModel.probabilitiesOfIds's order. */
