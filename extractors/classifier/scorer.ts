@@ -28,7 +28,10 @@ import type { SoftmaxModel } from './model.js';
 /** A cached token: its records in the arena and its bigrams. */
 interface TokenEntry {
   readonly token: string;
-  /** Records [start, end): the token's own features (word, prefix stem, Porter stem, character n-grams), in feature order, each id once. */
+  /**
+   * Records [start, end): the token's own features (word, prefix stem, Porter stem, character
+   * n-grams) in feature order, each id once.
+   */
   readonly start: number;
   readonly end: number;
   /** Record of `t:<token>` (the token as a title word), or -1 when the model does not know it. */
