@@ -1,4 +1,7 @@
 // Classifier benchmark: `npx tsx bench/classify.ts [--quick] [--fast-path-only]`.
+//  0b. Cold caches: the same two on the range's listing pages with cheerio's parse of the page run
+//     (untimed) before each classify call, as in the extraction pipeline, where the parse evicts the
+//     CPU caches and the call's cost is mostly its cache misses (a warm loop hides them).
 //  0. Fast path: classify() calls/s of the shipped classifier against the reference implementation
 //     (extractors/classifier/reference.ts: the text pipeline and two-pass title-led mix as first
 //     written) on the same model, in CPU time, interleaved rounds in the same run, as a ratio; every
@@ -28,6 +31,9 @@ import {
   type NaturalClassifier,
 } from '../extractors/classifier/natural.js';
 import { CATEGORIES, type Category } from '../core/types.js';
+import * as cheerio from 'cheerio';
+import { extractPage } from '../extractors/page/extract.js';
+import { renderRangePages } from '../range/render.js';
 
 const text = (r: CorpusRow): string => `${r.title} ${r.description ?? ''}`;
 
@@ -92,6 +98,54 @@ function fastPathSection(rows: CorpusRow[], rounds: number): void {
       `${median(ratios).toFixed(2)}× the reference's calls/s (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); ` +
       `all ${rows.length} results identical\n`,
   );
+}
+
+/**
+ * Section 0b: per-call wall time of classify() right after cheerio parses the listing's page,
+ * shipped vs reference, in blocks over all listing pages that alternate, several times.
+ */
+async function coldSection(blocks: number): Promise<void> {
+  const fast = defaultClassifier();
+  const ref = createReferenceClassifier(fast.model, FALLBACK_THRESHOLD);
+  const pages: Array<{ html: string; title: string; description: string | null }> = [];
+  for (const p of await renderRangePages(11, 150)) {
+    const found: Array<[string, string | null]> = [];
+    const x = await extractPage(p.html, p.url, {
+      classify: (title, description) => (found.push([title, description]), null),
+    });
+    if (x.pageType === 'listing' && found.length === 1)
+      pages.push({ html: p.html, title: found[0]![0], description: found[0]![1] });
+  }
+  const contenders = { reference: ref, shipped: fast };
+  const ms: Record<keyof typeof contenders, number[]> = { reference: [], shipped: [] };
+  for (let b = 0; b < blocks + 2; b++) {
+    const names = b % 2 ? (['shipped', 'reference'] as const) : (['reference', 'shipped'] as const);
+    for (const name of names) {
+      const c = contenders[name];
+      for (const p of pages) {
+        cheerio.load(p.html);
+        const t0 = performance.now();
+        c.classify(p.title, p.description);
+        const t = performance.now() - t0;
+        if (b >= 2) ms[name].push(t); // the first two blocks warm up
+      }
+    }
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // The slowest 2 % are preemptions and collections that would land anywhere: left out of the mean.
+  const trimmed = (xs: number[]): number =>
+    mean([...xs].sort((a, b) => a - b).slice(0, Math.ceil(xs.length * 0.98)));
+  console.log(
+    `cold caches: classify() right after cheerio parses its page (${pages.length} range listing pages, ${blocks} blocks each, wall ms per call)`,
+  );
+  for (const name of ['reference', 'shipped'] as const)
+    console.log(
+      `  ${name.padEnd(10)} median ${median(ms[name]).toFixed(4)}   trimmed mean ${trimmed(ms[name]).toFixed(4)}` +
+        (name === 'shipped'
+          ? `   ${(trimmed(ms.shipped) / trimmed(ms.reference)).toFixed(2)}× the reference's time`
+          : ''),
+    );
+  console.log('');
 }
 
 function perSecond(rows: CorpusRow[], fn: (r: CorpusRow) => unknown, minMs = 1500): number {
@@ -183,6 +237,7 @@ if (childArg) {
 
   // --- fast path vs reference -------------------------------------------------------------------
   fastPathSection(rows, quick ? 5 : 9);
+  await coldSection(quick ? 6 : 16);
   if (process.argv.includes('--fast-path-only')) process.exit(0);
 
   // --- throughput -------------------------------------------------------------------------------
