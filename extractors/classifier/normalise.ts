@@ -118,25 +118,43 @@ function buildFoldTable(): Uint8Array {
     else {
       kind[c] = 2;
       FOLD_TEXT[c] = folded;
+      foldMax = Math.max(foldMax, folded.length);
     }
   }
   return kind;
 }
 
+/** The fold table's longest output, in units. */
+let foldMax = 1;
+/** foldByUnit's output buffer: one string made at the end, not a concatenation per folded unit. */
+let foldBuf = new Uint16Array(1024);
+
 /** foldScripts by the table, or null when the text has a unit outside it. */
 function foldByUnit(s: string): string | null {
   const kind = (foldKind ??= buildFoldTable());
-  let out = '';
-  let from = 0;
+  const need = s.length * foldMax;
+  // The shared buffer grows to listing size; a huge text gets one of its own, not kept.
+  if (foldBuf.length < need && need <= 1 << 16) foldBuf = new Uint16Array(need);
+  const buf = foldBuf.length >= need ? foldBuf : new Uint16Array(need);
+  let n = 0;
+  let changed = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const k = c < FOLD_LIMIT ? kind[c]! : 0;
-    if (k === 1) continue;
-    if (k === 0) return null;
-    out += s.slice(from, i) + FOLD_TEXT[c]!;
-    from = i + 1;
+    if (k === 1) buf[n++] = c;
+    else if (k === 0) return null;
+    else {
+      changed = true;
+      const folded = FOLD_TEXT[c]!;
+      for (let j = 0; j < folded.length; j++) buf[n++] = folded.charCodeAt(j);
+    }
   }
-  return from === 0 ? s : out + s.slice(from);
+  if (!changed) return s;
+  let out = '';
+  // In slices: apply() passes every unit as an argument.
+  for (let at = 0; at < n; at += 8192)
+    out += String.fromCharCode.apply(null, buf.subarray(at, Math.min(n, at + 8192)) as unknown as number[]);
+  return out;
 }
 
 /** The fold table's units, for tests: those that fold on their own. */

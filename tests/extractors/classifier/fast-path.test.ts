@@ -195,6 +195,9 @@ describe('normaliseText and tokenize = their first versions', () => {
       if (normaliseText(s) !== normaliseTextReference(s)) bad.push(at);
     }
     expect(bad).toEqual([]);
+    // A text too long for the shared output buffer (it gets one of its own).
+    const huge = 'ПИШТОЉ ёж Θεσσαλονίκη pištolj … '.repeat(6000);
+    expect(normaliseText(huge)).toBe(normaliseTextReference(huge));
     // Longer-range context (final sigma, spaced-out words, $ and @ inside words) on table text.
     const tableChar = fc.constantFrom(...units.map((c) => String.fromCharCode(c)), 'Σ', 'ς', ' ', '.', '$');
     fc.assert(
