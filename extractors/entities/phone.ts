@@ -4,6 +4,7 @@
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
 import { memoized } from './memo.js';
 import { matchesAtStarts } from './scan.js';
+import { surveyText, type Survey } from './survey.js';
 
 // A phone word starts a word ("Tel:", "mob.", "телефон"), so "Cartel" and "hotel" are not phone
 // words, and neither is "Telegram".
@@ -32,30 +33,6 @@ const PHONE_WORD_AT = new RegExp(PHONE_CONTEXT.source, 'iuy');
 const PHONE_WORD_STARTS =
   /tel|phone|c(?:all|ell|ontact)|mob|what[s\u017f]|[s\u017f](?:ignal|m[s\u017f]|zám)|viber|тел|τηλ|num(?:ri|ăr|ar)|broj|g[s\u017f]m|[k\u212a]onta[k\u212a]t/gi;
 
-/** The valid numbers libphonenumber finds in an international snippet ("+381 64…"). */
-const internationalNumbers = memoized((snippet: string): string[] => {
-  const out: string[] = [];
-  for (const f of findPhoneNumbersInText(snippet)) if (f.number.isValid()) out.push(f.number.number);
-  return out;
-});
-
-/** The valid national numbers in a snippet after a phone word, read for one region; key `${length}:${region}${snippet}`. */
-const nationalNumbers = memoized((key: string): string[] => {
-  const colon = key.indexOf(':');
-  const end = colon + 1 + Number(key.slice(0, colon));
-  const region = key.slice(colon + 1, end) as CountryCode;
-  let found;
-  try {
-    found = findPhoneNumbersInText(key.slice(end), { defaultCountry: region });
-  } catch {
-    return []; // unknown region code: no hint
-  }
-  const out: string[] = [];
-  // The number must follow the phone word closely ("tel: 069…", not a number a sentence later).
-  for (const f of found) if (f.startsAt <= CONTEXT_WINDOW && f.number.isValid()) out.push(f.number.number);
-  return out;
-});
-
 /**
  * libphonenumber reports a candidate it cannot parse by throwing (and catching) an Error; capturing
  * the stack for each is most of its cost on text with digit runs that are no phone numbers (PGP
@@ -71,36 +48,70 @@ function withoutStackTraces<T>(run: () => T): T {
   }
 }
 
+/** The valid numbers libphonenumber finds in an international snippet ("+381 64…"). */
+const internationalNumbers = memoized((snippet: string): string[] =>
+  withoutStackTraces(() => {
+    const out: string[] = [];
+    for (const f of findPhoneNumbersInText(snippet)) if (f.number.isValid()) out.push(f.number.number);
+    return out;
+  }),
+);
+
+/** The valid national numbers in a snippet after a phone word, read for one region; key `${length}:${region}${snippet}`. */
+const nationalNumbers = memoized((key: string): string[] =>
+  withoutStackTraces(() => {
+    const colon = key.indexOf(':');
+    const end = colon + 1 + Number(key.slice(0, colon));
+    const region = key.slice(colon + 1, end) as CountryCode;
+    let found;
+    try {
+      found = findPhoneNumbersInText(key.slice(end), { defaultCountry: region });
+    } catch {
+      return []; // unknown region code: no hint
+    }
+    const out: string[] = [];
+    // The number must follow the phone word closely ("tel: 069…", not a number a sentence later).
+    for (const f of found) if (f.startsAt <= CONTEXT_WINDOW && f.number.isValid()) out.push(f.number.number);
+    return out;
+  }),
+);
+
+/**
+ * A text this short holds fewer than MAX_PHONE_WORDS phone words (each takes at least three letters
+ * and the non-letter before it), so the bound never cuts the scan short, and reading only the
+ * survey's windows skips nothing the bound would have counted.
+ */
+const WINDOWED_MAX_CHARS = 4 * MAX_PHONE_WORDS;
+
 /**
  * E.164 numbers found in `text`. `regions` are ISO codes to try for national-format numbers.
  * libphonenumber is thorough but slow on long text, so it only reads short snippets around the
  * places a number can be: after "+"/"00", or after a phone word when reading national numbers.
+ * The survey says where those can be: the first "+"/"00" followed by a digit, and the windows
+ * before chains of four digits (a national number needs them within its snippet).
  */
-export function findPhoneNumbers(text: string, regions: readonly string[] = []): string[] {
-  return withoutStackTraces(() => findPhoneNumbersIn(text, regions));
-}
-
-function pushNew(out: string[], seen: Set<string>, numbers: readonly string[]): void {
-  for (const n of numbers)
-    if (!seen.has(n)) {
-      seen.add(n);
-      out.push(n);
-    }
-}
-
-function findPhoneNumbersIn(text: string, regions: readonly string[]): string[] {
+export function findPhoneNumbers(
+  text: string,
+  regions: readonly string[] = [],
+  survey: Survey = surveyText(text),
+): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  const hints = regions.map((r) => r.toUpperCase() as CountryCode);
-  let count = 0;
-  if (text.includes('+') || text.includes('00'))
-    for (const m of text.matchAll(INTERNATIONAL_HINT)) {
+  if (survey.international >= 0) {
+    // No number starts before survey.international: the global scan may as well start there.
+    let count = 0;
+    INTERNATIONAL_HINT.lastIndex = survey.international;
+    for (let m = INTERNATIONAL_HINT.exec(text); m; m = INTERNATIONAL_HINT.exec(text)) {
       if (++count > MAX_PHONE_WORDS) break;
       pushNew(out, seen, internationalNumbers(m[0].replace(/^00\s?/, '+')));
     }
-  if (hints.length === 0) return out;
+    INTERNATIONAL_HINT.lastIndex = 0;
+  }
+  if (regions.length === 0 || survey.phoneWordWindows.length === 0) return out;
+  const hints = regions.map((r) => r.toUpperCase() as CountryCode);
   // The first 2,000 phone words only: bounded work on hostile text.
-  for (const m of matchesAtStarts(text, PHONE_WORD_AT, PHONE_WORD_STARTS, MAX_PHONE_WORDS)) {
+  const windows = text.length < WINDOWED_MAX_CHARS ? survey.phoneWordWindows : null;
+  for (const m of matchesAtStarts(text, PHONE_WORD_AT, PHONE_WORD_STARTS, MAX_PHONE_WORDS, windows)) {
     const start = m.index + m[0].length;
     const snippet = text.slice(start, start + SNIPPET);
     if (/^[^\d]*\+/.test(snippet)) continue; // international: done above
@@ -110,4 +121,12 @@ function findPhoneNumbersIn(text: string, regions: readonly string[]): string[] 
     for (const region of hints) pushNew(out, seen, nationalNumbers(`${region.length}:${region}${snippet}`));
   }
   return out;
+}
+
+function pushNew(out: string[], seen: Set<string>, numbers: readonly string[]): void {
+  for (const n of numbers)
+    if (!seen.has(n)) {
+      seen.add(n);
+      out.push(n);
+    }
 }
