@@ -68,7 +68,7 @@ export function findBitcoinAddresses(text: string, runs: readonly Span[] = alnum
   const out: string[] = [];
   for (const r of runs) {
     if (r.end - r.start < 26) continue;
-    for (let i = r.start; i < r.end; ) {
+    for (let i = r.start; i < r.end;) {
       const end = stretchEnd(text, i, r.end, BASE58);
       const c = text.charCodeAt(i);
       if (end - i >= 26 && end - i <= 35 && (c === 49 || c === 51)) {

@@ -60,17 +60,18 @@ function replaceSpaced(text: string, word: RegExp, by: string): string {
  * full-width digits, "name [at] host [dot] com".
  */
 export function deobfuscateContacts(text: string, survey: Survey = surveyText(text)): string {
-  // The survey says when NFKC has nothing to change (most pages, including those with Cyrillic or
-  // accented letters): normalising is then skipped, and only the steps it found work for are done.
-  if (survey.nfkcMayChange) {
+  // The survey says when NFKC would change nothing and no character is invisible (most pages,
+  // those in Cyrillic, Greek or accented Latin included), and when no bracket occurs: those steps
+  // are then skipped.
+  if (survey.unusual) {
     let out = text.normalize('NFKC');
     if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
+    // NFKC folds full-width brackets into ASCII ones: look again.
     return MAYBE_OBFUSCATED.test(out) ? replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.') : out;
   }
-  const out = survey.invisible ? text.replace(INVISIBLE, '') : text;
-  return survey.bracket && MAYBE_OBFUSCATED.test(out)
-    ? replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.')
-    : out;
+  return survey.bracket && MAYBE_OBFUSCATED.test(text)
+    ? replaceSpaced(replaceSpaced(text, AT_WORD, '@'), DOT_WORD, '.')
+    : text;
 }
 
 function add(found: ExtractedEntity[], type: EntityType, values: readonly string[]): void {
@@ -95,7 +96,7 @@ export function extractEntitiesSync(text: string, opts: EntityOptions = {}): Ext
   add(found, 'telegram', findTelegramHandles(clean, survey));
   add(found, 'session', findSessionIds(clean, survey.runs));
   add(found, 'wickr', findWickrHandles(clean, survey));
-  add(found, 'phone', findPhoneNumbers(clean, opts.regions ?? [], survey));
+  add(found, 'phone', findPhoneNumbers(clean, opts.regions ?? []));
   return dedupe(found);
 }
 

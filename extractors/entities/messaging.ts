@@ -106,13 +106,26 @@ function emailChar(c: number): boolean {
 }
 
 /**
+ * An address has a local part before its "@" and a "." after it, all address characters: a run of
+ * them without an "@" after its first character and a "." after that "@" holds none (a Telegram
+ * "@name", a "user@localhost").
+ */
+function mayHoldAddress(text: string, s: Span): boolean {
+  const at = text.indexOf('@', s.start + 1);
+  if (at < 0 || at >= s.end) return false;
+  const dot = text.indexOf('.', at + 1);
+  return dot >= 0 && dot < s.end;
+}
+
+/**
  * E-mail addresses and Jabber IDs (the same shape; a JID is one in a Jabber context or on an XMPP
  * server). An address holds an "@" and looks one character around itself, so only the runs of
  * address characters around each "@" are read (see scan.ts).
  */
 export function findAddresses(text: string): AddressHit[] {
   const out: AddressHit[] = [];
-  for (const m of matchesInSpans(text, runsAround(text, '@', emailChar), EMAIL)) {
+  const runs = runsAround(text, '@', emailChar);
+  for (const m of matchesInSpans(text, runs, EMAIL, { accept: mayHoldAddress })) {
     const value = m[0].toLowerCase();
     const domain = value.slice(value.indexOf('@') + 1);
     const tld = domain.slice(domain.lastIndexOf('.') + 1);
@@ -157,7 +170,7 @@ export function findTelegramHandles(text: string, survey: Survey = surveyText(te
   // is the global scan without the walk through the rest of the text.
   let tailEnd = -1; // end of the run of [\w@.-] last read, from some earlier handle's end on
   let lastDotLetter = -1; // the last ".x" (x in a-z) in that run
-  for (let at = survey.at; at >= 0; ) {
+  for (let at = survey.at; at >= 0;) {
     AT_NAME.lastIndex = at;
     const m = AT_NAME.exec(text);
     at = text.indexOf('@', m ? AT_NAME.lastIndex : at + 1);
@@ -183,7 +196,7 @@ export function findSessionIds(text: string, runs: readonly Span[] = alnumRuns(t
   const out: string[] = [];
   for (const r of runs) {
     if (r.end - r.start < 66) continue;
-    for (let i = r.start; i < r.end; ) {
+    for (let i = r.start; i < r.end;) {
       const end = stretchEnd(text, i, r.end, HEX);
       if (end - i === 66 && text.charCodeAt(i) === 48 && text.charCodeAt(i + 1) === 53)
         out.push(text.slice(i, end).toLowerCase());

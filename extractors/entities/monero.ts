@@ -105,7 +105,7 @@ export function findMoneroAddresses(text: string, runs: readonly Span[] = alnumR
   const out: string[] = [];
   for (const r of runs) {
     if (r.end - r.start < 95) continue;
-    for (let i = r.start; i < r.end; ) {
+    for (let i = r.start; i < r.end;) {
       const end = stretchEnd(text, i, r.end, BASE58);
       const c = text.charCodeAt(i);
       if ((end - i === 95 || end - i === 106) && (c === 52 || c === 56)) {

@@ -109,7 +109,13 @@ const MENTION_STARTS =
 export function findFingerprintMentions(text: string, survey: Survey = surveyText(text)): string[] {
   const out: string[] = [];
   if (survey.mentionWindows.length === 0) return out;
-  for (const m of matchesAtStarts(text, FINGERPRINT_MENTION_AT, MENTION_STARTS, Infinity, survey.mentionWindows))
+  for (const m of matchesAtStarts(
+    text,
+    FINGERPRINT_MENTION_AT,
+    MENTION_STARTS,
+    Infinity,
+    survey.mentionWindows,
+  ))
     out.push(m[1]!.replace(/[ \u00a0]/g, '').toUpperCase());
   return out;
 }

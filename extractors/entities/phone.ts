@@ -3,8 +3,7 @@
 // and order numbers would turn into "phones".
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
 import { memoized } from './memo.js';
-import { matchesAtStarts } from './scan.js';
-import { surveyText, type Survey } from './survey.js';
+import { isSpace, matchesAtStarts } from './scan.js';
 
 // A phone word starts a word ("Tel:", "mob.", "телефон"), so "Cartel" and "hotel" are not phone
 // words, and neither is "Telegram".
@@ -77,41 +76,28 @@ const nationalNumbers = memoized((key: string): string[] =>
 );
 
 /**
- * A text this short holds fewer than MAX_PHONE_WORDS phone words (each takes at least three letters
- * and the non-letter before it), so the bound never cuts the scan short, and reading only the
- * survey's windows skips nothing the bound would have counted.
- */
-const WINDOWED_MAX_CHARS = 4 * MAX_PHONE_WORDS;
-
-/**
  * E.164 numbers found in `text`. `regions` are ISO codes to try for national-format numbers.
  * libphonenumber is thorough but slow on long text, so it only reads short snippets around the
  * places a number can be: after "+"/"00", or after a phone word when reading national numbers.
- * The survey says where those can be: the first "+"/"00" followed by a digit, and the windows
- * before chains of four digits (a national number needs them within its snippet).
  */
-export function findPhoneNumbers(
-  text: string,
-  regions: readonly string[] = [],
-  survey: Survey = surveyText(text),
-): string[] {
+export function findPhoneNumbers(text: string, regions: readonly string[] = []): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  if (survey.international >= 0) {
-    // No number starts before survey.international: the global scan may as well start there.
+  const first = firstInternational(text);
+  if (first >= 0) {
+    // No match starts before `first`: the global scan may as well start there.
     let count = 0;
-    INTERNATIONAL_HINT.lastIndex = survey.international;
+    INTERNATIONAL_HINT.lastIndex = first;
     for (let m = INTERNATIONAL_HINT.exec(text); m; m = INTERNATIONAL_HINT.exec(text)) {
       if (++count > MAX_PHONE_WORDS) break;
       pushNew(out, seen, internationalNumbers(m[0].replace(/^00\s?/, '+')));
     }
     INTERNATIONAL_HINT.lastIndex = 0;
   }
-  if (regions.length === 0 || survey.phoneWordWindows.length === 0) return out;
+  if (regions.length === 0) return out;
   const hints = regions.map((r) => r.toUpperCase() as CountryCode);
   // The first 2,000 phone words only: bounded work on hostile text.
-  const windows = text.length < WINDOWED_MAX_CHARS ? survey.phoneWordWindows : null;
-  for (const m of matchesAtStarts(text, PHONE_WORD_AT, PHONE_WORD_STARTS, MAX_PHONE_WORDS, windows)) {
+  for (const m of matchesAtStarts(text, PHONE_WORD_AT, PHONE_WORD_STARTS, MAX_PHONE_WORDS)) {
     const start = m.index + m[0].length;
     const snippet = text.slice(start, start + SNIPPET);
     if (/^[^\d]*\+/.test(snippet)) continue; // international: done above
@@ -121,6 +107,34 @@ export function findPhoneNumbers(
     for (const region of hints) pushNew(out, seen, nationalNumbers(`${region.length}:${region}${snippet}`));
   }
   return out;
+}
+
+/** [1-9], or \s then [1-9], at `i`: what follows the "+" or "00" of an INTERNATIONAL_HINT match. */
+function digitFollows(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c >= 49 && c <= 57) return true;
+  const next = text.charCodeAt(i + 1);
+  return next >= 49 && next <= 57 && isSpace(c);
+}
+
+/**
+ * Where the first INTERNATIONAL_HINT match can start — a "+", or a "00" not after a digit or "+",
+ * followed by [1-9] or a space and [1-9] — or -1. Found with native searches: prices and order
+ * numbers hold "00" without that digit after it, and most pages no "+".
+ */
+function firstInternational(text: string): number {
+  let first = -1;
+  for (let i = text.indexOf('+'); i >= 0; i = text.indexOf('+', i + 1))
+    if (digitFollows(text, i + 1)) {
+      first = i;
+      break;
+    }
+  const end = first >= 0 ? first : text.length;
+  for (let i = text.indexOf('00'); i >= 0 && i < end; i = text.indexOf('00', i + 1)) {
+    const before = i > 0 ? text.charCodeAt(i - 1) : -1;
+    if (before !== 43 && !(before >= 48 && before <= 57) && digitFollows(text, i + 2)) return i;
+  }
+  return first;
 }
 
 function pushNew(out: string[], seen: Set<string>, numbers: readonly string[]): void {

@@ -206,3 +206,19 @@ export function asciiSet(chars: string): Uint8Array {
   for (const c of chars) set[c.charCodeAt(0)] = 1;
   return set;
 }
+
+/** \s, for one UTF-16 unit (NaN, past the end of a text, is none). */
+export function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
