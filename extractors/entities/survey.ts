@@ -77,7 +77,6 @@ export function unusualChar(c: number): boolean {
 }
 
 function learn(c: number): number {
-  const ch = String.fromCharCode(c);
   let k = LEARNT;
   if (c === 0xa0) k |= FP_GAP;
   if (unusualChar(c)) k |= UNUSUAL;
