@@ -8,9 +8,9 @@
 // once, with one small table, and records for each family what it needs: that its trigger
 // characters are absent (it then costs nothing), or the few short windows its exact regex is run on.
 // It is written to run without unpredictable branches on ordinary text (counters updated by
-// arithmetic; branches only for rare characters and events). What costs more per character here
-// than the family's own scan costs is left to the family: tracking chains of digits for phone
-// numbers did (national numbers are found from phone words, phone.ts).
+// arithmetic; branches only for rare characters and events). Work that would cost more here, per
+// character, than the family's own scan is left to the family: tracking chains of digits (where a
+// national phone number can be) cost more than phone.ts's scan for phone words, so it is not done.
 //
 // Each field states a condition every match of the family's regex needs, so skipping or windowing
 // on it loses nothing (the finders say why for their family).
