@@ -33,6 +33,14 @@ export interface EldVerdict {
 
 export interface FastEld {
   detect(text: string): EldVerdict;
+  /**
+   * eld's `detect(text).getScores()`: every language with a positive score, scaled to 0–1, best
+   * first. For tests and diagnostics — a cleaning or n-gram slip that leaves the verdict alone
+   * still shows here.
+   */
+  scores(text: string): Record<string, number>;
+  /** The distinct n-grams eld would look up for `text`, as eld's strings. For tests and diagnostics. */
+  ngrams(text: string): string[];
 }
 
 /** eld subtracts this from every stored weight to keep its database small. */
@@ -119,10 +127,15 @@ function buildCharTable(separators: RegExp): Uint16Array {
  * thing (bytes the dictionary maps to the same character give the same symbol, as they give the
  * same string in eld) and 0 can mean "no symbol".
  */
-function buildSymbols(dictionary: string[]): { symbolOfByte: Uint8Array; symbolOfCode: Uint8Array } {
+function buildSymbols(dictionary: string[]): {
+  symbolOfByte: Uint8Array;
+  symbolOfCode: Uint8Array;
+  charOfSymbol: string[];
+} {
   // Indexed by the character's code: reading the database's 105,000 keys goes through this table.
   const symbolOfCode = new Uint8Array(0x10000);
   const symbolOfByte = new Uint8Array(256);
+  const charOfSymbol = [''];
   let symbols = 0;
   for (let b = 0; b < 256; b++) {
     const ch = b < 0x80 ? String.fromCharCode(b) : dictionary[b];
@@ -131,10 +144,11 @@ function buildSymbols(dictionary: string[]): { symbolOfByte: Uint8Array; symbolO
     if (symbolOfCode[code] === 0) {
       if (symbols === 255) throw new Error("eld's byte dictionary: more than 255 characters");
       symbolOfCode[code] = ++symbols;
+      charOfSymbol.push(ch);
     }
     symbolOfByte[b] = symbolOfCode[code]!;
   }
-  return { symbolOfByte, symbolOfCode };
+  return { symbolOfByte, symbolOfCode, charOfSymbol };
 }
 
 /** Hash of an n-gram key (low: symbols 0–3, high: symbols 4–5). */
@@ -219,11 +233,12 @@ export async function loadFastEld(): Promise<FastEld> {
     load<{ separators: RegExp }>('regexPatterns.js'),
     load<{ avgScore: Record<string, number> }>('avgScore.js'),
   ]);
-  const { symbolOfByte, symbolOfCode } = buildSymbols(dictionary);
+  const { symbolOfByte, symbolOfCode, charOfSymbol } = buildSymbols(dictionary);
   const languageCount = Math.max(...Object.keys(ngramsData.languages).map(Number)) + 1;
   return new Detector(
     buildCharTable(separators),
     symbolOfByte,
+    charOfSymbol,
     buildNgramTable(ngramsData.ngrams, languageCount, symbolOfCode),
     ngramsData.languages,
     languageCount,
@@ -238,7 +253,7 @@ const SEEN_SLOTS = 512;
 
 /** Per-call state lives in preallocated buffers: a call allocates only its verdict. */
 class Detector implements FastEld {
-  private readonly scores: Int32Array;
+  private readonly rawScores: Int32Array;
   private readonly spaceSymbol: number;
   /** The cleaned text, when it has to go through toLowerCase() as a string. */
   private readonly cleanText = new Uint16Array(MAX_CHARS);
@@ -262,16 +277,48 @@ class Detector implements FastEld {
   constructor(
     private readonly chars: Uint16Array,
     private readonly symbolOfByte: Uint8Array,
+    private readonly charOfSymbol: string[],
     private readonly table: NgramTable,
     private readonly languages: Record<number, string>,
     private readonly languageCount: number,
     private readonly avgScore: Record<string, number>,
   ) {
-    this.scores = new Int32Array(this.languageCount);
+    this.rawScores = new Int32Array(this.languageCount);
     this.spaceSymbol = symbolOfByte[32]!;
   }
 
   detect(input: string): EldVerdict {
+    return this.verdict(this.score(input));
+  }
+
+  scores(input: string): Record<string, number> {
+    const n = this.score(input);
+    const scaled: Array<[number, number]> = [];
+    for (let i = 0; i < this.languageCount; i++) {
+      const raw = this.rawScores[i]!;
+      if (raw > 0) scaled.push([i, raw / n / (raw / n + SCALE)]);
+    }
+    scaled.sort((a, b) => b[1] - a[1]);
+    return Object.fromEntries(scaled.map(([i, s]) => [this.languages[i] ?? '', s]));
+  }
+
+  ngrams(input: string): string[] {
+    this.score(input);
+    const symbols = (codes: number[]): string => codes.map((s) => this.charOfSymbol[s]).join('');
+    const out: string[] = [];
+    for (let k = 0; k < this.ngramCount; k++) {
+      const lo = this.ngramLow[k]!;
+      const hi = this.ngramHigh[k]!;
+      const codes = [lo & 255, (lo >>> 8) & 255, (lo >>> 16) & 255, lo >>> 24, hi & 255, hi >>> 8];
+      out.push(symbols(codes.filter((s) => s !== 0)));
+    }
+    // Long n-grams are kept without the trailing space every one of them has.
+    for (const long of this.longNgrams) out.push(symbols([...long].map((c) => c.charCodeAt(0))) + ' ');
+    return out;
+  }
+
+  /** Fills rawScores with eld's raw per-language scores; returns the number of distinct n-grams. */
+  private score(input: string): number {
     this.reset();
     if (this.readClean(input, false) < 0) {
       // A letter the table cannot lower-case: clean the text into a string, lower-case it whole as eld
@@ -289,7 +336,7 @@ class Detector implements FastEld {
       }
     }
     if (this.wordLength > 0) this.endWord();
-    return this.verdict();
+    return this.lookUp();
   }
 
   private reset(): void {
@@ -413,7 +460,8 @@ class Detector implements FastEld {
     if (size > 6) {
       let s = '';
       for (let i = from; i < to; i++) s += String.fromCharCode(word[i]!);
-      this.longNgrams.add(s); // never leading-spaced: only words of 5+ bytes get here
+      // Always a word's last n-gram (trailing space, left out here) of a word of 5+ bytes (no leading one).
+      this.longNgrams.add(s);
       return;
     }
     // Symbol k of the n-gram goes to bits 8k…8k+7 of low (k < 4) or high (k ≥ 4), as in the table.
@@ -446,10 +494,10 @@ class Detector implements FastEld {
     this.ngramHigh[this.ngramCount++] = hi;
   }
 
-  /** Scores of the distinct n-grams, then eld's getMaxLang, orderAndScale and isReliable. */
-  private verdict(): EldVerdict {
+  /** eld's calculateScores over this call's distinct n-grams; returns their number. */
+  private lookUp(): number {
     const { slots, mask, overflow } = this.table;
-    const scores = this.scores;
+    const scores = this.rawScores;
     scores.fill(0);
     const wrap = (mask + 1) * SLOT - 1;
     for (let k = 0; k < this.ngramCount; k++) {
@@ -473,7 +521,12 @@ class Detector implements FastEld {
         break;
       }
     }
-    const n = this.ngramCount + this.longNgrams.size;
+    return this.ngramCount + this.longNgrams.size;
+  }
+
+  /** eld's getMaxLang, orderAndScale and isReliable over the scores of `n` n-grams. */
+  private verdict(n: number): EldVerdict {
+    const scores = this.rawScores;
     // eld's getMaxLang: the first language with the highest positive score.
     let best = -1;
     let bestScore = 0;
