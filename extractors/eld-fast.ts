@@ -5,17 +5,20 @@
 // stride 3, word edges marked with a space), the per-language weights stored for that n-gram. eld
 // itself builds each n-gram as a concatenated string, looks it up in a 105,000-key object and walks
 // the weights as object keys. Here nothing is allocated per n-gram:
-// - one table scan over the text does eld's separator regex, trim and toLowerCase (text it cannot
-//   reproduce exactly — a capital sigma, whose lower case depends on its neighbours, or a letter
-//   whose lower case is two characters — goes through eld's own string functions instead);
+// - one scan over the text, with a per-character table read off eld's own regex, does eld's
+//   separator replace, trim and toLowerCase (a text holding a capital sigma, whose lower case
+//   depends on its neighbours, or a letter whose lower case is two characters, is cleaned by the
+//   same scan into a string that toLowerCase() then lower-cases whole, as eld does);
 // - characters are UTF-8 encoded straight into symbol codes (eld's byte dictionary maps bytes to
 //   characters; a symbol is the index of that character), so an n-gram of ≤ 6 symbols is a number;
 // - the database is loaded once into one open-addressing hash table over those numbers, each slot
 //   holding its key and up to four (language, weight) pairs inline, longer lists in one shared
-//   array — a lookup touches one cache line, two for the few n-grams with many languages.
+//   array — a lookup usually touches one cache line, two for the few n-grams with many languages;
+//   a per-call set of 4 KiB drops repeated n-grams before they are looked up.
 // The cut-offs, the scoring and the reliability rule (including its comparison of the best score with
 // the runner-up's *index*, kept so results stay identical) are eld's. tests/extractors/language.test.ts
-// checks that both give the same answer on the corpus, the range's pages and random text.
+// and language-cleaning.test.ts check that both read the same n-grams, score them the same and give
+// the same verdict — on the corpus, the range's pages, every BMP character and random text.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
