@@ -233,7 +233,14 @@ function readField(
   lines: () => string[],
 ): string | string[] | null {
   if (spec === undefined) return null;
-  const f = typeof spec === 'string' ? { selector: spec } : spec;
+  if (typeof spec === 'string') {
+    // The common case — a bare selector, one value — without the arrays the general path builds.
+    const el = safeSelectFirst($, spec, root);
+    if (!el) return null;
+    const v = trimSpace(blockText(el));
+    return v.trim() !== '' ? v : null;
+  }
+  const f = spec;
   let values: string[];
   if (f.label) {
     const fields = fieldsFromLinesByLabel(lines(), f.label);
