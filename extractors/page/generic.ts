@@ -12,6 +12,7 @@ import { emptyListing, type RawListing, type RawPage, type RawPost } from './raw
 import { readJsonLd, readMicrodata, type StructuredListing } from './structured.js';
 import { blockText, inlineText, isElement } from './text.js';
 import { bodyOf, documentOf } from './select.js';
+import { parsedUrl, pathOf } from './url.js';
 
 export type Fields = Partial<Record<LabelField, string>>;
 
@@ -287,7 +288,7 @@ function findCardGroup(all: Element[]): Element[] | null {
 /** Forum posts: repeated blocks that each name an author. */
 function findPostGroup(all: Element[], url: string): Element[] | null {
   let best: Element[] | null = null;
-  const threadUrl = THREAD_URL.test(safePath(url));
+  const threadUrl = THREAD_URL.test(pathOf(url));
   for (const g of repeatedGroups(all, threadUrl ? 1 : 2)) {
     const withAuthor = g.members.filter(
       (m) => findByClass(m, AUTHOR_CLASS) !== null || AUTHOR_CLASS.test(classOf(m)),
@@ -302,19 +303,12 @@ function findPostGroup(all: Element[], url: string): Element[] | null {
   return best;
 }
 
-function safePath(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
-}
-
 export function resolveUrl(href: string | undefined | null, base: string): string | null {
   if (!href) return null;
   const h = href.trim();
   if (/^(javascript|data|vbscript):/i.test(h)) return null;
+  // A listing's own URL is often the page's (a listing page links to itself): no second parse.
+  if (h === base) return parsedUrl(base)?.href ?? null;
   try {
     return new URL(h, base).toString();
   } catch {
@@ -448,7 +442,7 @@ export function extractGeneric($: CheerioAPI, opts: GenericOptions): RawPage {
   const ld = readJsonLd($);
   const micro = readMicrodata($);
   const title = pageTitle($);
-  const path = safePath(base);
+  const path = pathOf(base);
 
   // Forum threads.
   const postEls = findPostGroup(all, base);

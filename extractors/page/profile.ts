@@ -16,6 +16,7 @@ import { fieldsFromLines, resolveUrl } from './generic.js';
 import type { RawListing, RawPage, RawPost } from './raw.js';
 import { emptyListing } from './raw.js';
 import { bodyOf, documentOf, selectFirstIn, selectIn } from './select.js';
+import { parsedUrl, pathOf } from './url.js';
 import { blockText, inlineText, rawText, trimSpace } from './text.js';
 
 const Field = z.union([
@@ -165,20 +166,7 @@ export function loadProfiles(dir: string | URL = DEFAULT_PROFILE_DIR): Profile[]
 }
 
 function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return '';
-  }
-}
-
-function pathOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
+  return parsedUrl(url)?.hostname.toLowerCase() ?? '';
 }
 
 function hostMatches(host: string, pattern: string): boolean {
