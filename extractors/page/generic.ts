@@ -6,7 +6,7 @@ import type { CheerioAPI, Cheerio } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { PageType } from '../../core/types.js';
 import { normalise } from '../normalise.js';
-import { findPrices } from '../price.js';
+import { firstPrice } from '../price.js';
 import { labelField, splitLabelLine, type LabelField } from './labels.js';
 import { emptyListing, type RawListing, type RawPage, type RawPost } from './raw.js';
 import { readJsonLd, readMicrodata, type StructuredListing } from './structured.js';
@@ -266,7 +266,7 @@ function repeatedGroups(all: Element[], min: number): Group[] {
 }
 
 function isPriced(el: Element): boolean {
-  return findPrices(inlineText(el, 5000)).length > 0;
+  return firstPrice(inlineText(el, 5000)) !== null;
 }
 
 /** The card grid of a listing index: the repeated group whose members carry a link and a price. */
@@ -377,8 +377,8 @@ function listingFrom(el: Element, fields: Fields, base: string, opts: { page: bo
   }
   const priceEl = findByClass(el, PRICE_CLASS);
   l.price = fields.price ?? (priceEl ? inlineText(priceEl) : null);
-  if (!l.price || findPrices(l.price).length === 0) {
-    const p = findPrices(inlineText(el, 20_000))[0];
+  if (!l.price || firstPrice(l.price) === null) {
+    const p = firstPrice(inlineText(el, 20_000));
     l.price = p ? p.raw : null;
   }
   const descEl = findByClass(el, DESC_CLASS);
@@ -523,11 +523,11 @@ function findPriceOutside(body: Element, skip: ReadonlySet<AnyNode>): string | u
     if (!isElement(n) || skip.has(n)) continue;
     if (n !== body && PRICE_CLASS.test(classOf(n))) {
       const t = inlineText(n);
-      if (findPrices(t).length > 0) return t;
+      if (firstPrice(t) !== null) return t;
     }
     for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
   }
-  const p = findPrices(blockText(body, 200_000, skip))[0];
+  const p = firstPrice(blockText(body, 200_000, skip));
   return p?.raw;
 }
 
