@@ -1,6 +1,6 @@
 // Visible text of DOM nodes, iteratively (no recursion: hostile pages nest deep), with block
 // elements as line breaks so "Label: value" lines stay apart, and whitespace collapsed.
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Element, ParentNode, Text } from 'domhandler';
 
 const HIDDEN = new Set([
   'script',
@@ -88,40 +88,66 @@ export function blockText(
   }
   const parts: string[] = [];
   let size = 0;
-  const stack: Array<AnyNode | 'break' | 'space'> = (Array.isArray(nodes) ? nodes : [nodes])
-    .slice()
-    .reverse();
-  while (stack.length > 0 && size < maxChars) {
-    const node = stack.pop()!;
-    if (node === 'break') {
-      parts.push('\n');
-      continue;
-    }
-    if (node === 'space') {
-      parts.push(' ');
-      continue;
-    }
-    if (node.type === 'text') {
-      parts.push(node.data);
-      size += node.data.length;
-      continue;
-    }
-    if (!isElement(node) && node.type !== 'root') continue;
-    if (isElement(node)) {
-      if (isHiddenElement(node) || skip?.has(node)) continue;
-      if (node.name === 'img' && node.attribs.alt) parts.push(` ${node.attribs.alt} `);
-      if (BLOCK.has(node.name)) {
-        parts.push('\n');
-        stack.push('break');
-      } else if (separateInline) {
-        parts.push(' ');
-        stack.push('space');
-      }
-    }
-    const children = (node as Element).children;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  for (const root of Array.isArray(nodes) ? nodes : [nodes]) {
+    size = layOut(root, parts, size, maxChars, skip, separateInline);
+    if (size >= maxChars) break;
   }
   return tidyLines(parts.join(''));
+}
+
+/**
+ * Append the laid-out text of `root` to `parts`: a depth-first walk along the tree's own links
+ * (first child, next sibling, parent), so no stack is allocated and deep nesting cannot overflow.
+ * An element opens with a line break if it is a block (or a space, with `separateInline`) and closes
+ * with the same; hidden and skipped elements are passed over whole. Stops, leaving the rest out, once
+ * `size` (the text taken so far) reaches `maxChars`. Returns the new size.
+ */
+function layOut(
+  root: AnyNode,
+  parts: string[],
+  size: number,
+  maxChars: number,
+  skip: ReadonlySet<AnyNode> | undefined,
+  separateInline: boolean,
+): number {
+  let node: AnyNode = root;
+  for (;;) {
+    if (size >= maxChars) return size;
+    // Enter `node`; descend when it has children to lay out.
+    let open = false;
+    if (node.type === 'text') {
+      const data = (node as Text).data;
+      parts.push(data);
+      size += data.length;
+    } else if (isElement(node)) {
+      if (!isHiddenElement(node) && !skip?.has(node)) {
+        if (node.name === 'img' && node.attribs.alt) parts.push(` ${node.attribs.alt} `);
+        if (BLOCK.has(node.name)) parts.push('\n');
+        else if (separateInline) parts.push(' ');
+        open = true;
+      }
+    } else if (node.type === 'root') open = true;
+    if (open && (node as ParentNode).children.length > 0) {
+      node = (node as ParentNode).children[0]!;
+      continue;
+    }
+    // Leave `node`, then every ancestor it was the last child of, up to the next sibling.
+    for (;;) {
+      if (open) {
+        if (size >= maxChars) return size;
+        const el = node as Element;
+        if (isElement(el) && BLOCK.has(el.name)) parts.push('\n');
+        else if (isElement(el) && separateInline) parts.push(' ');
+      }
+      if (node === root) return size;
+      if (node.next) {
+        node = node.next;
+        break;
+      }
+      node = node.parent!;
+      open = true; // an ancestor on the way up was entered, or we would not be under it
+    }
+  }
 }
 
 // Whitespace, but not U+FEFF: JavaScript's \s and trim() count the zero-width no-break space as

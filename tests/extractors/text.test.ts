@@ -33,6 +33,8 @@ function expectSame(nodes: AnyNode[]): void {
     expect(blockText(n, 4_000_000, undefined, true)).toBe(reference.blockText(n, 4_000_000, undefined, true));
     expect(blockText(n, 3)).toBe(reference.blockText(n, 3));
     expect(blockText(n, 0)).toBe(reference.blockText(n, 0));
+    for (const max of [1, 10, 50])
+      expect(blockText(n, max, undefined, true)).toBe(reference.blockText(n, max, undefined, true));
     expect(inlineText(n)).toBe(reference.inlineText(n));
   }
 }
@@ -43,8 +45,34 @@ describe('text helpers: fast paths equal the plain walk', () => {
     for (const p of pages) expectSame(everyNode(cheerio.load(p.html)));
   });
 
+  it('on hand-picked edges', () => {
+    for (const html of [
+      '<div><span>a</span>b</div>',
+      '<p>x<b>y</b>z</p><p>w</p>',
+      'a<img alt="i">b<img>c<br>d',
+      '<div hidden>h</div>v<span style="display: none">s</span>w',
+      '<table><tr><td>1</td><td><a href="#">2</a></td></tr></table>3',
+      '<ul><li>a<li>b</ul><!-- c -->d',
+    ])
+      expectSame(everyNode(cheerio.load(html)));
+  });
+
   it('on random markup', () => {
-    const space = fc.constantFrom(' ', '  ', '\n', '\t', '\u00a0', '\u2003', '\u3000', '\ufeff', '');
+    // Mostly nothing: text that touches an element's edge is where the separators show.
+    const space = fc.constantFrom(
+      '',
+      '',
+      '',
+      '',
+      ' ',
+      '  ',
+      '\n',
+      '\t',
+      '\u00a0',
+      '\u2003',
+      '\u3000',
+      '\ufeff',
+    );
     const word = fc.constantFrom('a', 'Ships from: RS', '€ 1.200,50', 'x\u200by', '');
     const text = fc.tuple(space, word, space).map(([a, w, b]) => `${a}${w}${b}`);
     const attrs = fc.constantFrom(
