@@ -132,8 +132,8 @@ export interface FoundPrice extends Price {
   index: number;
 }
 
-/** Every price in `text`, in reading order. */
-export function findPrices(text: string): FoundPrice[] {
+/** Prices in `text`, in reading order, at most `limit` of them. */
+function scanPrices(text: string, limit: number): FoundPrice[] {
   const out: FoundPrice[] = [];
   for (const m of text.slice(0, 100_000).matchAll(PRICE_RE)) {
     const g = m.groups!;
@@ -144,13 +144,24 @@ export function findPrices(text: string): FoundPrice[] {
     if (amount === null) continue;
     if (/^sats?$/i.test(token)) amount = amount / 1e8;
     out.push({ amount, currency, raw: m[0], index: m.index });
+    if (out.length >= limit) break;
   }
   return out;
 }
 
+/** Every price in `text`, in reading order. */
+export function findPrices(text: string): FoundPrice[] {
+  return scanPrices(text, Infinity);
+}
+
+/** The first price in `text`, or null — without reading the rest of the text for more. */
+export function firstPrice(text: string): FoundPrice | null {
+  return scanPrices(text, 1)[0] ?? null;
+}
+
 /** The first price in `text` (the one a listing shows first), or null. */
 export function parsePrice(text: string): Price | null {
-  const p = findPrices(text)[0];
+  const p = firstPrice(text);
   return p ? { amount: p.amount, currency: p.currency } : null;
 }
 

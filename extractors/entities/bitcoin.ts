@@ -3,16 +3,26 @@
 import bs58check from 'bs58check';
 import { bech32, bech32m } from 'bech32';
 import { memoized } from './memo.js';
-import { alnumRuns, matchesInSpans, type Span } from './scan.js';
+import { alnumRuns, asciiSet, stretchEnd, type Span } from './scan.js';
 
-const BASE58_CANDIDATE = /(?<![1-9A-HJ-NP-Za-km-z])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![1-9A-HJ-NP-Za-km-z])/g;
-const BECH32_CANDIDATE =
-  /(?<![0-9A-Za-z])(?:bc1[02-9ac-hj-np-z]{8,87}|BC1[02-9AC-HJ-NP-Z]{8,87})(?![0-9A-Za-z])/g;
+// The candidates, as regexes (what the scans below find, without running them; see scan.ts):
+//   base58: /(?<![1-9A-HJ-NP-Za-km-z])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![1-9A-HJ-NP-Za-km-z])/g
+//   bech32: /(?<![0-9A-Za-z])(?:bc1[02-9ac-hj-np-z]{8,87}|BC1[02-9AC-HJ-NP-Z]{8,87})(?![0-9A-Za-z])/g
+// A base58 match is bounded by non-base58 characters on both sides and holds only base58 ones: it
+// is a whole maximal stretch of base58 characters, 26 to 35 long, starting with 1 or 3. A bech32
+// match is bounded by non-alphanumerics: it is a whole run of letters and digits, 11 to 90 long,
+// "bc1" and then only lower-case bech32 characters (or all that in upper case).
+export const BASE58 = asciiSet('123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz');
+const BECH32_LOWER = asciiSet('023456789acdefghjklmnpqrstuvwxyz');
+const BECH32_UPPER = asciiSet('023456789ACDEFGHJKLMNPQRSTUVWXYZ');
 
-/** A bech32 candidate is a whole run (its lookarounds are [0-9A-Za-z]), so the run starts with bc1/BC1. */
-function startsBech32(text: string, s: Span): boolean {
-  const p = text.slice(s.start, s.start + 3);
-  return p === 'bc1' || p === 'BC1';
+/** The run is one bech32 candidate. */
+function isBech32Run(text: string, s: Span): boolean {
+  if (s.end - s.start > 90 || text.charCodeAt(s.start + 2) !== 49) return false; // "1"
+  const b = text.charCodeAt(s.start);
+  const c = text.charCodeAt(s.start + 1);
+  const set = b === 98 && c === 99 ? BECH32_LOWER : b === 66 && c === 67 ? BECH32_UPPER : null; // bc, BC
+  return set !== null && stretchEnd(text, s.start + 3, s.end, set) === s.end;
 }
 
 const P2PKH_VERSION = 0x00;
@@ -53,16 +63,25 @@ export function validateSegwitAddress(candidate: string): string | null {
 const base58Memo = memoized(validateBase58Address);
 const segwitMemo = memoized(validateSegwitAddress);
 
-/** Both candidate regexes match whole runs of letters and digits (see scan.ts), so only long runs are read. */
+/** Base58 addresses in text order, then bech32 ones; candidates lie in runs of letters and digits. */
 export function findBitcoinAddresses(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of matchesInSpans(text, runs, BASE58_CANDIDATE, { minLength: 26 })) {
-    const v = base58Memo(m[0]);
-    if (v) out.push(v);
+  for (const r of runs) {
+    if (r.end - r.start < 26) continue;
+    for (let i = r.start; i < r.end;) {
+      const end = stretchEnd(text, i, r.end, BASE58);
+      const c = text.charCodeAt(i);
+      if (end - i >= 26 && end - i <= 35 && (c === 49 || c === 51)) {
+        const v = base58Memo(text.slice(i, end));
+        if (v) out.push(v);
+      }
+      i = end + 1; // past the stretch and the non-base58 character ending it
+    }
   }
-  for (const m of matchesInSpans(text, runs, BECH32_CANDIDATE, { maxLength: 90, accept: startsBech32 })) {
-    const v = segwitMemo(m[0]);
-    if (v) out.push(v);
-  }
+  for (const r of runs)
+    if (isBech32Run(text, r)) {
+      const v = segwitMemo(text.slice(r.start, r.end));
+      if (v) out.push(v);
+    }
   return out;
 }

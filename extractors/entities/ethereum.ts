@@ -2,9 +2,11 @@
 // all-upper ones carry none and are accepted as written. The value is always the EIP-55 form.
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { memoized } from './memo.js';
-import { alnumRuns, matchesInSpans, type Span } from './scan.js';
+import { alnumRuns, asciiSet, stretchEnd, type Span } from './scan.js';
 
-const CANDIDATE = /(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g;
+// A candidate, /(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g, is a whole run of letters and
+// digits (scan.ts): 42 long, "0x" and 40 hex digits.
+const HEX = asciiSet('0123456789abcdefABCDEF');
 
 export function toChecksumAddress(address: string): string {
   const hex = address.slice(2).toLowerCase();
@@ -29,12 +31,17 @@ export function validateEthereumAddress(candidate: string): string | null {
 
 const ethereumMemo = memoized(validateEthereumAddress);
 
-/** A candidate is a whole run of letters and digits, exactly 42 long (see scan.ts). */
 export function findEthereumAddresses(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 42, maxLength: 42 })) {
-    const v = ethereumMemo(m[0]);
-    if (v) out.push(v);
-  }
+  for (const r of runs)
+    if (
+      r.end - r.start === 42 &&
+      text.charCodeAt(r.start) === 48 && // 0
+      text.charCodeAt(r.start + 1) === 120 && // x
+      stretchEnd(text, r.start + 2, r.end, HEX) === r.end
+    ) {
+      const v = ethereumMemo(text.slice(r.start, r.end));
+      if (v) out.push(v);
+    }
   return out;
 }

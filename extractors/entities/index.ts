@@ -8,7 +8,7 @@ import { findMoneroAddresses } from './monero.js';
 import { findOnions } from './onion.js';
 import { findFingerprintMentions, findPgpFingerprints } from './pgp.js';
 import { findPhoneNumbers } from './phone.js';
-import { alnumRuns } from './scan.js';
+import { surveyText, type Survey } from './survey.js';
 
 export interface EntityOptions {
   /** ISO 3166 codes used to read national-format phone numbers. */
@@ -59,14 +59,19 @@ function replaceSpaced(text: string, word: RegExp, by: string): string {
  * Undo the cheap tricks that hide contacts from scrapers: zero-width characters inside addresses,
  * full-width digits, "name [at] host [dot] com".
  */
-/** Nothing above U+007F: NFKC leaves such text as it is, and checking is far cheaper than normalising. */
-const NON_ASCII = /[^\x00-\x7f]/;
-
-export function deobfuscateContacts(text: string): string {
-  let out = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
-  if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
-  if (MAYBE_OBFUSCATED.test(out)) out = replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.');
-  return out;
+export function deobfuscateContacts(text: string, survey: Survey = surveyText(text)): string {
+  // The survey says when NFKC would change nothing and no character is invisible (most pages,
+  // those in Cyrillic, Greek or accented Latin included), and when no bracket occurs: those steps
+  // are then skipped.
+  if (survey.unusual) {
+    let out = text.normalize('NFKC');
+    if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
+    // NFKC folds full-width brackets into ASCII ones: look again.
+    return MAYBE_OBFUSCATED.test(out) ? replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.') : out;
+  }
+  return survey.bracket && MAYBE_OBFUSCATED.test(text)
+    ? replaceSpaced(replaceSpaced(text, AT_WORD, '@'), DOT_WORD, '.')
+    : text;
 }
 
 function add(found: ExtractedEntity[], type: EntityType, values: readonly string[]): void {
@@ -75,19 +80,22 @@ function add(found: ExtractedEntity[], type: EntityType, values: readonly string
 
 /** Everything except PGP keys, which need the (asynchronous) OpenPGP parser. */
 export function extractEntitiesSync(text: string, opts: EntityOptions = {}): ExtractedEntity[] {
-  const clean = deobfuscateContacts(text.slice(0, opts.maxChars ?? DEFAULT_MAX_CHARS));
+  const raw = text.slice(0, opts.maxChars ?? DEFAULT_MAX_CHARS);
+  // One pass over the text tells each family where its candidates can be (survey.ts); when
+  // deobfuscating changed the text, the new text is surveyed again.
+  let survey = surveyText(raw);
+  const clean = deobfuscateContacts(raw, survey);
+  if (clean !== raw) survey = surveyText(clean);
   const found: ExtractedEntity[] = [];
-  // One pass finds the long letter-and-digit runs every address family's candidates live in.
-  const runs = alnumRuns(clean);
-  add(found, 'btc', findBitcoinAddresses(clean, runs));
-  add(found, 'xmr', findMoneroAddresses(clean, runs));
-  add(found, 'eth', findEthereumAddresses(clean, runs));
-  add(found, 'onion', findOnions(clean, runs));
-  add(found, 'pgp', findFingerprintMentions(clean));
-  for (const a of findAddresses(clean)) found.push(a);
-  add(found, 'telegram', findTelegramHandles(clean));
-  add(found, 'session', findSessionIds(clean, runs));
-  add(found, 'wickr', findWickrHandles(clean));
+  add(found, 'btc', findBitcoinAddresses(clean, survey.runs));
+  add(found, 'xmr', findMoneroAddresses(clean, survey.runs));
+  add(found, 'eth', findEthereumAddresses(clean, survey.runs));
+  add(found, 'onion', findOnions(clean, survey.runs));
+  add(found, 'pgp', findFingerprintMentions(clean, survey));
+  if (survey.at >= 0) for (const a of findAddresses(clean)) found.push(a);
+  add(found, 'telegram', findTelegramHandles(clean, survey));
+  add(found, 'session', findSessionIds(clean, survey.runs));
+  add(found, 'wickr', findWickrHandles(clean, survey));
   add(found, 'phone', findPhoneNumbers(clean, opts.regions ?? []));
   return dedupe(found);
 }
@@ -96,16 +104,29 @@ export function extractEntitiesSync(text: string, opts: EntityOptions = {}): Ext
 export async function extractEntities(text: string, opts: EntityOptions = {}): Promise<ExtractedEntity[]> {
   const sync = extractEntitiesSync(text, opts);
   const pgp = await findPgpFingerprints(text.slice(0, opts.maxChars ?? DEFAULT_MAX_CHARS));
+  // `sync` is deduplicated already: without keys there is nothing to merge.
+  if (pgp.length === 0) return sync;
   return dedupe([...pgp.map((value) => ({ type: 'pgp' as const, value })), ...sync]);
 }
 
+/** Above this many entities, dedupe uses a set; below, comparing each with those kept is cheaper. */
+const DEDUPE_LINEAR_MAX = 32;
+
+/** Each (type, value) once, first occurrence first. */
 export function dedupe(entities: ExtractedEntity[]): ExtractedEntity[] {
-  const seen = new Set<string>();
   const out: ExtractedEntity[] = [];
-  for (const e of entities) {
-    const key = `${e.type}\u0000${e.value}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+  if (entities.length > DEDUPE_LINEAR_MAX) {
+    const seen = new Set<string>();
+    for (const e of entities) {
+      const key = `${e.type}\u0000${e.value}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(e);
+    }
+    return out;
+  }
+  next: for (const e of entities) {
+    for (const o of out) if (o.value === e.value && o.type === e.type) continue next;
     out.push(e);
   }
   return out;

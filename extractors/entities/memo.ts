@@ -7,12 +7,13 @@ const memos: Array<Map<string, unknown>> = [];
 /** Entries per memo; the oldest goes first when full. Keys are short (an address, a 48-char snippet). */
 const MEMO_MAX = 5000;
 
-/** `fn` (a pure function of its string argument) with a bounded memo in front of it. */
+/** `fn` (a pure function of its string argument, never undefined) with a bounded memo in front of it. */
 export function memoized<T>(fn: (key: string) => T): (key: string) => T {
   const memo = new Map<string, T>();
   memos.push(memo as Map<string, unknown>);
   return (key) => {
-    if (memo.has(key)) return memo.get(key)!;
+    const hit = memo.get(key); // one lookup: `fn` gives no undefined, so that means "not there"
+    if (hit !== undefined) return hit;
     const value = fn(key);
     if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
     memo.set(key, value);

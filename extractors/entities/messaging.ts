@@ -1,7 +1,8 @@
 // Contact handles: e-mail, Telegram, Session, Wickr and Jabber/XMPP. Handles without a checksum are
 // only taken where their form or context says what they are (a bare "@name" is not a Telegram handle
 // unless the text around it talks about Telegram).
-import { alnumRuns, matchesInSpans, runsAround, type Span } from './scan.js';
+import { alnumRuns, asciiSet, matchesInSpans, runsAround, stretchEnd, type Span } from './scan.js';
+import { surveyText, type Survey } from './survey.js';
 
 const EMAIL =
   /(?<![\w.+-])[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}(?![\w-])/gi;
@@ -36,7 +37,10 @@ const TELEGRAM_LINK =
 const AT_NAME = /(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31})(?![A-Za-z0-9_])/y;
 const TELEGRAM_CONTEXT = /(?:telegram|telegrami|\btg\b|телеграм|τηλεγκραμ|τελεγκραμ|tele\b)/i;
 
-const SESSION = /(?<![0-9a-fA-F])05[0-9a-fA-F]{64}(?![0-9a-fA-F])/g;
+// A Session ID, /(?<![0-9a-fA-F])05[0-9a-fA-F]{64}(?![0-9a-fA-F])/g, is bounded by non-hex
+// characters: a whole maximal stretch of hex digits, 66 long, starting with "05" (inside a run of
+// letters and digits, scan.ts).
+const HEX = asciiSet('0123456789abcdefABCDEF');
 
 // Wickr usernames after the word: /\bwickr(?:\s*me)?(?:\s*(?:id|user(?:name)?|handle))?\s*[:=\-–—]?\s*@?
 // ([A-Za-z0-9][A-Za-z0-9_.-]{3,31})/gi — with each \s* made atomic, (?=(\s*))\N: a backtracking \s*
@@ -45,7 +49,6 @@ const SESSION = /(?<![0-9a-fA-F])05[0-9a-fA-F]{64}(?![0-9a-fA-F])/g;
 // a success that leaves a space to the next part is one the whole-run choice, tried first, finds too.
 const WICKR =
   /\bwickr(?:(?=(\s*))\1me)?(?:(?=(\s*))\2(?:id|user(?:name)?|handle))?(?=(\s*))\3[:=\-–—]?(?=(\s*))\4@?(?<name>[A-Za-z0-9][A-Za-z0-9_.-]{3,31})/gi;
-const WICKR_WORD = /wickr/i;
 const WICKR_STOPWORDS = new Set([
   'only',
   'me',
@@ -103,13 +106,26 @@ function emailChar(c: number): boolean {
 }
 
 /**
+ * An address has a local part before its "@" and a "." after it, all address characters: a run of
+ * them without an "@" after its first character and a "." after that "@" holds none (a Telegram
+ * "@name", a "user@localhost").
+ */
+function mayHoldAddress(text: string, s: Span): boolean {
+  const at = text.indexOf('@', s.start + 1);
+  if (at < 0 || at >= s.end) return false;
+  const dot = text.indexOf('.', at + 1);
+  return dot >= 0 && dot < s.end;
+}
+
+/**
  * E-mail addresses and Jabber IDs (the same shape; a JID is one in a Jabber context or on an XMPP
  * server). An address holds an "@" and looks one character around itself, so only the runs of
  * address characters around each "@" are read (see scan.ts).
  */
 export function findAddresses(text: string): AddressHit[] {
   const out: AddressHit[] = [];
-  for (const m of matchesInSpans(text, runsAround(text, '@', emailChar), EMAIL)) {
+  const runs = runsAround(text, '@', emailChar);
+  for (const m of matchesInSpans(text, runs, EMAIL, { accept: mayHoldAddress })) {
     const value = m[0].toLowerCase();
     const domain = value.slice(value.indexOf('@') + 1);
     const tld = domain.slice(domain.lastIndexOf('.') + 1);
@@ -138,18 +154,23 @@ function validTelegramUsername(name: string): boolean {
   return name.length >= 5 && name.length <= 32 && !name.endsWith('_') && !name.includes('__');
 }
 
-/** Telegram usernames (lower-case, without "@") from t.me links and from "@name" next to "Telegram". */
-export function findTelegramHandles(text: string): string[] {
+/**
+ * Telegram usernames (lower-case, without "@") from t.me links and from "@name" next to "Telegram".
+ * A link has a "/" after "me" or "dog", and a handle an "@": the survey says whether either occurs.
+ */
+export function findTelegramHandles(text: string, survey: Survey = surveyText(text)): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(TELEGRAM_LINK)) {
-    const name = m[1]!;
-    if (validTelegramUsername(name)) out.push(name.toLowerCase());
-  }
+  if (survey.telegramLink)
+    for (const m of text.matchAll(TELEGRAM_LINK)) {
+      const name = m[1]!;
+      if (validTelegramUsername(name)) out.push(name.toLowerCase());
+    }
+  if (survey.at < 0) return out;
   // Every match starts at an "@" and holds no other: trying each "@" in turn, past the last match,
   // is the global scan without the walk through the rest of the text.
   let tailEnd = -1; // end of the run of [\w@.-] last read, from some earlier handle's end on
   let lastDotLetter = -1; // the last ".x" (x in a-z) in that run
-  for (let at = text.indexOf('@'); at >= 0;) {
+  for (let at = survey.at; at >= 0;) {
     AT_NAME.lastIndex = at;
     const m = AT_NAME.exec(text);
     at = text.indexOf('@', m ? AT_NAME.lastIndex : at + 1);
@@ -172,13 +193,23 @@ export function findTelegramHandles(text: string): string[] {
 
 /** Session messenger IDs: 66 hex digits starting 05 (an X25519 key with its type byte), in runs of letters and digits. */
 export function findSessionIds(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
-  return matchesInSpans(text, runs, SESSION, { minLength: 66 }).map((m) => m[0].toLowerCase());
+  const out: string[] = [];
+  for (const r of runs) {
+    if (r.end - r.start < 66) continue;
+    for (let i = r.start; i < r.end;) {
+      const end = stretchEnd(text, i, r.end, HEX);
+      if (end - i === 66 && text.charCodeAt(i) === 48 && text.charCodeAt(i + 1) === 53)
+        out.push(text.slice(i, end).toLowerCase());
+      i = end + 1; // past the stretch and the non-hex character ending it
+    }
+  }
+  return out;
 }
 
-/** Wickr usernames written after the word "Wickr". */
-export function findWickrHandles(text: string): string[] {
+/** Wickr usernames written after the word "Wickr" (the survey says whether it occurs). */
+export function findWickrHandles(text: string, survey: Survey = surveyText(text)): string[] {
   const out: string[] = [];
-  if (!WICKR_WORD.test(text)) return out; // one quick literal search instead of the full pattern
+  if (!survey.wickr) return out;
   for (const m of text.matchAll(WICKR)) {
     const name = m.groups!.name!.replace(/[.-]+$/, '');
     if (name.length < 4 || WICKR_STOPWORDS.has(name.toLowerCase())) continue;

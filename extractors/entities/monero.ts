@@ -4,7 +4,8 @@
 // keccak-256 over the rest.
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { memoized } from './memo.js';
-import { alnumRuns, matchesInSpans, type Span } from './scan.js';
+import { BASE58 } from './bitcoin.js';
+import { alnumRuns, stretchEnd, type Span } from './scan.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 /** Encoded length of a block of n bytes, n = 0..8. */
@@ -16,8 +17,9 @@ const PREFIX_STANDARD = 18;
 const PREFIX_INTEGRATED = 19;
 const PREFIX_SUBADDRESS = 42;
 
-const CANDIDATE =
-  /(?<![1-9A-HJ-NP-Za-km-z])[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?(?![1-9A-HJ-NP-Za-km-z])/g;
+// A candidate, /(?<![B])[48][B]{94}(?:[B]{11})?(?![B])/g with B the base58 alphabet, is bounded by
+// non-base58 characters: a whole maximal stretch of base58 characters, 95 or 106 long, starting
+// with 4 or 8 (a stretch of 96 to 105 or over 106 fails the lookahead at every length tried).
 
 export function moneroBase58Encode(data: Uint8Array): string {
   let out = '';
@@ -98,12 +100,20 @@ export function validateMoneroAddress(candidate: string): string | null {
 
 const moneroMemo = memoized(validateMoneroAddress);
 
-/** Candidates are base58 runs inside runs of letters and digits at least 95 long (see scan.ts). */
+/** Candidates lie in runs of letters and digits at least 95 long (see scan.ts). */
 export function findMoneroAddresses(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 95 })) {
-    const v = moneroMemo(m[0]);
-    if (v) out.push(v);
+  for (const r of runs) {
+    if (r.end - r.start < 95) continue;
+    for (let i = r.start; i < r.end;) {
+      const end = stretchEnd(text, i, r.end, BASE58);
+      const c = text.charCodeAt(i);
+      if ((end - i === 95 || end - i === 106) && (c === 52 || c === 56)) {
+        const v = moneroMemo(text.slice(i, end));
+        if (v) out.push(v);
+      }
+      i = end + 1; // past the stretch and the non-base58 character ending it
+    }
   }
   return out;
 }

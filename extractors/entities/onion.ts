@@ -2,10 +2,14 @@
 // checksum = SHA3-256(".onion checksum" | pubkey | version)[:2] and version 3.
 import { sha3_256 } from '@noble/hashes/sha3.js';
 import { memoized } from './memo.js';
-import { alnumRuns, matchesInSpans, type Span } from './scan.js';
+import { alnumRuns, asciiSet, stretchEnd, type Span } from './scan.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-const CANDIDATE = /(?<![a-z2-7])[a-z2-7]{56}\.onion(?![a-z0-9-])/gi;
+// A candidate, /(?<![a-z2-7])[a-z2-7]{56}\.onion(?![a-z0-9-])/gi (the "i" without "u" admits ASCII
+// letters only), is a maximal stretch of base32 characters, 56 long, followed by ".onion" and then
+// not by [A-Za-z0-9-]. The stretch ends a run of letters and digits (a "." follows it).
+const BASE32_ANY_CASE = asciiSet('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ234567');
+const LABEL = 56;
 const PREFIX = new TextEncoder().encode('.onion checksum');
 const VERSION = 3;
 
@@ -75,20 +79,25 @@ export function validateOnion(candidate: string): string | null {
 
 const onionMemo = memoized(validateOnion);
 
-const ONION_SUFFIX = /^\.onion/i;
+const ALNUM_ANY = asciiSet('0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ');
 
-function onionAfter(text: string, s: Span): boolean {
-  return ONION_SUFFIX.test(text.slice(s.end, s.end + 6));
+/** ".onion" (ASCII, any case) at `i`, not followed by [A-Za-z0-9-]. */
+function onionSuffixAt(text: string, i: number): boolean {
+  if (text.charCodeAt(i) !== 46) return false; // .
+  for (let k = 0; k < 5; k++) if ((text.charCodeAt(i + 1 + k) | 0x20) !== 'onion'.charCodeAt(k)) return false;
+  const after = text.charCodeAt(i + 6);
+  return !(after === 45 || ALNUM_ANY[after] === 1);
 }
 
-/**
- * The label of a candidate ends a run of letters and digits at least 56 long, right before ".onion";
- * the window reaches past the suffix to the character the lookahead reads (see scan.ts).
- */
 export function findOnions(text: string, runs: readonly Span[] = alnumRuns(text)): string[] {
   const out: string[] = [];
-  for (const m of matchesInSpans(text, runs, CANDIDATE, { minLength: 56, after: 6, accept: onionAfter })) {
-    const v = onionMemo(m[0]);
+  for (const r of runs) {
+    const start = r.end - LABEL;
+    if (start < r.start || !onionSuffixAt(text, r.end)) continue;
+    // The label's 56 characters are base32 and the one before it (if in the run) is not.
+    if (stretchEnd(text, start, r.end, BASE32_ANY_CASE) !== r.end) continue;
+    if (start > r.start && BASE32_ANY_CASE[text.charCodeAt(start - 1)] === 1) continue;
+    const v = onionMemo(text.slice(start, r.end + 6));
     if (v) out.push(v);
   }
   return out;

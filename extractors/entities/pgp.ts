@@ -3,6 +3,7 @@
 // re-armoured from its base64 body before parsing. A block that does not parse is no key.
 import { readKey } from 'openpgp';
 import { matchesAtStarts } from './scan.js';
+import { surveyText, type Survey } from './survey.js';
 
 const BEGIN = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
 const END = '-----END PGP PUBLIC KEY BLOCK-----';
@@ -101,10 +102,20 @@ const FINGERPRINT_MENTION_AT = new RegExp(FINGERPRINT_MENTION.source, 'iuy');
 const MENTION_STARTS =
   /fingerprint|pgp|gpg|openpgp|[k\u212a]ey|[k\u212a]lju|ключ|[κ\u03f0]λε|çel|cel|[k\u212a]ul|anahtar|cheie/gi;
 
-/** Upper-case fingerprints written as text after "fingerprint", "PGP", "key"… */
-export function findFingerprintMentions(text: string): string[] {
+/**
+ * Upper-case fingerprints written as text after "fingerprint", "PGP", "key"… Only the survey's
+ * windows are read: a mention starts at most 51 characters (key word and gap) before 40 hex digits.
+ */
+export function findFingerprintMentions(text: string, survey: Survey = surveyText(text)): string[] {
   const out: string[] = [];
-  for (const m of matchesAtStarts(text, FINGERPRINT_MENTION_AT, MENTION_STARTS))
+  if (survey.mentionWindows.length === 0) return out;
+  for (const m of matchesAtStarts(
+    text,
+    FINGERPRINT_MENTION_AT,
+    MENTION_STARTS,
+    Infinity,
+    survey.mentionWindows,
+  ))
     out.push(m[1]!.replace(/[ \u00a0]/g, '').toUpperCase());
   return out;
 }

@@ -125,6 +125,12 @@ export function runsAround(text: string, anchor: string, member: (code: number) 
  * every position where a match of `sticky` can begin: the global scan tries each position from the
  * end of its last match on, and a try at a position `starts` rules out fails anyway. `starts` is
  * advanced one position at a time, so its own matches may overlap (it finds "gpg" inside "pgpg").
+ *
+ * With `windows` (flat [start, end) pairs, in order, disjoint) only the positions inside them are
+ * tried — exact when every match of `sticky` starts inside one (the survey's windows, survey.ts). A
+ * window's text is scanned for `starts` on its own (a slice, so that no scan runs on past its end),
+ * reaching STARTS_REACH beyond it so that a start near its end is still seen whole: `starts` must
+ * have no lookaround and no match longer than that.
  */
 export function matchesAtStarts(
   text: string,
@@ -132,20 +138,87 @@ export function matchesAtStarts(
   starts: RegExp,
   /** Stop after this many matches (a bound on work and memory for hostile text). */
   max = Infinity,
+  windows: readonly number[] | null = null,
 ): RegExpExecArray[] {
   if (!sticky.sticky || !starts.global) throw new Error('matchesAtStarts needs a sticky and a global regex');
   const out: RegExpExecArray[] = [];
+  if (!windows) {
+    scanStarts(text, text, 0, text.length, sticky, starts, max, out);
+    return out;
+  }
+  let from = 0; // end of the last match: the global scan goes on from there
+  for (let w = 0; w < windows.length && out.length < max; w += 2) {
+    const start = Math.max(from, windows[w]!);
+    const end = windows[w + 1]!;
+    if (start >= end) continue;
+    const window = text.slice(start, Math.min(text.length, end + STARTS_REACH));
+    from = scanStarts(text, window, start, end, sticky, starts, max, out);
+  }
+  return out;
+}
+
+/** Longest match of a `starts` regex given with windows (a key word's prefix). */
+export const STARTS_REACH = 16;
+
+/**
+ * Tries `sticky` on `text` at each match of `starts` in `scanned` (`text` from `offset` on) that
+ * starts before `end`; returns where the global scan goes on.
+ */
+function scanStarts(
+  text: string,
+  scanned: string,
+  offset: number,
+  end: number,
+  sticky: RegExp,
+  starts: RegExp,
+  max: number,
+  out: RegExpExecArray[],
+): number {
+  let from = offset;
   starts.lastIndex = 0;
-  for (let s = starts.exec(text); s && out.length < max; s = starts.exec(text)) {
-    sticky.lastIndex = s.index;
+  for (let s = starts.exec(scanned); s && out.length < max; s = starts.exec(scanned)) {
+    const at = offset + s.index;
+    if (at >= end) break;
+    sticky.lastIndex = at;
     const m = sticky.exec(text);
     if (m && m[0] !== '') {
       out.push(m);
-      starts.lastIndex = sticky.lastIndex;
+      from = sticky.lastIndex;
+      starts.lastIndex = from - offset;
     } else {
       starts.lastIndex = s.index + 1;
     }
   }
   starts.lastIndex = 0;
-  return out;
+  sticky.lastIndex = 0;
+  return from;
+}
+
+/** End of the stretch of characters in `set` (a table of ASCII codes) from `i`, at most `end`. */
+export function stretchEnd(text: string, i: number, end: number, set: Uint8Array): number {
+  while (i < end && set[text.charCodeAt(i)] === 1) i++;
+  return i;
+}
+
+/** A table of the ASCII characters in `chars`, for stretchEnd. */
+export function asciiSet(chars: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (const c of chars) set[c.charCodeAt(0)] = 1;
+  return set;
+}
+
+/** \s, for one UTF-16 unit (NaN, past the end of a text, is none). */
+export function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }

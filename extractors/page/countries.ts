@@ -383,25 +383,26 @@ function lookupCountry(text: string): string | null {
 }
 
 /** Several countries in one value ("Serbia, Bosnia & Montenegro"); unknown parts are kept as written. */
+function addOnce(out: string[], v: string): void {
+  if (v && !out.includes(v)) out.push(v);
+}
+
 export function countryList(text: string): string[] {
   const out: string[] = [];
-  const add = (v: string): void => {
-    if (v && !out.includes(v)) out.push(v);
-  };
   for (const part of text.split(/\s*[,;/|+]\s*/u)) {
     const p = part.trim();
     if (!p) continue;
     const whole = countryCode(p);
     if (whole) {
-      add(whole); // "Bosnia and Herzegovina" is one country
+      addOnce(out, whole); // "Bosnia and Herzegovina" is one country
       continue;
     }
     const pieces = p
       .split(/\s*(?:&|\band\b|\bi\b|\bdhe\b|\bés\b|\bve\b|\bși\b|\bsi\b|\bκαι\b|\bи\b)\s*/u)
       .filter(Boolean);
     const codes = pieces.map((x) => countryCode(x));
-    if (pieces.length > 1 && codes.every((c) => c !== null)) for (const c of codes) add(c!);
-    else add(p);
+    if (pieces.length > 1 && codes.every((c) => c !== null)) for (const c of codes) addOnce(out, c!);
+    else addOnce(out, p);
   }
   return out;
 }

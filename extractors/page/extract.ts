@@ -23,6 +23,7 @@ import { countryCode, countryList } from './countries.js';
 import { parseDate } from './dates.js';
 import { extractGeneric, resolveUrl } from './generic.js';
 import { loadPage } from './load.js';
+import { parsedUrl } from './url.js';
 import { chooseProfile, extractWithProfile, loadProfiles, type Profile } from './profile.js';
 import type { RawListing, RawPage } from './raw.js';
 import { bodyOf, documentOf, elementsNamed } from './select.js';
@@ -77,11 +78,7 @@ function clip(s: string | null | undefined, max = MAX_TEXT_FIELD): string | null
 }
 
 function siteOf(url: string): string | null {
-  try {
-    return new URL(url).hostname.toLowerCase() || null;
-  } catch {
-    return null;
-  }
+  return parsedUrl(url)?.hostname.toLowerCase() || null;
 }
 
 const SYMBOL_CURRENCY: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '₿': 'BTC' };

@@ -6,12 +6,13 @@ import type { CheerioAPI, Cheerio } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { PageType } from '../../core/types.js';
 import { normalise } from '../normalise.js';
-import { findPrices } from '../price.js';
+import { firstPrice } from '../price.js';
 import { labelField, splitLabelLine, type LabelField } from './labels.js';
 import { emptyListing, type RawListing, type RawPage, type RawPost } from './raw.js';
 import { readJsonLd, readMicrodata, type StructuredListing } from './structured.js';
 import { blockText, inlineText, isElement } from './text.js';
 import { bodyOf, documentOf } from './select.js';
+import { parsedUrl, pathOf } from './url.js';
 
 export type Fields = Partial<Record<LabelField, string>>;
 
@@ -265,7 +266,7 @@ function repeatedGroups(all: Element[], min: number): Group[] {
 }
 
 function isPriced(el: Element): boolean {
-  return findPrices(inlineText(el, 5000)).length > 0;
+  return firstPrice(inlineText(el, 5000)) !== null;
 }
 
 /** The card grid of a listing index: the repeated group whose members carry a link and a price. */
@@ -287,7 +288,7 @@ function findCardGroup(all: Element[]): Element[] | null {
 /** Forum posts: repeated blocks that each name an author. */
 function findPostGroup(all: Element[], url: string): Element[] | null {
   let best: Element[] | null = null;
-  const threadUrl = THREAD_URL.test(safePath(url));
+  const threadUrl = THREAD_URL.test(pathOf(url));
   for (const g of repeatedGroups(all, threadUrl ? 1 : 2)) {
     const withAuthor = g.members.filter(
       (m) => findByClass(m, AUTHOR_CLASS) !== null || AUTHOR_CLASS.test(classOf(m)),
@@ -302,19 +303,12 @@ function findPostGroup(all: Element[], url: string): Element[] | null {
   return best;
 }
 
-function safePath(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
-}
-
 export function resolveUrl(href: string | undefined | null, base: string): string | null {
   if (!href) return null;
   const h = href.trim();
   if (/^(javascript|data|vbscript):/i.test(h)) return null;
+  // A listing's own URL is often the page's (a listing page links to itself): no second parse.
+  if (h === base) return parsedUrl(base)?.href ?? null;
   try {
     return new URL(h, base).toString();
   } catch {
@@ -383,8 +377,8 @@ function listingFrom(el: Element, fields: Fields, base: string, opts: { page: bo
   }
   const priceEl = findByClass(el, PRICE_CLASS);
   l.price = fields.price ?? (priceEl ? inlineText(priceEl) : null);
-  if (!l.price || findPrices(l.price).length === 0) {
-    const p = findPrices(inlineText(el, 20_000))[0];
+  if (!l.price || firstPrice(l.price) === null) {
+    const p = firstPrice(inlineText(el, 20_000));
     l.price = p ? p.raw : null;
   }
   const descEl = findByClass(el, DESC_CLASS);
@@ -448,7 +442,7 @@ export function extractGeneric($: CheerioAPI, opts: GenericOptions): RawPage {
   const ld = readJsonLd($);
   const micro = readMicrodata($);
   const title = pageTitle($);
-  const path = safePath(base);
+  const path = pathOf(base);
 
   // Forum threads.
   const postEls = findPostGroup(all, base);
@@ -529,11 +523,11 @@ function findPriceOutside(body: Element, skip: ReadonlySet<AnyNode>): string | u
     if (!isElement(n) || skip.has(n)) continue;
     if (n !== body && PRICE_CLASS.test(classOf(n))) {
       const t = inlineText(n);
-      if (findPrices(t).length > 0) return t;
+      if (firstPrice(t) !== null) return t;
     }
     for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
   }
-  const p = findPrices(blockText(body, 200_000, skip))[0];
+  const p = firstPrice(blockText(body, 200_000, skip));
   return p?.raw;
 }
 

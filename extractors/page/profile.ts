@@ -16,6 +16,7 @@ import { fieldsFromLines, resolveUrl } from './generic.js';
 import type { RawListing, RawPage, RawPost } from './raw.js';
 import { emptyListing } from './raw.js';
 import { bodyOf, documentOf, selectFirstIn, selectIn } from './select.js';
+import { parsedUrl, pathOf } from './url.js';
 import { blockText, inlineText, rawText, trimSpace } from './text.js';
 
 const Field = z.union([
@@ -165,20 +166,7 @@ export function loadProfiles(dir: string | URL = DEFAULT_PROFILE_DIR): Profile[]
 }
 
 function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return '';
-  }
-}
-
-function pathOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
+  return parsedUrl(url)?.hostname.toLowerCase() ?? '';
 }
 
 function hostMatches(host: string, pattern: string): boolean {
@@ -225,18 +213,37 @@ export function chooseProfile(
   return null;
 }
 
+/**
+ * A scope's text as lines, for label/value fields, laid out on first use: most fields never need
+ * it. (An object rather than a closure: under tsx every closure made per call is also named.)
+ */
+class ScopeLines {
+  private lines: string[] | null = null;
+  constructor(private readonly scope: AnyNode) {}
+  get(): string[] {
+    return (this.lines ??= blockText(this.scope).split('\n'));
+  }
+}
+
 function readField(
   $: CheerioAPI,
   root: AnyNode,
   spec: FieldSpec | undefined,
   base: string,
-  lines: () => string[],
+  lines: ScopeLines,
 ): string | string[] | null {
   if (spec === undefined) return null;
-  const f = typeof spec === 'string' ? { selector: spec } : spec;
+  if (typeof spec === 'string') {
+    // The common case — a bare selector, one value — without the arrays the general path builds.
+    const el = safeSelectFirst($, spec, root);
+    if (!el) return null;
+    const v = trimSpace(blockText(el));
+    return v.trim() !== '' ? v : null;
+  }
+  const f = spec;
   let values: string[];
   if (f.label) {
-    const fields = fieldsFromLinesByLabel(lines(), f.label);
+    const fields = fieldsFromLinesByLabel(lines.get(), f.label);
     values = fields ? [fields] : [];
   } else {
     const many = f.join !== undefined || f.all === true;
@@ -294,8 +301,7 @@ function listingWith(
 ): RawListing {
   const l = emptyListing();
   if (!spec) return l;
-  let cached: string[] | null = null;
-  const lines = (): string[] => (cached ??= blockText(root).split('\n'));
+  const lines = new ScopeLines(root);
   l.title = str(readField($, root, spec.title, base, lines));
   l.description = str(readField($, root, spec.description, base, lines));
   l.price = str(readField($, root, spec.price, base, lines));
@@ -320,15 +326,14 @@ export function extractWithProfile($: CheerioAPI, url: string, profile: Profile)
   for (const rule of profile.pages) {
     if (rule.url && !re2(rule.url).matcher(path).find()) continue;
     if (rule.selector && safeSelectFirst($, rule.selector) === null) continue;
-    let bodyLines: string[] | null = null;
-    const lines = (): string[] => (bodyLines ??= blockText(body).split('\n'));
+    const lines = new ScopeLines(body);
     const title = str(readField($, doc, rule.threadTitle, url, lines));
     const vendorName = str(readField($, doc, rule.vendorName, url, lines));
     const page: RawPage = { pageType: rule.type, listings: [], posts: [], vendorName, via: profile.name };
     if (rule.type === 'forum_thread') {
       const items = rule.items ? safeSelect($, rule.items) : [];
       page.posts = items.map((el): RawPost => {
-        const l = (): string[] => blockText(el).split('\n');
+        const l = new ScopeLines(el);
         return {
           threadTitle: title,
           author: str(readField($, el, rule.post?.author, url, l)),

@@ -18,6 +18,13 @@ interface Compiled {
   compound: boolean;
 }
 const cache = new Map<string, Compiled>();
+/**
+ * css-select's result caching keeps, per compiled selector, a WeakSet of every ancestor a
+ * descendant combinator has ruled out. Compiled selectors live here for the whole process, so that
+ * set would collect the ancestors of every page ever read — weak entries the collector has to sweep
+ * — to save re-walking a handful of ancestors on a small page.
+ */
+const OPTIONS = { cacheResults: false } as const;
 const CACHE_MAX = 2000;
 
 /**
@@ -50,7 +57,7 @@ function compiled(selector: string): Compiled {
   let c = cache.get(selector);
   if (!c) {
     c = {
-      query: compile<AnyNode, Element>(selector),
+      query: compile<AnyNode, Element>(selector, OPTIONS),
       tag: rightmostTag(selector),
       compound: !/[\s>+~]/.test(selector),
     };
@@ -129,7 +136,7 @@ export function selectIn(selector: string, scope: ParentNode): Element[] {
     case 'compiled':
       return select(selector, scope.children);
     case 'scoped':
-      return selectAll(selector, scope.children) as Element[];
+      return selectAll(selector, scope.children, OPTIONS) as Element[];
   }
 }
 
@@ -137,12 +144,15 @@ export function selectIn(selector: string, scope: ParentNode): Element[] {
 export function selectFirstIn(selector: string, scope: ParentNode): Element | null {
   const c = compiled(selector);
   switch (strategy(c, scope)) {
-    case 'index':
-      return (tagIndex(scope as Document).get(c.tag!) ?? []).find((el) => c.query(el)) ?? null;
+    case 'index': {
+      const candidates = tagIndex(scope as Document).get(c.tag!);
+      if (candidates) for (const el of candidates) if (c.query(el)) return el;
+      return null;
+    }
     case 'compiled':
       return selectFirst(selector, scope.children);
     case 'scoped':
-      return selectOne(selector, scope.children) as Element | null;
+      return selectOne(selector, scope.children, OPTIONS) as Element | null;
   }
 }
 

@@ -1,6 +1,6 @@
 // Visible text of DOM nodes, iteratively (no recursion: hostile pages nest deep), with block
 // elements as line breaks so "Label: value" lines stay apart, and whitespace collapsed.
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Element, ParentNode, Text } from 'domhandler';
 
 const HIDDEN = new Set([
   'script',
@@ -79,42 +79,75 @@ export function blockText(
    * ("@handle" + "PGP fingerprint: …") must not run into one token. */
   separateInline = false,
 ): string {
+  // Most fields are one element holding one text node ("<td class=price>€ 450</td>"): its text is
+  // the answer, without the walk, the parts array and the join. (maxChars cannot cut it short: the
+  // walk below only checks the bound before taking a node, and this is the first text it takes.)
+  if (!Array.isArray(nodes) && maxChars > 0 && isElement(nodes) && nodes.name !== 'img') {
+    const only = nodes.children.length === 1 ? nodes.children[0]! : null;
+    if (only?.type === 'text' && !isHiddenElement(nodes) && !skip?.has(nodes)) return tidyLines(only.data);
+  }
   const parts: string[] = [];
   let size = 0;
-  const stack: Array<AnyNode | 'break' | 'space'> = (Array.isArray(nodes) ? nodes : [nodes])
-    .slice()
-    .reverse();
-  while (stack.length > 0 && size < maxChars) {
-    const node = stack.pop()!;
-    if (node === 'break') {
-      parts.push('\n');
-      continue;
-    }
-    if (node === 'space') {
-      parts.push(' ');
-      continue;
-    }
-    if (node.type === 'text') {
-      parts.push(node.data);
-      size += node.data.length;
-      continue;
-    }
-    if (!isElement(node) && node.type !== 'root') continue;
-    if (isElement(node)) {
-      if (isHiddenElement(node) || skip?.has(node)) continue;
-      if (node.name === 'img' && node.attribs.alt) parts.push(` ${node.attribs.alt} `);
-      if (BLOCK.has(node.name)) {
-        parts.push('\n');
-        stack.push('break');
-      } else if (separateInline) {
-        parts.push(' ');
-        stack.push('space');
-      }
-    }
-    const children = (node as Element).children;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  for (const root of Array.isArray(nodes) ? nodes : [nodes]) {
+    size = layOut(root, parts, size, maxChars, skip, separateInline);
+    if (size >= maxChars) break;
   }
   return tidyLines(parts.join(''));
+}
+
+/**
+ * Append the laid-out text of `root` to `parts`: a depth-first walk along the tree's own links
+ * (first child, next sibling, parent), so no stack is allocated and deep nesting cannot overflow.
+ * An element opens with a line break if it is a block (or a space, with `separateInline`) and closes
+ * with the same; hidden and skipped elements are passed over whole. Stops, leaving the rest out, once
+ * `size` (the text taken so far) reaches `maxChars`. Returns the new size.
+ */
+function layOut(
+  root: AnyNode,
+  parts: string[],
+  size: number,
+  maxChars: number,
+  skip: ReadonlySet<AnyNode> | undefined,
+  separateInline: boolean,
+): number {
+  let node: AnyNode = root;
+  for (;;) {
+    if (size >= maxChars) return size;
+    // Enter `node`; descend when it has children to lay out.
+    let open = false;
+    if (node.type === 'text') {
+      const data = (node as Text).data;
+      parts.push(data);
+      size += data.length;
+    } else if (isElement(node)) {
+      if (!isHiddenElement(node) && !skip?.has(node)) {
+        if (node.name === 'img' && node.attribs.alt) parts.push(` ${node.attribs.alt} `);
+        if (BLOCK.has(node.name)) parts.push('\n');
+        else if (separateInline) parts.push(' ');
+        open = true;
+      }
+    } else if (node.type === 'root') open = true;
+    if (open && (node as ParentNode).children.length > 0) {
+      node = (node as ParentNode).children[0]!;
+      continue;
+    }
+    // Leave `node`, then every ancestor it was the last child of, up to the next sibling.
+    for (;;) {
+      if (open) {
+        if (size >= maxChars) return size;
+        const el = node as Element;
+        if (isElement(el) && BLOCK.has(el.name)) parts.push('\n');
+        else if (isElement(el) && separateInline) parts.push(' ');
+      }
+      if (node === root) return size;
+      if (node.next) {
+        node = node.next;
+        break;
+      }
+      node = node.parent!;
+      open = true; // an ancestor on the way up was entered, or we would not be under it
+    }
+  }
 }
 
 // Whitespace, but not U+FEFF: JavaScript's \s and trim() count the zero-width no-break space as
@@ -122,8 +155,28 @@ export function blockText(
 const EDGES =
   /^[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
+/** The EDGES characters, by code (\n included: it is \s too). */
+function isSpaceCode(c: number): boolean {
+  return c <= 0x20
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d)
+    : c === 0xa0 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0x3000;
+}
+
 /** String.prototype.trim without eating U+FEFF. */
 export function trimSpace(text: string): string {
+  // Most strings come here already trimmed; two character checks are cheaper than a regex replace.
+  if (
+    text.length === 0 ||
+    (!isSpaceCode(text.charCodeAt(0)) && !isSpaceCode(text.charCodeAt(text.length - 1)))
+  )
+    return text;
   return text.replace(EDGES, '');
 }
 
@@ -133,6 +186,9 @@ export function tidyLines(text: string): string {
   // of spaces is one ' ', so spaces next to a line break and empty lines go in one replace. Then
   // the outer spaces and breaks are cut by hand: a /[ \n]+$/ alternative would be tried at every
   // run of spaces in the text.
+  // Most field texts are tidy already; one native scan that stops at the first thing to fix is
+  // cheaper than two replaces that find nothing.
+  if (!NEEDS_TIDYING.test(text)) return text;
   const t = text.replace(SPACE_RUNS, ' ').replace(LINE_BREAK_RUN, '\n');
   let start = 0;
   let end = t.length;
@@ -147,6 +203,12 @@ export function tidyLines(text: string): string {
 const SPACE_RUNS =
   /[\t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][ \t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*| [ \t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
 const LINE_BREAK_RUN = / ?\n[ \n]*/g;
+/**
+ * Text tidyLines changes: a space other than ' ', two spaces in a row, a line break (kept alone,
+ * but simpler to send through the full path), or a space at either end. Without any of these,
+ * neither replace nor the trimming below finds anything.
+ */
+const NEEDS_TIDYING = /[\t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]| {2}|^ | $/;
 
 /** Text on one line. */
 export function inlineText(nodes: AnyNode | AnyNode[], maxChars = 200_000): string {

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadFastEld, type FastEld } from '../../extractors/eld-fast.js';
-import type { Eld } from '../../extractors/eld-types.js';
+import * as cheerio from 'cheerio';
 import { loadCorpus } from '../../extractors/classifier/corpus.js';
 import { detectLanguage, LANGUAGE_SAMPLE_CHARS, loadLanguageDetector } from '../../extractors/language.js';
+import { extractPage } from '../../extractors/page/extract.js';
+import { renderRangePages } from '../../range/render.js';
+import { expectSameAsEld, loadDifferential, type Differential } from './language-differential.js';
 
 beforeAll(async () => {
   await loadLanguageDetector();
@@ -80,22 +82,16 @@ describe('detectLanguage', () => {
   });
 });
 
-// extractors/eld-fast.ts re-runs eld's algorithm over eld's database with a packed scoring loop.
-// It must give exactly eld's verdict (language and reliability) on any text.
+// extractors/eld-fast.ts re-runs eld's algorithm over eld's database, with its own cleaning, n-gram
+// encoding and table. It must read the same n-grams as eld, score them the same and give exactly
+// eld's verdict (language and reliability) on any text. Edge cases of the cleaning (every BMP
+// character, apostrophes, Σ, long words, cut-offs) are in language-cleaning.test.ts.
 describe('eld-fast answers as eld does', () => {
-  let fast: FastEld;
-  let reference: Eld;
+  let d: Differential;
   beforeAll(async () => {
-    fast = await loadFastEld();
-    reference = ((await import('eld/medium')) as { eld: Eld }).eld;
+    d = await loadDifferential();
   });
-  const same = (text: string): void => {
-    const want = reference.detect(text);
-    expect(fast.detect(text), JSON.stringify(text.slice(0, 120))).toEqual({
-      language: want.language,
-      reliable: want.language ? want.isReliable() : false,
-    });
-  };
+  const same = (text: string): void => expectSameAsEld(d, text);
 
   it('on every corpus listing, alone and six in a row', () => {
     const rows = loadCorpus();
@@ -109,6 +105,27 @@ describe('eld-fast answers as eld does', () => {
           .join('\n'),
       );
   });
+
+  it("on the range's pages: the samples the extraction detects on, and each page's whole text", async () => {
+    const pages = await renderRangePages(11, 150);
+    expect(pages.length).toBeGreaterThan(100);
+    let samples = 0;
+    for (const p of pages) {
+      const x = await extractPage(p.html, p.url);
+      const listings = x.listings.map((l) => `${l.title}. ${l.description ?? ''}`).join('\n');
+      const posts = x.posts.map((post) => post.body).join('\n');
+      for (const text of [listings, posts])
+        if (text) {
+          same(text);
+          samples++;
+        }
+      // Whole pages bring prices, dates, addresses, menus: separators of every kind.
+      const body = cheerio.load(p.html)('body').text();
+      same(body.slice(0, 1000));
+      same(body.replace(/\s+/g, ' ').slice(0, 1000));
+    }
+    expect(samples).toBeGreaterThan(100);
+  }, 60_000);
 
   it('on random text mixing scripts, digits, punctuation and surrogate pairs', () => {
     const alphabet = [

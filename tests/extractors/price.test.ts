@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPrices, loadRates, parseAmount, parsePrice, toEur } from '../../extractors/price.js';
+import { findPrices, firstPrice, loadRates, parseAmount, parsePrice, toEur } from '../../extractors/price.js';
 
 describe('parsePrice', () => {
   const cases: Array<[string, number, string]> = [
@@ -44,6 +44,18 @@ describe('parsePrice', () => {
       [90, 'USD'],
       [0.0021, 'BTC'],
     ]);
+  });
+
+  it('firstPrice is the first of findPrices, skipping candidates that are not prices', () => {
+    for (const t of [
+      'USD 90 / 0.0021 BTC',
+      'all 5 TRY 20',
+      'sat 1.2.3 then 3 EUR and $4',
+      'none here',
+      '1.20.5 BTC $7',
+    ])
+      expect(firstPrice(t)).toEqual(findPrices(t)[0] ?? null);
+    expect(firstPrice('1.20.5 BTC $7')?.currency).toBe('USD');
   });
 
   it('does not take ordinary words, units or bare numbers for prices', () => {

@@ -515,6 +515,10 @@ describe('hostile input: the same result, in bounded work', () => {
     ['"@" in one long address run', 'a.b@'.repeat(100_000)],
     ['"@" handles with long tails', '@abcd-'.repeat(2_000)],
     ['obfuscation brackets', '( at ) [dot] '.repeat(30_000)],
+    ['"+" and "00" without numbers after them', '+ +a 00 000 +00 .00\n'.repeat(20_000)],
+    ['hex stretches of every length near key words', ('key ' + 'ABCD '.repeat(9) + 'ABC ').repeat(8_000)],
+    ['"/" after "me" and "og"', 'me/ og/ t.me/ telegram.dog/x '.repeat(10_000)],
+    ['"@" runs without a dot after them', 'x@y@z-@ @name_x '.repeat(20_000)],
   ];
   // Inputs the reference itself takes minutes on (its regexes retry a long run at every position):
   // the result must equal the reference's on the same text with the long run cut short.

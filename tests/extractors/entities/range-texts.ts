@@ -10,6 +10,9 @@ export const rangePages = renderRangePages;
 
 export interface EntityInput {
   url: string;
+  /** The page itself (benchmarks parse it again before timing, as the pipeline does). */
+  html: string;
+  pageType: string;
   text: string;
   /** The region hints extractPage passes: the listings' ships-from countries. */
   regions: string[];
@@ -26,7 +29,7 @@ export async function rangeEntityInputs(seed = 11, size = 150): Promise<EntityIn
         extraction.listings.map((l) => l.shipsFrom).filter((c): c is string => !!c && /^[A-Z]{2}$/.test(c)),
       ),
     ];
-    out.push({ url: p.url, text: entityText($), regions });
+    out.push({ url: p.url, html: p.html, pageType: extraction.pageType, text: entityText($), regions });
   }
   return out;
 }
