@@ -3,7 +3,7 @@
 // says what the extraction adds. Pages are the training range's listing, index, vendor and forum
 // pages, rendered by the range's own templates (seed 11); the goal (issue #5: the whole extraction
 // costs ≤ 2× the parse) is stated for listing pages, which are also timed on their own.
-//   npx tsx bench/extract.ts [--trials N] [--rounds N] [--against DIR]
+//   npx tsx bench/extract.ts [--trials N] [--rounds N] [--warmup N] [--against DIR]
 // --against DIR also times the extractors of another checkout of this repository (e.g. a
 // `git worktree add /tmp/base <commit>` with node_modules linked) in the same run, so a before/after
 // comparison does not depend on how loaded the machine was at two different times.
@@ -15,6 +15,11 @@
 //   and collections the extraction left behind, which under-stated the ratio by a fifth or more;
 // - blocks in one process made each block pay for major collections the others' garbage triggered.
 // Trials alternate the contenders (rotating order), and each figure is the median over trials.
+// Each process first runs its contender --warmup times over the pages (default 20, ≈ 2,400 pages):
+// a worker lives for millions of pages, and the extraction's much larger body of code takes that
+// long to be fully compiled — with 3 rounds the optimising compiler's background threads were
+// still billed to the timed rounds, and extract + classify read ≈ 0.3× of a parse higher.
+// "Per core" is CPU time (all of the process's threads, so GC helpers count); wall time is beside it.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,7 +34,8 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const trials = Number(arg('--trials')) || 4;
-const rounds = Number(arg('--rounds')) || 10;
+const rounds = Number(arg('--rounds')) || 20;
+const warmup = Number(arg('--warmup')) || 20;
 const against = arg('--against') ? path.resolve(arg('--against')!) : null;
 const child = arg('--child');
 
@@ -71,7 +77,7 @@ async function runChild(contender: number): Promise<Figures> {
   const fn = fns[contender]!;
   const out: Figures = { cpu: [], wall: [], pages: [], kib: [] };
   for (const set of [listing, pages]) {
-    for (let r = 0; r < 3; r++) for (const p of set) await fn(p); // warm-up: JIT, lazy tables, caches
+    for (let r = 0; r < warmup; r++) for (const p of set) await fn(p); // warm-up: JIT, lazy tables, caches
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let r = 0; r < rounds; r++) for (const p of set) await fn(p);
@@ -106,7 +112,17 @@ for (let t = 0; t < trials; t++)
     const extra = against ? ['--against', against] : [];
     const r = spawnSync(
       process.execPath,
-      [...process.execArgv, self, '--child', String(i), '--rounds', String(rounds), ...extra],
+      [
+        ...process.execArgv,
+        self,
+        '--child',
+        String(i),
+        '--rounds',
+        String(rounds),
+        '--warmup',
+        String(warmup),
+        ...extra,
+      ],
       { encoding: 'utf8', maxBuffer: 1 << 20 },
     );
     if (r.status !== 0) throw new Error(`contender ${CONTENDERS[i]} failed: ${r.stderr}`);
