@@ -1,6 +1,7 @@
 // Visible text of DOM nodes, iteratively (no recursion: hostile pages nest deep), with block
 // elements as line breaks so "Label: value" lines stay apart, and whitespace collapsed.
 import type { AnyNode, Element, ParentNode, Text } from 'domhandler';
+import { isSpace } from '../entities/scan.js';
 
 const HIDDEN = new Set([
   'script',
@@ -155,18 +156,9 @@ function layOut(
 const EDGES =
   /^[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
-/** The EDGES characters, by code (\n included: it is \s too). */
+/** The EDGES characters, by code: \s without U+FEFF. */
 function isSpaceCode(c: number): boolean {
-  return c <= 0x20
-    ? c === 0x20 || (c >= 0x09 && c <= 0x0d)
-    : c === 0xa0 ||
-        c === 0x1680 ||
-        (c >= 0x2000 && c <= 0x200a) ||
-        c === 0x2028 ||
-        c === 0x2029 ||
-        c === 0x202f ||
-        c === 0x205f ||
-        c === 0x3000;
+  return c !== 0xfeff && isSpace(c);
 }
 
 /** String.prototype.trim without eating U+FEFF. */
