@@ -20,10 +20,12 @@
 // and language-cleaning.test.ts check that both read the same n-grams, score them the same and give
 // the same verdict — on the corpus, the range's pages, every BMP character and random text.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 
-interface EldData {
+export interface EldData {
   languages: Record<number, string>;
   ngrams: Record<string, Record<number, number>>;
 }
@@ -226,12 +228,31 @@ function buildNgramTable(
   return { slots, mask, overflow: Uint16Array.from(overflow) };
 }
 
+/**
+ * eld's n-gram database, read from its module file and evaluated on its own instead of imported. An
+ * imported module's exports live as long as the process, and these are ≈ 60 MiB of objects needed only
+ * while the table above is built; evaluated, they are collected after the load, and every major
+ * collection in an extract worker has that much less to mark. The file is one
+ * `export const ngramsData = {…};` literal of plain data (the same code the import would run, from
+ * the same installed package); if a release of eld ever lays it out otherwise, it is imported.
+ */
+export async function loadNgramsData(file: string): Promise<EldData> {
+  const text = await readFile(file, 'utf8');
+  const head = /^\s*(?:\/\*[\s\S]*?\*\/\s*)?export const ngramsData\s*=\s*\{/.exec(text);
+  const body = text.trimEnd();
+  if (head && body.endsWith('};'))
+    return vm.runInNewContext(`(${body.slice(head[0].length - 1, -1)})`, Object.create(null) as object, {
+      filename: file,
+    }) as EldData;
+  return ((await import(pathToFileURL(file).href)) as { ngramsData: EldData }).ngramsData;
+}
+
 export async function loadFastEld(): Promise<FastEld> {
   const src = eldSourceDir();
   const load = async <T>(file: string): Promise<T> =>
     (await import(pathToFileURL(path.join(src, file)).href)) as T;
-  const [{ ngramsData }, { dictionary }, { separators }, { avgScore }] = await Promise.all([
-    load<{ ngramsData: EldData }>('ngrams/medium.js'),
+  const [ngramsData, { dictionary }, { separators }, { avgScore }] = await Promise.all([
+    loadNgramsData(path.join(src, 'ngrams', 'medium.js')),
     load<{ dictionary: string[] }>('dictionary.js'),
     load<{ separators: RegExp }>('regexPatterns.js'),
     load<{ avgScore: Record<string, number> }>('avgScore.js'),
@@ -243,7 +264,7 @@ export async function loadFastEld(): Promise<FastEld> {
     symbolOfByte,
     charOfSymbol,
     buildNgramTable(ngramsData.ngrams, languageCount, symbolOfCode),
-    ngramsData.languages,
+    { ...ngramsData.languages }, // a copy: nothing of the evaluated database outlives the load
     languageCount,
     avgScore,
   );
