@@ -63,15 +63,15 @@ export function deobfuscateContacts(text: string, survey: Survey = surveyText(te
   // The survey says when NFKC would change nothing and no character is invisible (most pages,
   // those in Cyrillic, Greek or accented Latin included), and when no bracket occurs: those steps
   // are then skipped.
+  let out = text;
   if (survey.unusual) {
-    let out = text.normalize('NFKC');
+    out = text.normalize('NFKC');
     if (MAYBE_INVISIBLE.test(out)) out = out.replace(INVISIBLE, '');
-    // NFKC folds full-width brackets into ASCII ones: look again.
-    return MAYBE_OBFUSCATED.test(out) ? replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.') : out;
   }
-  return survey.bracket && MAYBE_OBFUSCATED.test(text)
-    ? replaceSpaced(replaceSpaced(text, AT_WORD, '@'), DOT_WORD, '.')
-    : text;
+  // NFKC folds full-width brackets into ASCII ones, so after it the survey's "no bracket" is stale.
+  if ((survey.unusual || survey.bracket) && MAYBE_OBFUSCATED.test(out))
+    out = replaceSpaced(replaceSpaced(out, AT_WORD, '@'), DOT_WORD, '.');
+  return out;
 }
 
 function add(found: ExtractedEntity[], type: EntityType, values: readonly string[]): void {
